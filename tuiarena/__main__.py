@@ -1,0 +1,3 @@
+from tuiarena.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,276 @@
+"""Fan one prompt out to several models, measure every response, and emit events.
+
+The runner is the only place that measures. Times come from ``time.perf_counter`` (monotonic):
+``t0`` is taken just before the request is handed to the provider (after waiting for a concurrency
+slot, so queueing is not counted as latency), and each token's time is the ``t`` the provider took
+when its line arrived from the socket.
+
+Figures per response (all in ``ResponseDone``):
+- ``ttft_ms``: first token of any kind (reasoning included); ``ttft_answer_ms``: first answer token.
+- ``total_ms``: until the stream ended (``[DONE]`` or EOF).
+- ``tokens_per_s``: decode rate, ``(completion_tokens - 1) / (last token - first token)``: the
+  first token's own latency belongs to TTFT, so it is not in the rate.
+- token counts from the server's ``usage`` when it sends one, else estimated (``tokens_estimated``).
+- ``cost_usd`` from the pricing table; ``None`` when the price is unknown.
+
+Every event goes to every sink, in order, synchronously: a sink is a plain callable. The session
+writer is a sink (it keeps only persisted events), the UI's buffers are another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any, Callable, Iterable
+
+from tuiarena.engine.timeline import Timeline
+from tuiarena.engine.tokens import estimate_prompt_tokens, estimate_tokens
+from tuiarena.model import (
+    Event,
+    Message,
+    ModelRef,
+    Params,
+    ProviderError,
+    ResponseDelta,
+    ResponseDone,
+    ResponseRetry,
+    ResponseStarted,
+    RetryNotice,
+    RunStarted,
+    StreamFinish,
+    TextDelta,
+    UsageInfo,
+    new_id,
+)
+
+Sink = Callable[[Event], Any]
+
+
+def build_messages(shared: list[Message], history: list[Message] | None) -> list[Message]:
+    """System messages first, then this model's earlier turns, then the new turn."""
+    system = [m for m in shared if m.get("role") == "system"]
+    rest = [m for m in shared if m.get("role") != "system"]
+    return system + list(history or ()) + rest
+
+
+class Runner:
+    """Streams runs through a provider registry and reports every step as events."""
+
+    def __init__(
+        self,
+        registry: Any,
+        pricing: Any = None,
+        sinks: Iterable[Sink] = (),
+        per_endpoint: dict[str, int] | int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.registry = registry
+        self.pricing = pricing
+        self.sinks: list[Sink] = list(sinks)
+        self._per_endpoint = per_endpoint
+        self._sems: dict[str, asyncio.Semaphore] = {}
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._clock = clock
+
+    # -- plumbing -------------------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        for sink in self.sinks:
+            sink(event)
+
+    def _semaphore(self, endpoint: str, provider: Any) -> asyncio.Semaphore:
+        sem = self._sems.get(endpoint)
+        if sem is None:
+            limit = self._per_endpoint
+            if isinstance(limit, dict):
+                limit = limit.get(endpoint)
+            limit = limit or getattr(provider, "max_concurrency", 4) or 4
+            sem = self._sems[endpoint] = asyncio.Semaphore(limit)
+        return sem
+
+    @property
+    def active(self) -> list[str]:
+        return [rid for rid, task in self._tasks.items() if not task.done()]
+
+    def cancel(self, response_id: str | None = None) -> int:
+        """Cancel one response, or every one in flight when ``response_id`` is None."""
+        ids = [response_id] if response_id else list(self._tasks)
+        n = 0
+        for rid in ids:
+            task = self._tasks.get(rid)
+            if task is not None and not task.done():
+                task.cancel()
+                n += 1
+        return n
+
+    # -- runs -----------------------------------------------------------------------------
+    def start_run(
+        self,
+        models: list[str],
+        messages: list[Message],
+        params: Params | None = None,
+        *,
+        history: dict[str, list[Message]] | None = None,
+        case_id: str | None = None,
+        repeat: int = 0,
+        label: str = "",
+        run_id: str | None = None,
+    ) -> tuple[RunStarted, list[asyncio.Task]]:
+        """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``."""
+        params = params or Params()
+        history = {m: h for m, h in (history or {}).items() if m in models and h}
+        run = RunStarted(
+            run_id=run_id or new_id("r"),
+            models=list(models),
+            messages=list(messages),
+            params=params.to_dict(),
+            response_ids={m: new_id("x") for m in models},
+            history=history,
+            case_id=case_id,
+            repeat=repeat,
+            label=label,
+        )
+        self.emit(run)
+        tasks = []
+        for model in models:
+            rid = run.response_ids[model]
+            full = build_messages(messages, history.get(model))
+            task = asyncio.ensure_future(self._respond(run.run_id, rid, model, full, params))
+            self._tasks[rid] = task
+            task.add_done_callback(lambda _t, rid=rid: self._tasks.pop(rid, None))
+            tasks.append(task)
+        return run, tasks
+
+    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw) -> list[ResponseDone]:
+        """Run to the end and return every model's record (in the order of ``models``)."""
+        _run, tasks = self.start_run(models, messages, params, **kw)
+        return list(await asyncio.gather(*tasks))
+
+    async def respond_one(self, run_id: str, response_id: str, model: str, messages: list[Message], params: Params) -> ResponseDone:
+        """Re-run one column of an existing run (or any single request) under a given id."""
+        task = asyncio.ensure_future(self._respond(run_id, response_id, model, messages, params))
+        self._tasks[response_id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(response_id, None))
+        return await task
+
+    async def _respond(self, run_id: str, rid: str, model_id: str, messages: list[Message], params: Params) -> ResponseDone:
+        rec = ResponseDone(run_id=run_id, response_id=rid, model=model_id)
+        self.emit(ResponseStarted(run_id=run_id, response_id=rid, model=model_id))
+        m = _Measure(self._clock)
+        try:
+            ref = ModelRef.parse(model_id)
+            provider = self.registry.get(ref.endpoint)
+            async with self._semaphore(ref.endpoint, provider):
+                m.t0 = self._clock()
+                async with contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
+                    async for ev in stream:
+                        m.on(ev, rid, self.emit)
+                m.t_end = self._clock()
+            rec.status = "done"
+        except asyncio.CancelledError:
+            rec.status, rec.error_kind, rec.error = "cancelled", "cancelled", "cancelled by the user"
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+        except ProviderError as exc:
+            rec.status = "cut" if exc.kind == "cut" else "error"
+            rec.error_kind, rec.error = exc.kind, exc.message
+        except ValueError as exc:  # a malformed model ref
+            rec.status, rec.error_kind, rec.error = "error", "config", str(exc)
+        except Exception as exc:  # never let one column take the others down
+            rec.status, rec.error_kind, rec.error = "error", "internal", f"{type(exc).__name__}: {exc}"
+        m.finish(rec, messages, self.pricing)
+        self.emit(rec)
+        return rec
+
+
+class _Measure:
+    """Per-response accumulators; turned into the figures of a ``ResponseDone`` at the end."""
+
+    __slots__ = (
+        "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
+        "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
+    )
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.t0: float | None = None
+        self.t_end: float | None = None
+        self.t_first: float | None = None
+        self.t_first_answer: float | None = None
+        self.t_last: float | None = None
+        self.answer: list[str] = []
+        self.reasoning: list[str] = []
+        self.answer_chars = 0
+        self.reasoning_chars = 0
+        self.timeline = Timeline()
+        self.reasoning_timeline = Timeline()
+        self.usage: UsageInfo | None = None
+        self.finish_reason: str | None = None
+        self.retries: list[dict[str, Any]] = []
+
+    def on(self, ev: Any, rid: str, emit: Sink) -> None:
+        if type(ev) is TextDelta:
+            if not ev.text:
+                return
+            t = ev.t
+            ms = (t - self.t0) * 1000.0
+            if self.t_first is None:
+                self.t_first = t
+            self.t_last = t
+            if ev.reasoning:
+                self.reasoning.append(ev.text)
+                self.reasoning_chars += len(ev.text)
+                self.reasoning_timeline.add(ms, self.reasoning_chars)
+            else:
+                if self.t_first_answer is None:
+                    self.t_first_answer = t
+                self.answer.append(ev.text)
+                self.answer_chars += len(ev.text)
+                self.timeline.add(ms, self.answer_chars)
+            emit(ResponseDelta(response_id=rid, text=ev.text, ms=ms, reasoning=ev.reasoning))
+        elif type(ev) is UsageInfo:
+            self.usage = ev
+        elif type(ev) is StreamFinish:
+            self.finish_reason = ev.reason
+        elif type(ev) is RetryNotice:
+            ms = (ev.t - self.t0) * 1000.0
+            self.retries.append({"attempt": ev.attempt, "status": ev.status, "wait_s": ev.wait_s, "ms": round(ms, 1)})
+            emit(ResponseRetry(response_id=rid, attempt=ev.attempt, status=ev.status, wait_s=ev.wait_s))
+
+    def finish(self, rec: ResponseDone, messages: list[Message], pricing: Any) -> None:
+        def ms(t: float | None) -> float | None:
+            return None if t is None or self.t0 is None else round((t - self.t0) * 1000.0, 2)
+
+        rec.text = "".join(self.answer)
+        rec.reasoning = "".join(self.reasoning)
+        rec.ttft_ms = ms(self.t_first)
+        rec.ttft_answer_ms = ms(self.t_first_answer)
+        end = self.t_end if self.t_end is not None else (self.clock() if self.t0 is not None else None)
+        rec.total_ms = ms(end)
+        rec.finish_reason = self.finish_reason
+        rec.retries = self.retries
+        rec.timeline = self.timeline.points
+        rec.reasoning_timeline = self.reasoning_timeline.points
+
+        usage = self.usage or UsageInfo()
+        estimated = False
+        prompt_tokens = usage.prompt_tokens
+        completion_tokens = usage.completion_tokens
+        if prompt_tokens is None and self.t0 is not None:
+            prompt_tokens, estimated = estimate_prompt_tokens(messages), True
+        if completion_tokens is None and (rec.text or rec.reasoning):
+            completion_tokens, estimated = estimate_tokens(rec.reasoning) + estimate_tokens(rec.text), True
+        rec.prompt_tokens = prompt_tokens
+        rec.completion_tokens = completion_tokens
+        rec.reasoning_tokens = usage.reasoning_tokens
+        if usage.reasoning_tokens is None and rec.reasoning:
+            rec.reasoning_tokens = estimate_tokens(rec.reasoning)
+        rec.tokens_estimated = estimated
+
+        if completion_tokens and completion_tokens > 1 and self.t_first is not None and self.t_last is not None:
+            decode_s = self.t_last - self.t_first
+            if decode_s > 0:
+                rec.tokens_per_s = round((completion_tokens - 1) / decode_s, 2)
+        if pricing is not None and prompt_tokens is not None:
+            rec.cost_usd = pricing.cost(rec.model, prompt_tokens, completion_tokens or 0)

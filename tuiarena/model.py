@@ -1,0 +1,326 @@
+"""The plain data every layer speaks: model refs, parameters, stream events and session events.
+
+Nothing here imports anything heavier than the stdlib. Session events are dataclasses with a
+``type`` tag; ``to_record`` / ``from_record`` turn them into the JSON objects stored one per line
+in a session file (see ``tuiarena.store.sessions``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Message = dict[str, Any]  # {"role": "system"|"user"|"assistant", "content": str}
+
+
+def new_id(prefix: str = "") -> str:
+    """A short unique id; sortable prefixes are not needed, uniqueness is."""
+    return prefix + uuid.uuid4().hex[:12]
+
+
+def now_wall() -> float:
+    """Wall-clock time (epoch seconds) for records; never used for measuring durations."""
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A model on an endpoint, written ``endpoint/model`` (``openai/gpt-4o-mini``, ``demo/swift``).
+
+    The model part may itself contain slashes (``openrouter/meta-llama/llama-3.1-8b``): only the
+    first slash separates the endpoint.
+    """
+
+    endpoint: str
+    model: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint}/{self.model}"
+
+    @classmethod
+    def parse(cls, text: str) -> "ModelRef":
+        endpoint, sep, model = text.strip().partition("/")
+        if not sep or not endpoint or not model:
+            raise ValueError(f"model {text!r} is not of the form endpoint/model (e.g. demo/swift)")
+        return cls(endpoint, model)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.endpoint == "demo"
+
+    def __str__(self) -> str:
+        return self.id
+
+
+ResponseFormat = Literal["text", "json_object", "json_schema"]
+
+
+@dataclass(slots=True)
+class Params:
+    """Sampling parameters sent with a request; ``None`` means "server default"."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    top_p: float | None = None
+    response_format: ResponseFormat = "text"
+    json_schema: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "Params":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (d or {}).items() if k in names})
+
+
+# --------------------------------------------------------------------------------------------
+# Provider stream events: what a Provider.stream() yields. ``t`` is time.perf_counter() taken
+# when the line carrying it arrived from the socket.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+    t: float
+    reasoning: bool = False  # True for delta.reasoning_content / delta.reasoning
+
+
+@dataclass(slots=True)
+class UsageInfo:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(slots=True)
+class StreamFinish:
+    reason: str | None  # "stop", "length", "content_filter", "tool_calls", or None
+    t: float
+
+
+@dataclass(slots=True)
+class RetryNotice:
+    """The SDK retried the request (429 / 5xx / connection); recorded in the response."""
+
+    attempt: int
+    status: int | None
+    wait_s: float | None
+    t: float
+
+
+StreamEvent = TextDelta | UsageInfo | StreamFinish | RetryNotice
+
+
+class ProviderError(Exception):
+    """A failed request or stream, with a kind the UI can act on.
+
+    kind: "auth" (401/403), "rate_limit" (429 after retries), "not_found" (404 / unknown model),
+    "bad_request" (400), "server" (5xx), "connection" (refused / DNS / timeout), "stream_error"
+    (an error object mid-stream), "cut" (the stream ended without a finish), "config" (missing
+    key env var and the like).
+    """
+
+    def __init__(self, kind: str, message: str, status: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+
+
+# --------------------------------------------------------------------------------------------
+# Session events. Persisted ones are written to the session log; transient ones (deltas) only
+# travel to live subscribers (the UI's buffers, the CLI's progress line).
+# --------------------------------------------------------------------------------------------
+
+ResponseStatus = Literal["waiting", "thinking", "streaming", "done", "cut", "cancelled", "error"]
+FINAL_STATUSES = frozenset({"done", "cut", "cancelled", "error"})
+
+
+@dataclass(slots=True)
+class Event:
+    type: ClassVar[str] = "event"
+    persisted: ClassVar[bool] = True
+
+    def to_record(self) -> dict[str, Any]:
+        rec = {"type": self.type}
+        for f in dataclasses.fields(self):
+            rec[f.name] = getattr(self, f.name)
+        return rec
+
+
+@dataclass(slots=True)
+class SessionHeader(Event):
+    """First line of every session file."""
+
+    type: ClassVar[str] = "header"
+    session_id: str = ""
+    name: str = ""
+    kind: str = "compare"  # compare | blind | suite
+    created: float = field(default_factory=now_wall)
+    format: int = 1
+    app_version: str = ""
+    parent_session: str | None = None  # set when this session re-runs another
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RunStarted(Event):
+    """One prompt sent to several models. ``messages`` per model when conversations differ."""
+
+    type: ClassVar[str] = "run"
+    run_id: str = ""
+    models: list[str] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # shared prompt (last turn included)
+    params: dict[str, Any] = field(default_factory=dict)
+    response_ids: dict[str, str] = field(default_factory=dict)  # model id -> response id
+    history: dict[str, list[Message]] = field(default_factory=dict)  # per-model earlier turns
+    case_id: str | None = None  # suite case
+    repeat: int = 0
+    label: str = ""  # blind battle / suite name etc.
+    t_wall: float = field(default_factory=now_wall)
+
+
+@dataclass(slots=True)
+class ResponseStarted(Event):
+    type: ClassVar[str] = "response_start"
+    persisted: ClassVar[bool] = False
+    run_id: str = ""
+    response_id: str = ""
+    model: str = ""
+
+
+@dataclass(slots=True)
+class ResponseDelta(Event):
+    """Text arriving for one response; ``ms`` since the request was sent."""
+
+    type: ClassVar[str] = "delta"
+    persisted: ClassVar[bool] = False
+    response_id: str = ""
+    text: str = ""
+    ms: float = 0.0
+    reasoning: bool = False
+
+
+@dataclass(slots=True)
+class ResponseRetry(Event):
+    type: ClassVar[str] = "retry"
+    persisted: ClassVar[bool] = False
+    response_id: str = ""
+    attempt: int = 0
+    status: int | None = None
+    wait_s: float | None = None
+
+
+@dataclass(slots=True)
+class ResponseDone(Event):
+    """A response at its end (complete, cut, cancelled or failed), stored once, with all figures.
+
+    Times are milliseconds from a monotonic clock, measured from just before the request was sent.
+    ``timeline``/``reasoning_timeline``: ``[[ms, cumulative_chars], ...]`` coalesced to ~20 ms.
+    """
+
+    type: ClassVar[str] = "response"
+    run_id: str = ""
+    response_id: str = ""
+    model: str = ""
+    status: str = "done"  # done | cut | cancelled | error
+    text: str = ""
+    reasoning: str = ""
+    ttft_ms: float | None = None  # first token of any kind (reasoning included)
+    ttft_answer_ms: float | None = None  # first answer token
+    total_ms: float | None = None
+    tokens_per_s: float | None = None  # completion tokens over the decode phase
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    tokens_estimated: bool = False
+    cost_usd: float | None = None  # None = unknown price, never 0 by default
+    finish_reason: str | None = None
+    retries: list[dict[str, Any]] = field(default_factory=list)
+    error_kind: str | None = None
+    error: str | None = None
+    timeline: list[list[float]] = field(default_factory=list)
+    reasoning_timeline: list[list[float]] = field(default_factory=list)
+    cached: bool = False
+    t_wall: float = field(default_factory=now_wall)
+
+
+@dataclass(slots=True)
+class VoteCast(Event):
+    """A blind A/B vote. outcome: "a" | "b" | "tie" | "both_bad"."""
+
+    type: ClassVar[str] = "vote"
+    run_id: str = ""
+    model_a: str = ""
+    model_b: str = ""
+    response_a: str = ""
+    response_b: str = ""
+    outcome: str = ""
+    identity_leaked: bool = False
+    invalid: bool = False  # an error / cut stream: not a normal win
+    prompt: str = ""
+    t_wall: float = field(default_factory=now_wall)
+
+
+@dataclass(slots=True)
+class ScoreGiven(Event):
+    """A score for one response: a check, a judge grade or a pairwise verdict."""
+
+    type: ClassVar[str] = "score"
+    response_id: str = ""
+    run_id: str = ""
+    scorer: str = ""  # "check:contains", "judge:rubric", "judge:pairwise", "rouge_l", ...
+    passed: bool | None = None
+    score: float | None = None  # 0..1 for checks; rubric totals as given
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    t_wall: float = field(default_factory=now_wall)
+
+
+@dataclass(slots=True)
+class NoteTaken(Event):
+    type: ClassVar[str] = "note"
+    text: str = ""
+    run_id: str | None = None
+    t_wall: float = field(default_factory=now_wall)
+
+
+@dataclass(slots=True)
+class SessionRenamed(Event):
+    type: ClassVar[str] = "rename"
+    name: str = ""
+    t_wall: float = field(default_factory=now_wall)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        SessionHeader,
+        RunStarted,
+        ResponseStarted,
+        ResponseDelta,
+        ResponseRetry,
+        ResponseDone,
+        VoteCast,
+        ScoreGiven,
+        NoteTaken,
+        SessionRenamed,
+    )
+}
+
+
+def from_record(rec: dict[str, Any]) -> Event:
+    """Build an event from a stored JSON object; unknown fields are ignored (forward compatible).
+
+    Raises KeyError for an unknown ``type``.
+    """
+    cls = EVENT_TYPES[rec["type"]]
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in rec.items() if k in names})
