@@ -218,3 +218,14 @@ async def test_fold_matches_live_and_final_state():
     # replaying only the persisted events reaches the same final text
     persisted = fold([e for e in events if e.persisted])
     assert next(iter(persisted.columns.values())).text == "Hello world!"
+
+
+def test_timeline_round_trips_through_the_stored_string():
+    from tuiarena.engine.timeline import points
+    from tuiarena.model import from_record
+
+    rec = ResponseDone(response_id="x", timeline=[[12.5, 3], [40.0, 17]], reasoning_timeline=[])
+    stored = rec.to_record()
+    assert stored["timeline"] == "12.5,3 40,17" and stored["reasoning_timeline"] == ""
+    back = from_record(stored)
+    assert points(back.timeline) == [[12.5, 3], [40.0, 17]] and points(back.reasoning_timeline) == []

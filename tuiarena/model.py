@@ -223,7 +223,8 @@ class ResponseDone(Event):
     """A response at its end (complete, cut, cancelled or failed), stored once, with all figures.
 
     Times are milliseconds from a monotonic clock, measured from just before the request was sent.
-    ``timeline``/``reasoning_timeline``: ``[[ms, cumulative_chars], ...]`` coalesced to ~20 ms.
+    ``timeline``/``reasoning_timeline``: ``[[ms, cumulative_chars], ...]`` coalesced to ~20 ms; stored
+    as a compact string, so read them with ``tuiarena.engine.timeline.points()``.
     """
 
     type: ClassVar[str] = "response"
@@ -246,10 +247,25 @@ class ResponseDone(Event):
     retries: list[dict[str, Any]] = field(default_factory=list)
     error_kind: str | None = None
     error: str | None = None
-    timeline: list[list[float]] = field(default_factory=list)
-    reasoning_timeline: list[list[float]] = field(default_factory=list)
+    timeline: list[list[float]] | str = field(default_factory=list)
+    reasoning_timeline: list[list[float]] | str = field(default_factory=list)
     cached: bool = False
     t_wall: float = field(default_factory=now_wall)
+
+    def to_record(self) -> dict[str, Any]:
+        # Timelines are stored as one compact string ("ms,chars ms,chars ..."): parsing thousands of
+        # nested JSON arrays made opening a big session 3x slower. Decode with
+        # ``tuiarena.engine.timeline.points``; in memory they may be either form.
+        rec = Event.to_record(self)
+        rec["timeline"] = encode_timeline(self.timeline)
+        rec["reasoning_timeline"] = encode_timeline(self.reasoning_timeline)
+        return rec
+
+
+def encode_timeline(points: list[list[float]] | str) -> str:
+    if isinstance(points, str):
+        return points
+    return " ".join(f"{ms:g},{chars:g}" for ms, chars in points)
 
 
 @dataclass(slots=True)

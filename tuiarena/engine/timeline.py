@@ -25,3 +25,16 @@ class Timeline:
         else:
             self._anchor = ms
             self.points.append([ms, chars])
+
+
+def points(value: list[list[float]] | str | None) -> list[list[float]]:
+    """Timeline points from either form: the in-memory list or the stored ``"ms,chars ..."`` string."""
+    if not value:
+        return []
+    if not isinstance(value, str):
+        return value
+    out = []
+    for pair in value.split():
+        ms, _, chars = pair.partition(",")
+        out.append([float(ms), int(float(chars))])
+    return out

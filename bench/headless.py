@@ -1,0 +1,176 @@
+"""Headless throughput and timing honesty: tuiarena's runner vs a plain openai-python loop.
+
+    python bench/headless.py [--cases 200] [--models 4] [--concurrency 16]
+
+800 streamed requests (200 cases x 4 models) at concurrency 16 against the loopback fake server,
+in two settings — realistic (TTFT 50 ms, 100 tok/s, 100 tokens) and fast (TTFT 0, 10,000 tok/s) —
+each measured in its own child process (so peak RSS is that run's own), with the server in another
+process (so its CPU is not counted). Prints wall, CPU, peak RSS, the measured TTFT p95 against the
+server's true TTFT, and the ratio to the plain SDK loop.
+
+Targets (issue 2): realistic wall <= 54 s, CPU <= 6 s, RSS <= 100 MB; fast wall <= 4 s;
+TTFT p95 within 3 ms of the true TTFT in both settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = {
+    "realistic": {"ttft": 0.05, "rate": 100, "tokens": 100},
+    "fast": {"ttft": 0.0, "rate": 10000, "tokens": 100},
+}
+
+
+def start_server(ttft: float, rate: float, tokens: int) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakeserver", "--port", "0", "--ttft", str(ttft), "--rate", str(rate),
+         "--tokens", str(tokens)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    base_url = proc.stdout.readline().strip()
+    if not base_url.startswith("http"):
+        proc.kill()
+        raise SystemExit(f"fake server did not start: {base_url!r}")
+    return proc, base_url
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int) -> list[float]:
+    from tuiarena.engine.runner import Runner
+    from tuiarena.model import Params
+    from tuiarena.providers.base import EndpointSpec
+    from tuiarena.providers.registry import Registry
+    from tuiarena.store.pricing import PricingTable
+    from tuiarena.store.sessions import SessionWriter
+
+    spec = EndpointSpec(name="bench", base_url=base_url, api_key_env=None, max_concurrency=concurrency,
+                        source="local", max_retries=0)
+    registry = Registry([spec], include_demo=False)
+    writer = SessionWriter.create(kind="compare", name="bench")
+    runner = Runner(registry, PricingTable({}, local_endpoints={"bench"}), [writer.write])
+    names = [f"bench/model-{i}" for i in range(models)]
+    sem = asyncio.Semaphore(max(1, concurrency // models))
+
+    async def one_case(i: int):
+        async with sem:
+            return await runner.run(names, [{"role": "user", "content": f"case {i}: say something"}], Params(max_tokens=100))
+
+    results = await asyncio.gather(*(one_case(i) for i in range(cases)))
+    writer.close()
+    await registry.aclose()
+    recs = [r for rs in results for r in rs]
+    bad = [r for r in recs if r.status != "done"]
+    if bad:
+        print(f"  {len(bad)} failed, e.g. {bad[0].error}", file=sys.stderr)
+    return [r.ttft_ms for r in recs if r.ttft_ms is not None]
+
+
+async def run_plain_sdk(base_url: str, cases: int, models: int, concurrency: int) -> list[float]:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0)
+    sem = asyncio.Semaphore(concurrency)
+    ttfts: list[float] = []
+
+    async def one(i: int, m: int):
+        async with sem:
+            t0 = time.perf_counter()
+            first = None
+            stream = await client.chat.completions.create(
+                model=f"model-{m}", messages=[{"role": "user", "content": f"case {i}"}], stream=True,
+                stream_options={"include_usage": True}, max_tokens=100,
+            )
+            async for chunk in stream:
+                if first is None and chunk.choices and chunk.choices[0].delta.content:
+                    first = time.perf_counter()
+            if first is not None:
+                ttfts.append((first - t0) * 1000)
+
+    await asyncio.gather(*(one(i, m) for i in range(cases) for m in range(models)))
+    await client.close()
+    return ttfts
+
+
+def child(mode: str, setting: str, cases: int, models: int, concurrency: int) -> None:
+    """Runs in its own process: one mode x setting; prints a JSON line of figures."""
+    cfg = SETTINGS[setting]
+    proc, base_url = start_server(cfg["ttft"], cfg["rate"], cfg["tokens"])
+    try:
+        os.environ["TUIARENA_HOME"] = tempfile.mkdtemp(prefix="tuiarena-bench-")
+        fn = run_tuiarena if mode == "tuiarena" else run_plain_sdk
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        ttfts = asyncio.run(fn(base_url, cases, models, concurrency))
+        wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+    finally:
+        proc.terminate()
+        proc.wait()
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    print(json.dumps({
+        "mode": mode, "setting": setting, "requests": len(ttfts), "wall_s": wall, "cpu_s": cpu,
+        "rss_mb": r1.ru_maxrss / 1024, "ttft_p50": pct(ttfts, 50), "ttft_p95": pct(ttfts, 95),
+        "true_ttft_ms": cfg["ttft"] * 1000,
+    }))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=200)
+    ap.add_argument("--models", type=int, default=4)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--setting", choices=[*SETTINGS, "all"], default="all")
+    ap.add_argument("--child", nargs=2, metavar=("MODE", "SETTING"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.cases, args.models, args.concurrency)
+        return
+    targets = {"realistic": {"wall_s": 54, "cpu_s": 6, "rss_mb": 100}, "fast": {"wall_s": 4}}
+    settings = list(SETTINGS) if args.setting == "all" else [args.setting]
+    print(f"{args.cases} cases x {args.models} models = {args.cases * args.models} requests, concurrency {args.concurrency}")
+    for setting in settings:
+        figures = {}
+        for mode in ("tuiarena", "plain-sdk"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", mode, setting, "--cases", str(args.cases), "--models",
+                 str(args.models), "--concurrency", str(args.concurrency)],
+                cwd=ROOT, capture_output=True, text=True,
+            )
+            if out.returncode != 0:
+                print(out.stderr, file=sys.stderr)
+                raise SystemExit(f"{mode}/{setting} failed")
+            figures[mode] = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"\n[{setting}] server TTFT {SETTINGS[setting]['ttft'] * 1000:.0f} ms, {SETTINGS[setting]['rate']} tok/s")
+        for mode, f in figures.items():
+            print(f"  {mode:10} wall {f['wall_s']:6.2f} s  cpu {f['cpu_s']:5.2f} s  rss {f['rss_mb']:6.1f} MB  "
+                  f"ttft p50 {f['ttft_p50']:6.1f} ms  p95 {f['ttft_p95']:6.1f} ms  ({f['requests']} requests)")
+        t, p = figures["tuiarena"], figures["plain-sdk"]
+        print(f"  ratio tuiarena/plain: wall {t['wall_s'] / p['wall_s']:.2f}, cpu {t['cpu_s'] / p['cpu_s']:.2f}")
+        for key, limit in targets[setting].items():
+            print(f"  target {key} <= {limit}: {t[key]:.2f} -> {'met' if t[key] <= limit else 'NOT met'}")
+        err = t["ttft_p95"] - t["true_ttft_ms"]
+        print(f"  target ttft p95 within 3 ms of true ({t['true_ttft_ms']:.0f} ms): +{err:.1f} ms -> "
+              f"{'met' if abs(err) <= 3 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,336 @@
+"""Session files: append-only JSON-lines event logs (see DESIGN.md, "a session is an event log").
+
+A file ``sessions/YYYYmmdd-HHMMSS-<session_id>.jsonl`` (mode 0600) holds one event per line; the
+first line is always a :class:`~tuiarena.model.SessionHeader` carrying the format version. The
+writer appends each persisted event as one compact JSON line and fsyncs it, so a crash loses only
+what was in flight; the reader skips a torn last line (or any garbled line) and reports it.
+
+Listing lives in :mod:`tuiarena.store.session_index` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tuiarena.errors import SessionFileError
+from tuiarena.model import EVENT_TYPES, Event, SessionHeader, SessionRenamed, new_id
+from tuiarena.store import paths
+from tuiarena.store.session_index import SUPPORTED_FORMAT, SessionSummary, list_sessions
+
+__all__ = [
+    "SUPPORTED_FORMAT",
+    "SessionLog",
+    "SessionSummary",
+    "SessionWriter",
+    "delete_session",
+    "import_session",
+    "list_sessions",
+    "read_header",
+    "read_session",
+    "rename_session",
+    "resolve_session",
+]
+
+
+def _encode(event: Event) -> bytes:
+    return (json.dumps(event.to_record(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _app_version() -> str:
+    from tuiarena import __version__
+
+    return __version__
+
+
+class SessionWriter:
+    """Appends events to one session file. Keeps the file descriptor open; one write+fsync per event."""
+
+    def __init__(self, path: Path, fd: int, header: SessionHeader):
+        self.path = path
+        self.header = header
+        self._fd: int | None = fd
+
+    @property
+    def session_id(self) -> str:
+        return self.header.session_id
+
+    @classmethod
+    def create(
+        cls,
+        kind: str = "compare",
+        name: str = "",
+        parent_session: str | None = None,
+        meta: dict[str, Any] | None = None,
+        directory: Path | str | None = None,
+    ) -> "SessionWriter":
+        directory = Path(directory) if directory is not None else paths.sessions_dir()
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        header = SessionHeader(
+            session_id=new_id(),
+            name=name,
+            kind=kind,
+            format=SUPPORTED_FORMAT,
+            app_version=_app_version(),
+            parent_session=parent_session,
+            meta=dict(meta or {}),
+        )
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(header.created))
+        path = directory / f"{stamp}-{header.session_id}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        writer = cls(path, fd, header)
+        writer._append(_encode(header))
+        return writer
+
+    @classmethod
+    def append_to(cls, path: Path | str) -> "SessionWriter":
+        """Reopen an existing session to add events (a rename, a vote, a note)."""
+        path = Path(path)
+        header = read_header(path)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND)
+        writer = cls(path, fd, header)
+        size = os.fstat(fd).st_size
+        if size:
+            os.lseek(fd, size - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                writer._append(b"\n")  # seal a torn last line so the next event starts clean
+        return writer
+
+    def _append(self, data: bytes) -> None:
+        if self._fd is None:
+            raise ValueError(f"session writer for {self.path.name} is closed")
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        os.fsync(self._fd)
+
+    def write(self, event: Event) -> None:
+        """Append one event (transient events such as deltas are ignored)."""
+        if not event.persisted:
+            return
+        self._append(_encode(event))
+
+    __call__ = write  # a writer is a sink: runner(sinks=[writer])
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def __enter__(self) -> "SessionWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - safety net only
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+@dataclass(slots=True)
+class SessionLog:
+    path: Path
+    header: SessionHeader
+    events: list[Event] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    @property
+    def name(self) -> str:
+        """The header's name, or the latest rename."""
+        name = self.header.name
+        for ev in self.events:
+            if isinstance(ev, SessionRenamed):
+                name = ev.name
+        return name
+
+
+def _parse_header(first: bytes, path: Path) -> SessionHeader:
+    try:
+        rec = json.loads(first)
+    except ValueError:
+        rec = None
+    if not isinstance(rec, dict) or rec.get("type") != "header":
+        raise SessionFileError(f"{path} is not a tuiarena session (no header line)")
+    fmt = rec.get("format", 1)
+    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
+        raise SessionFileError(f"{path} has an invalid format version {fmt!r} in its header")
+    if fmt > SUPPORTED_FORMAT:
+        raise SessionFileError(
+            f"{path} was written by a newer tuiarena (format {fmt}, this one reads "
+            f"{SUPPORTED_FORMAT}): upgrade tuiarena"
+        )
+    try:
+        header = EVENT_TYPES["header"](**{k: v for k, v in rec.items() if k in _FIELDS["header"]})
+    except TypeError as exc:
+        raise SessionFileError(f"{path} has a malformed header ({exc})") from None
+    return header  # type: ignore[return-value]
+
+
+def read_header(path: Path | str) -> SessionHeader:
+    """Only the header line (cheap); same errors as :func:`read_session`."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline()
+    except FileNotFoundError:
+        raise SessionFileError(f"{path}: no such session file") from None
+    except OSError as exc:
+        raise SessionFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    return _parse_header(first, path)
+
+
+# field names per event type, computed once (from_record recomputes them per call)
+_FIELDS: dict[str, frozenset[str]] = {
+    t: frozenset(f.name for f in dataclasses.fields(cls)) for t, cls in EVENT_TYPES.items()
+}
+
+
+def read_session(path: Path | str) -> SessionLog:
+    """Read a whole session; garbled or unknown lines are skipped and listed in ``skipped``."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SessionFileError(f"{path}: no such session file") from None
+    except OSError as exc:
+        raise SessionFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    lines = data.split(b"\n")
+    log = SessionLog(path=path, header=_parse_header(lines[0], path))
+    last = len(lines) - 1
+    if lines[last] == b"":
+        last -= 1  # the normal trailing newline
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of containers and no cycles: the collector only slows this down
+    try:
+        _parse_lines(lines, last, log)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return log
+
+
+def _parse_lines(lines: list[bytes], last: int, log: SessionLog) -> None:
+    events = log.events
+    skipped = log.skipped
+    loads = json.loads
+    for i in range(1, last + 1):
+        line = lines[i]
+        if not line.strip():
+            continue
+        try:
+            rec = loads(line)
+        except ValueError:
+            reason = "torn last line (incomplete write)" if i == last else "not valid JSON"
+            skipped.append((i + 1, reason))
+            continue
+        if not isinstance(rec, dict):
+            skipped.append((i + 1, "not a JSON object"))
+            continue
+        etype = rec.get("type")
+        cls = EVENT_TYPES.get(etype) if isinstance(etype, str) else None
+        if cls is None:
+            skipped.append((i + 1, f"unknown event type {etype!r}"))
+            continue
+        if etype == "header":
+            skipped.append((i + 1, "a second header line"))
+            continue
+        names = _FIELDS[etype]
+        try:
+            events.append(cls(**{k: v for k, v in rec.items() if k in names}))
+        except TypeError as exc:
+            skipped.append((i + 1, f"malformed {etype} event ({exc})"))
+
+
+def resolve_session(ref: str | Path, directory: Path | str | None = None) -> Path:
+    """A path, a session id, a unique id prefix, a file name, a unique name, or "latest"."""
+    p = Path(ref).expanduser()
+    if p.is_file():
+        return p
+    ref = str(ref).strip()
+    if not ref:
+        raise SessionFileError("no session given (pass an id, a name or a path)")
+    sessions = list_sessions(directory)
+    if not sessions:
+        raise SessionFileError(f"no session matches {ref!r}: there are no saved sessions yet")
+
+    def pick(found: list[SessionSummary], what: str) -> Path | None:
+        if len(found) == 1:
+            return found[0].path
+        if len(found) > 1:
+            shown = ", ".join(f"{s.session_id} ({s.name or 'unnamed'})" for s in found[:8])
+            more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+            raise SessionFileError(f"{ref!r} matches {len(found)} sessions by {what}: {shown}{more}; use the full id")
+        return None
+
+    lower = ref.lower()
+    for found, what in (
+        ([s for s in sessions if s.session_id == ref or s.path.name in (ref, ref + ".jsonl")], "id"),
+        ([s for s in sessions if s.name == ref], "name"),
+        ([s for s in sessions if s.name.lower() == lower], "name"),
+        ([s for s in sessions if s.session_id.startswith(lower)], "id prefix"),
+    ):
+        hit = pick(found, what)
+        if hit is not None:
+            return hit
+    if lower in ("latest", "last"):
+        return sessions[0].path
+    raise SessionFileError(f"no session matches {ref!r} (run `tuiarena sessions` to list them)")
+
+
+def import_session(path: Path | str, directory: Path | str | None = None) -> Path:
+    """Copy a session file from elsewhere into the sessions folder; returns the new path."""
+    path = Path(path).expanduser()
+    log = read_session(path)  # validates header and format; refuses newer versions
+    directory = Path(directory) if directory is not None else paths.sessions_dir()
+    sid = log.header.session_id
+    if not sid:
+        raise SessionFileError(f"{path} has no session id in its header; cannot import it")
+    for s in list_sessions(directory, include_invalid=True):
+        if s.session_id == sid:
+            raise SessionFileError(
+                f"{path} is already imported as {s.path.name} (session {sid}); "
+                "delete that one first to import it again"
+            )
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(log.header.created or time.time()))
+    target = directory / f"{stamp}-{sid}.jsonl"
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return target
+
+
+def delete_session(path: Path | str) -> None:
+    """Remove a session file (the index forgets it on the next listing)."""
+    path = Path(path)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        raise SessionFileError(f"{path}: no such session file") from None
+
+
+def rename_session(path: Path | str, name: str) -> None:
+    """Rename by appending a SessionRenamed event (the log stays append-only)."""
+    with SessionWriter.append_to(path) as writer:
+        writer.write(SessionRenamed(name=name.strip()))
