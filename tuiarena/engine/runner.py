@@ -257,9 +257,10 @@ class _Measure:
         estimated = False
         prompt_tokens = usage.prompt_tokens
         completion_tokens = usage.completion_tokens
-        if prompt_tokens is None and self.t0 is not None:
+        produced = bool(rec.text or rec.reasoning)
+        if prompt_tokens is None and produced:  # a request that failed before any output is not billed
             prompt_tokens, estimated = estimate_prompt_tokens(messages), True
-        if completion_tokens is None and (rec.text or rec.reasoning):
+        if completion_tokens is None and produced:
             completion_tokens, estimated = estimate_tokens(rec.reasoning) + estimate_tokens(rec.text), True
         rec.prompt_tokens = prompt_tokens
         rec.completion_tokens = completion_tokens

@@ -1,0 +1,143 @@
+"""Which endpoints exist: configured ones, well-known env keys, local servers on loopback.
+
+Quick by construction: env keys are read without any request (each gets a small default model
+list so a roster can be shown at once; ``Registry.list_models(refresh=True)`` asks the server),
+and the loopback probes run concurrently under one short deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from tuiarena.providers.base import EndpointSpec
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEndpoint:
+    name: str
+    base_url: str
+    models: tuple[str, ...]
+
+
+# env var -> the public OpenAI-compatible endpoint it unlocks (order = roster order)
+KNOWN_ENV_ENDPOINTS: dict[str, KnownEndpoint] = {
+    "OPENAI_API_KEY": KnownEndpoint(
+        "openai", "https://api.openai.com/v1", ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini")),
+    "OPENROUTER_API_KEY": KnownEndpoint(
+        "openrouter", "https://openrouter.ai/api/v1",
+        ("openai/gpt-4o-mini", "anthropic/claude-3.5-haiku", "google/gemini-2.0-flash-001",
+         "meta-llama/llama-3.3-70b-instruct", "deepseek/deepseek-chat")),
+    "GROQ_API_KEY": KnownEndpoint(
+        "groq", "https://api.groq.com/openai/v1",
+        ("llama-3.1-8b-instant", "llama-3.3-70b-versatile", "openai/gpt-oss-20b")),
+    "TOGETHER_API_KEY": KnownEndpoint(
+        "together", "https://api.together.xyz/v1",
+        ("meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+         "Qwen/Qwen2.5-72B-Instruct-Turbo", "deepseek-ai/DeepSeek-V3")),
+    "DEEPSEEK_API_KEY": KnownEndpoint("deepseek", "https://api.deepseek.com/v1", ("deepseek-chat", "deepseek-reasoner")),
+    "MISTRAL_API_KEY": KnownEndpoint(
+        "mistral", "https://api.mistral.ai/v1", ("mistral-small-latest", "mistral-large-latest", "ministral-8b-latest")),
+    "FIREWORKS_API_KEY": KnownEndpoint(
+        "fireworks", "https://api.fireworks.ai/inference/v1",
+        ("accounts/fireworks/models/llama-v3p1-8b-instruct", "accounts/fireworks/models/llama-v3p3-70b-instruct")),
+    "DEEPINFRA_API_KEY": KnownEndpoint(
+        "deepinfra", "https://api.deepinfra.com/v1/openai",
+        ("meta-llama/Meta-Llama-3.1-8B-Instruct", "meta-llama/Llama-3.3-70B-Instruct")),
+    "XAI_API_KEY": KnownEndpoint("xai", "https://api.x.ai/v1", ("grok-3-mini", "grok-3")),
+    "GEMINI_API_KEY": KnownEndpoint(
+        "gemini", "https://generativelanguage.googleapis.com/v1beta/openai",
+        ("gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro")),
+}
+
+# name -> base URL of local OpenAI-compatible servers on their default ports
+LOCAL_SERVERS: dict[str, str] = {
+    "ollama": "http://127.0.0.1:11434/v1",
+    "lmstudio": "http://127.0.0.1:1234/v1",
+    "vllm": "http://127.0.0.1:8000/v1",
+    "llamacpp": "http://127.0.0.1:8080/v1",
+}
+
+
+@dataclass(slots=True)
+class Discovery:
+    endpoints: list[EndpointSpec] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def env_endpoints(taken: set[str], notes: list[str]) -> list[EndpointSpec]:
+    out = []
+    for env, known in KNOWN_ENV_ENDPOINTS.items():
+        if not os.environ.get(env, "").strip():
+            continue
+        if known.name in taken:
+            notes.append(f"found {env}; endpoint '{known.name}' is configured, using the configured one")
+            continue
+        out.append(EndpointSpec(name=known.name, base_url=known.base_url, api_key_env=env,
+                                models=list(known.models), source="env"))
+        taken.add(known.name)
+        notes.append(f"found {env}: endpoint '{known.name}' ({known.base_url})")
+    return out
+
+
+async def _probe(client: Any, name: str, base_url: str) -> tuple[str, str, list[str]] | None:
+    try:
+        r = await client.get(base_url.rstrip("/") + "/models")
+        if r.status_code != 200:
+            return None
+        data = r.json().get("data")
+    except Exception:  # refused, timeout, not JSON, not a dict: nobody useful there
+        return None
+    if not isinstance(data, list):
+        return None
+    models = [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
+    return name, base_url, models
+
+
+async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[str, str, list[str]]]:
+    """Ask each loopback server for its models, concurrently; give up on all of them at ``timeout``."""
+    if not servers:
+        return []
+    import httpx
+
+    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), trust_env=False) as client:
+        tasks = [asyncio.ensure_future(_probe(client, n, u)) for n, u in servers.items()]
+        done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    return [t.result() for t in tasks if t in done and not t.cancelled() and t.result() is not None]
+
+
+def _port(url: str) -> str:
+    from urllib.parse import urlparse
+
+    return str(urlparse(url).port or "")
+
+
+async def discover(config: Any = None, probe_local: bool = True, timeout: float = 0.35,
+                   local_servers: dict[str, str] | None = None) -> Discovery:
+    """Configured endpoints, then env keys, then local servers answering on loopback.
+
+    ``local_servers`` (name -> base URL) replaces ``LOCAL_SERVERS`` (tests point it at a fake
+    server). Probing is skipped when ``probe_local`` is false or ``TUIARENA_NO_PROBE=1``.
+    """
+    found = Discovery()
+    configured = dict(getattr(config, "endpoints", None) or {})
+    found.endpoints.extend(configured.values())
+    taken = set(configured)
+    found.endpoints.extend(env_endpoints(taken, found.notes))
+
+    if probe_local and os.environ.get("TUIARENA_NO_PROBE", "").strip() not in ("1", "true", "yes"):
+        known_urls = {e.base_url.rstrip("/") for e in found.endpoints}
+        servers = {n: u for n, u in (LOCAL_SERVERS if local_servers is None else local_servers).items()
+                   if n not in taken and u.rstrip("/") not in known_urls}
+        for name, url, models in await probe_servers(servers, timeout):
+            found.endpoints.append(EndpointSpec(name=name, base_url=url, models=models, source="local"))
+            n = len(models)
+            found.notes.append(f"{name} answering on {_port(url)} with {n} model{'' if n == 1 else 's'}")
+    if not found.endpoints:
+        found.notes.append("no endpoints configured or found: the offline demo models are available")
+    return found

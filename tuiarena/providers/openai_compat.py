@@ -1,0 +1,322 @@
+"""OpenAI-compatible endpoints (OpenAI, OpenRouter, Groq, Ollama, vLLM, LM Studio, llama.cpp, ...).
+
+What the SDK does and what we do:
+
+* The openai SDK makes the request: auth header, base URL, error types, and retries with
+  backoff that honour ``retry-after-ms`` / ``retry-after``. We call its generic
+  ``client.post("/chat/completions", body=..., cast_to=httpx2.Response, stream=True)``, which
+  returns once the SDK has a 2xx response (after its retries) with the body still unread. (It
+  is the same request path as ``chat.completions.with_streaming_response.create``, minus the
+  typed-params transform, which measured ~1 ms of CPU per request: too much for a 3 ms TTFT
+  error budget.)
+* We read that body ourselves (``aiter_bytes``) and parse each ``data:`` line with
+  ``json.loads`` into a dict (see ``tuiarena.providers.sse``). We do NOT use the SDK's chunk
+  objects: openai-python 3.x builds a pydantic object per chunk, measured at ~0.2 ms of CPU each;
+  at 16 concurrent fast streams that alone pushed measured time-to-first-token from ~0 to
+  ~200 ms. ``time.perf_counter()`` is taken as each read returns and travels in the events' ``t``.
+* After ``[DONE]`` the rest of the body (its terminating chunk) is read so the connection goes
+  back to the pool: a fresh connection per request measured ~1 ms more time-to-first-token.
+* Retries are observed, not re-implemented: the client's httpx2 client has request/response
+  event hooks; a ContextVar ties each hook call to the ``stream()`` call that caused it, and each
+  retry is reported as a ``RetryNotice`` before the first token.
+* The client is built on first use (``warm()`` builds it ahead: the first build imports SDK
+  modules and creates an SSL context, ~0.1-0.3 s, which should not count as latency).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
+from urllib.parse import urlparse
+
+from tuiarena.model import Message, Params, ProviderError, RetryNotice, StreamEvent
+from tuiarena.providers.base import EndpointSpec, ModelInfo
+from tuiarena.providers.sse import ChunkParser, error_message
+
+LOCAL_PLACEHOLDER_KEY = "not-needed-for-local"
+_RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+
+
+@dataclass
+class _CallLog:
+    """What the HTTP hooks saw during one ``stream()`` / ``list_models()`` call."""
+
+    notices: list[RetryNotice] = field(default_factory=list)
+    last_status: int | None = None
+    last_wait: float | None = None
+    last_t: float | None = None
+
+
+_CALL: contextvars.ContextVar[_CallLog | None] = contextvars.ContextVar("tuiarena_call", default=None)
+
+
+def _header_wait(headers: Any) -> float | None:
+    for name, div in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return float(value) / div
+            except ValueError:
+                return None
+    return None
+
+
+async def _on_request(request: Any) -> None:
+    log = _CALL.get()
+    if log is None:
+        return
+    try:
+        attempt = int(request.headers.get("x-stainless-retry-count") or 0)
+    except ValueError:
+        attempt = 0
+    if attempt > 0:
+        t = time.perf_counter()
+        wait = log.last_wait
+        if wait is None and log.last_t is not None:
+            wait = round(t - log.last_t, 4)
+        log.notices.append(RetryNotice(attempt=attempt, status=log.last_status, wait_s=wait, t=t))
+        log.last_status = log.last_wait = log.last_t = None
+
+
+async def _on_response(response: Any) -> None:
+    log = _CALL.get()
+    if log is None:
+        return
+    log.last_status = response.status_code
+    log.last_t = time.perf_counter()
+    log.last_wait = _header_wait(response.headers) if response.status_code in _RETRY_STATUSES else None
+
+
+def is_local_url(base_url: str) -> bool:
+    host = (urlparse(base_url).hostname or "").lower()
+    return host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.")
+
+
+def request_params(params: Params) -> dict[str, Any]:
+    """Map our Params to chat.completions arguments, omitting unset ones."""
+    out: dict[str, Any] = {}
+    for name in ("temperature", "max_tokens", "seed", "top_p"):
+        value = getattr(params, name)
+        if value is not None:
+            out[name] = value
+    if params.response_format == "json_object":
+        out["response_format"] = {"type": "json_object"}
+    elif params.response_format == "json_schema":
+        schema = params.json_schema or {"type": "object"}
+        out["response_format"] = {"type": "json_schema", "json_schema": {"name": "response", "schema": schema}}
+    return out
+
+
+class OpenAICompatProvider:
+    """One OpenAI-compatible endpoint; one lazily created ``openai.AsyncOpenAI`` client."""
+
+    def __init__(self, spec: EndpointSpec):
+        self.spec = spec
+        self.name = spec.name
+        self.max_concurrency = spec.max_concurrency
+        self.local = spec.source == "local" or is_local_url(spec.base_url)
+        self.stream_options_ok = True  # becomes False once the server rejected stream_options
+        self._client: Any = None
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatProvider({self.name!r}, {self.spec.base_url!r})"
+
+    # ------------------------------------------------------------------ client
+    def _key(self) -> str:
+        env = self.spec.api_key_env
+        key = os.environ.get(env, "").strip() if env else ""
+        if env and not key and not self.local:
+            raise ProviderError("auth", f"{env} is not set: export it to use endpoint '{self.name}'")
+        return key or LOCAL_PLACEHOLDER_KEY
+
+    def _get_client(self) -> Any:
+        key = self._key()  # checked on every call: the key may have been unset since
+        if self._client is None:
+            import openai
+
+            timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
+            http = openai.DefaultAsyncHttpxClient(
+                timeout=timeout, event_hooks={"request": [_on_request], "response": [_on_response]}
+            )
+            self._client = openai.AsyncOpenAI(
+                base_url=self.spec.base_url,
+                api_key=key,
+                max_retries=self.spec.max_retries,
+                timeout=timeout,
+                http_client=http,
+                default_headers=dict(self.spec.extra_headers) or None,
+            )
+        return self._client
+
+    def warm(self) -> None:
+        """Build the client now (imports, SSL context) so the first request's latency is honest."""
+        try:
+            client = self._get_client()
+        except ProviderError:
+            return
+        client.chat.completions  # noqa: B018 - imports the resource modules the SDK loads lazily
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+    # ------------------------------------------------------------------ errors
+    def _map_error(self, exc: BaseException, log: _CallLog | None = None) -> ProviderError:
+        import openai
+
+        retries = len(log.notices) if log else 0
+        where = f"from {self.name}"
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            detail = error_message(exc.body) if exc.body else exc.message
+            detail = detail[:300]
+            if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+                env = self.spec.api_key_env
+                if not env:
+                    hint = f"endpoint '{self.name}' has no api_key_env; name the env var holding its key in config.toml"
+                elif os.environ.get(env, "").strip():
+                    hint = f"set {env} (the key was rejected: {detail})"
+                else:
+                    hint = f"set {env} (it is not set; the server said: {detail})"
+                return ProviderError("auth", f"{status} {where}: {hint}", status)
+            if isinstance(exc, openai.RateLimitError):
+                made = f"after {retries} retr{'y' if retries == 1 else 'ies'}"
+                return ProviderError("rate_limit", f"429 {where}: rate limited {made}: {detail}", status)
+            if isinstance(exc, openai.NotFoundError):
+                return ProviderError("not_found", f"404 {where}: {detail}", status)
+            if status >= 500:
+                made = f" (after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
+                return ProviderError("server", f"{status} {where}{made}: {detail}", status)
+            return ProviderError("bad_request", f"{status} {where}: {detail}", status)
+        if isinstance(exc, openai.APITimeoutError):
+            return ProviderError("connection", f"timed out talking to {self.spec.base_url}")
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__ or exc
+            return ProviderError("connection", f"cannot reach {self.spec.base_url}: {cause}")
+        if isinstance(exc, ProviderError):
+            return exc
+        return ProviderError("connection", f"{type(exc).__name__} talking to {self.spec.base_url}: {exc}")
+
+    # ------------------------------------------------------------------ API
+    async def list_models(self) -> list[ModelInfo]:
+        import openai
+
+        client = self._get_client()
+        try:
+            page = await client.models.list()
+        except openai.OpenAIError as e:
+            raise self._map_error(e) from None
+        out = []
+        for m in page.data:
+            ctx = getattr(m, "context_length", None) or getattr(m, "max_model_len", None)
+            out.append(ModelInfo(self.name, m.id, context_length=ctx if isinstance(ctx, int) else None))
+        return out
+
+    async def _post(self, body: dict[str, Any]) -> Any:
+        """POST /chat/completions through the SDK (auth, retries, error types); the raw body back."""
+        import httpx2
+
+        client = self._get_client()
+        response = await client.post("/chat/completions", body=body, cast_to=httpx2.Response, stream=True)
+        return response
+
+    async def _open(self, model: str, messages: list[Message], params: dict[str, Any], log: _CallLog) -> Any:
+        import openai
+
+        body = {"model": model, "messages": messages, "stream": True, **params}
+        if self.stream_options_ok:
+            try:
+                return await self._post({**body, "stream_options": {"include_usage": True}})
+            except openai.BadRequestError as e:
+                first = e
+            except openai.OpenAIError as e:
+                raise self._map_error(e, log) from None
+            # Some servers reject stream_options: retry once without it, remember if that works.
+            try:
+                response = await self._post(body)
+            except openai.BadRequestError:
+                raise self._map_error(first, log) from None
+            except openai.OpenAIError as e:
+                raise self._map_error(e, log) from None
+            self.stream_options_ok = False
+            return response
+        try:
+            return await self._post(body)
+        except openai.OpenAIError as e:
+            raise self._map_error(e, log) from None
+
+    async def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
+        import httpx2
+
+        log = _CallLog()
+        token: contextvars.Token | None = _CALL.set(log)
+        parser = ChunkParser()
+        try:
+            response = await self._open(model, messages, request_params(params), log)
+        finally:
+            _reset(token)
+        try:
+            for notice in log.notices:
+                yield notice
+            perf = time.perf_counter
+            feed = parser.feed
+            chunks = response.aiter_bytes()
+            try:
+                async for data in chunks:
+                    events = feed(data, perf())
+                    for ev in events:
+                        yield ev
+                    if parser.done:
+                        break
+                else:
+                    for ev in parser.flush(perf()):
+                        yield ev
+            except httpx2.TimeoutException:
+                raise ProviderError(
+                    "connection",
+                    f"no data from {self.spec.base_url} for {self.spec.timeout_s:g}s after {parser.chars} chars",
+                ) from None
+            except httpx2.TransportError as e:
+                if parser.finish is None:
+                    raise ProviderError(
+                        "cut", f"stream ended after {parser.chars} chars without a finish ({e})"
+                    ) from None
+            if parser.finish is None and not parser.done:
+                raise ProviderError("cut", f"stream ended after {parser.chars} chars without a finish")
+            if parser.usage is not None:
+                yield parser.usage
+            if parser.done:
+                await _drain(chunks)
+        finally:
+            await response.aclose()
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Read the few bytes after [DONE] (the body's end) so the connection can be reused; a server
+    that keeps the body open after [DONE] just loses its connection."""
+    import asyncio
+
+    import httpx2
+
+    try:
+        async with asyncio.timeout(0.05):
+            async for _ in chunks:
+                pass
+    except (TimeoutError, httpx2.HTTPError):
+        pass
+
+
+def _reset(token: contextvars.Token) -> None:
+    # An async generator may be finalised from another context (aclose by the GC); the var then
+    # belongs to a context that is gone anyway.
+    try:
+        _CALL.reset(token)
+    except ValueError:
+        pass
+
+
+__all__ = ["OpenAICompatProvider", "request_params", "is_local_url"]

@@ -1,0 +1,127 @@
+"""Turn the raw bytes of an OpenAI-compatible chat stream (SSE) into plain stream events.
+
+Free of I/O so it can be tested and benchmarked alone. Each ``data:`` line is parsed with
+``json.loads`` into a dict: openai-python 3.x builds a pydantic object per streamed chunk
+(~0.2 ms of CPU each), which at 16 concurrent fast streams alone added ~200 ms to measured
+time-to-first-token. Deltas of one kind that arrive in the same network read are merged into one
+``TextDelta`` (they arrived at the same instant, so no timing is lost, and the engine has fewer
+events to handle).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from typing import Any
+
+from tuiarena.model import ProviderError, StreamEvent, StreamFinish, TextDelta, UsageInfo
+
+_loads = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
+
+
+def usage_from(obj: dict[str, Any]) -> UsageInfo:
+    details = obj.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    return UsageInfo(
+        prompt_tokens=obj.get("prompt_tokens"),
+        completion_tokens=obj.get("completion_tokens"),
+        reasoning_tokens=reasoning,
+    )
+
+
+def error_message(err: Any) -> str:
+    if isinstance(err, dict):
+        inner = err.get("error")
+        if isinstance(inner, dict):
+            return error_message(inner)
+        msg = err.get("message") or inner or json.dumps(err)[:300]
+        return str(msg)
+    return str(err)
+
+
+class ChunkParser:
+    """Feeds on raw body bytes; one instance per stream.
+
+    ``feed(data, t)`` returns the events in ``data`` (text deltas, the finish). Usage is kept in
+    ``usage`` (the last one seen wins) for the caller to report at the end; ``done`` is set by
+    ``data: [DONE]`` and ``finish`` by the first ``finish_reason``. SSE comment lines (``:``),
+    blank lines and other fields (``event:``, ``id:``, ``retry:``) are skipped.
+    """
+
+    __slots__ = ("done", "finish", "usage", "chars", "_buf", "_decode")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.finish: str | None = None
+        self.usage: UsageInfo | None = None
+        self.chars = 0
+        self._buf = ""
+        self._decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+
+    def feed(self, data: bytes, t: float) -> list[StreamEvent]:
+        text = self._decode(data)
+        if self._buf:
+            text = self._buf + text
+        lines = text.split("\n")
+        self._buf = lines.pop()
+        out: list[StreamEvent] = []
+        kind: bool | None = None  # reasoning flag of the delta being merged
+        parts: list[str] = []
+        for line in lines:
+            if not line.startswith("data:"):
+                continue
+            payload = line[5:].strip()
+            if not payload:
+                continue
+            if payload == "[DONE]":
+                self.done = True
+                break
+            try:
+                obj = _loads(payload)
+            except ValueError:
+                raise ProviderError("stream_error", f"unreadable stream data: {payload[:120]!r}") from None
+            if type(obj) is not dict:
+                continue
+            err = obj.get("error")
+            if err:
+                raise ProviderError("stream_error", error_message(err))
+            choices = obj.get("choices")
+            if choices:
+                choice = choices[0]
+                delta = choice.get("delta")
+                if delta:
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    if reasoning and type(reasoning) is str:
+                        if kind is not True and parts:
+                            out.append(TextDelta("".join(parts), t, False))
+                            parts = []
+                        kind = True
+                        parts.append(reasoning)
+                        self.chars += len(reasoning)
+                    content = delta.get("content")
+                    if content and type(content) is str:
+                        if kind is not False and parts:
+                            out.append(TextDelta("".join(parts), t, True))
+                            parts = []
+                        kind = False
+                        parts.append(content)
+                        self.chars += len(content)
+                fr = choice.get("finish_reason")
+                if fr and self.finish is None:
+                    self.finish = fr
+                    if parts:
+                        out.append(TextDelta("".join(parts), t, bool(kind)))
+                        parts = []
+                    out.append(StreamFinish(fr, t))
+            usage = obj.get("usage")
+            if usage and type(usage) is dict:
+                self.usage = usage_from(usage)
+        if parts:
+            out.append(TextDelta("".join(parts), t, bool(kind)))
+        return out
+
+    def flush(self, t: float) -> list[StreamEvent]:
+        """Parse a last line that had no newline (the body ended)."""
+        if not self._buf:
+            return []
+        return self.feed(b"\n", t)
