@@ -1,0 +1,153 @@
+"""``tuiarena suite``: run a test suite across models, score, check requirements, exit 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+FORMATS = ("table", "markdown", "json", "csv")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "suite",
+        help="run a test suite across models: checks, judge, requirements",
+        description="Run every case of a suite (a .toml or .jsonl file, or the name of a shipped suite) "
+        "against each model, score the answers with the suite's checks and an optional LLM judge, and "
+        "print per-model figures, the requirements verdict and a recommendation. Exit 0 when at least "
+        "one model meets every requirement (or none are set), 1 when none does, 2 on bad input.",
+    )
+    p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
+    p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
+                   help="endpoint/model, repeatable (default: the suite's models, else the UI selection, else the demo roster)")
+    p.add_argument("--judge", metavar="MODEL", help="LLM judge model (overrides [judge] model)")
+    p.add_argument("--pairwise", action="store_true", help="also judge every pair of models, both orders")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each case N times (flaky detection)")
+    p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight per endpoint")
+    p.add_argument("--cache", action="store_true", help="reuse stored answers for identical requests")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--routing-out", metavar="FILE", help="write the routing table (TOML) to FILE")
+    p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
+    p.add_argument("--name", default="", help="session name")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tuiarena.engine.suite import load_suite
+    from tuiarena.errors import UserError
+
+    if args.repeat < 1:
+        raise UserError("--repeat must be at least 1")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UserError("--concurrency must be at least 1")
+    suite = load_suite(args.file)
+    return asyncio.run(_run(args, suite))
+
+
+class _ProgressLine:
+    """The live stderr line: done/total, pass/fail/error counts, cost, elapsed."""
+
+    def __init__(self, stream, label: str, interval: float = 0.1) -> None:
+        self.stream, self.label, self.interval = stream, label, interval
+        self.t0 = time.monotonic()
+        self._last = 0.0
+
+    def __call__(self, p) -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval and p.done < p.total:
+            return
+        self._last = now
+        pct = 100 * p.done / p.total if p.total else 100
+        width = 20
+        bar = "#" * int(width * pct / 100)
+        cached = f" cached {p.cached}" if p.cached else ""
+        self.stream.write(f"\r\x1b[2K{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
+                          f"err {p.errors}{cached} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\x1b[2K")
+        self.stream.flush()
+
+
+def _warn(msg: str) -> None:
+    print(f"tuiarena: {msg}", file=sys.stderr)
+
+
+async def _run(args: argparse.Namespace, suite) -> int:
+    from tuiarena import __version__
+    from tuiarena.commands.run import resolve_models
+    from tuiarena.engine import requirements as rq
+    from tuiarena.engine.cache import ResponseCache
+    from tuiarena.engine.runner import Runner
+    from tuiarena.engine.suite_report import build_report, exit_code, render
+    from tuiarena.engine.suite_run import SuiteRun
+    from tuiarena.engine.workspace import open_workspace
+    from tuiarena.model import ModelRef
+    from tuiarena.scoring.judge import Judge
+    from tuiarena.store.paths import write_private
+    from tuiarena.store.sessions import SessionWriter
+
+    ws = await open_workspace()
+    try:
+        models = resolve_models(args.models or suite.models or None, ws)
+        judge_model = args.judge or suite.judge.model
+        warnings: list[str] = []
+        if judge_model:
+            judge_model = resolve_models([judge_model], ws)[0]
+            if judge_model in models:
+                warnings.append(f"the judge {judge_model} is also a candidate: it may favour its own answers")
+        elif "min_judge_score" in suite.requirements:
+            warnings.append("min_judge_score is set but there is no judge (--judge MODEL or [judge] model): it cannot be met")
+        if args.pairwise and not judge_model:
+            raise_usage("--pairwise needs a judge (--judge MODEL or [judge] model)")
+        for note in ws.notes:
+            _warn(note)
+        for w in warnings:
+            _warn(w)
+        if any(ModelRef.parse(m).is_demo for m in models):
+            _warn("demo/* models are offline simulations, not real LLMs")
+
+        meta = {"suite": suite.name, "path": str(suite.path), "models": models, "repeat": args.repeat,
+                "judge": judge_model, "requirements": suite.requirements, "cases": len(suite.cases)}
+        writer = None if args.no_session else SessionWriter.create(kind="suite", name=args.name or f"suite {suite.name}", meta=meta)
+        progress = _ProgressLine(sys.stderr, suite.name) if sys.stderr.isatty() else None
+        runner = Runner(ws.registry, ws.pricing, [writer.write] if writer else [], per_endpoint=args.concurrency)
+        judge = Judge(runner, judge_model, suite.judge.rubric, pass_total=suite.judge.pass_total,
+                      max_tokens=suite.judge.max_tokens) if judge_model else None
+        cache = ResponseCache() if args.cache else None
+        job = SuiteRun(suite, models, runner, repeat=args.repeat, concurrency=args.concurrency, judge=judge,
+                       pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=progress)
+        try:
+            agg = await job.run()
+        finally:
+            if progress:
+                progress.close()
+            if writer:
+                writer.close()
+        if cache is not None:
+            _warn(f"cache: {cache.hits} hits, {cache.stored} answers stored")
+        report = build_report(suite, agg, models=models, repeat=args.repeat, judge=judge_model,
+                              session=str(writer.path) if writer else None, warnings=warnings)
+        text = render(report, args.format)
+        if args.out:
+            write_private(args.out, text + "\n")
+            _warn(f"report written to {args.out}")
+        else:
+            print(text)
+        if args.routing_out:
+            write_private(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
+            _warn(f"routing table written to {args.routing_out}")
+        return exit_code(report)
+    finally:
+        await ws.aclose()
+
+
+def raise_usage(message: str) -> None:
+    from tuiarena.errors import UserError
+
+    raise UserError(message)

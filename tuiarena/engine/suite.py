@@ -1,0 +1,407 @@
+"""Loading test suites: a JSONL file of cases, optionally wrapped by a TOML file.
+
+JSONL, one case per line (blank lines and lines starting with ``#`` are skipped)::
+
+    {"id": "extract_1", "system": "Extract ... Return JSON.", "input": "Hi, I'm John Smith...",
+     "expected": {"name": "John Smith", "sentiment": "negative"}, "category": "extraction",
+     "checks": [{"type": "json-fields"}], "max_tokens": 200}
+
+Case fields: ``id``, ``input`` (str) or ``messages`` (list of {role, content}), ``system``,
+``expected``, ``checks`` (list of check objects, see :mod:`tuiarena.scoring.checks`), ``category``,
+``max_tokens``, ``temperature``, ``seed``, ``top_p``, ``weight`` (of the case in the model's mean
+score), ``pass_threshold`` (0..1), ``max_latency_ms``, ``max_cost_usd`` (become ``latency`` /
+``cost`` checks), ``default_checks`` (false: skip the suite's default checks), ``meta`` (free).
+A case with no checks and an object ``expected`` gets a ``json-fields`` check.
+
+TOML wrapper: ``name``, ``description``, ``models`` (used when no ``-m`` is given), ``cases``
+(a JSONL path relative to the TOML file, or ``[[cases]]`` tables inline), ``[defaults]``
+(temperature, max_tokens, seed, top_p, system, category, pass_threshold, max_latency_ms,
+max_cost_usd and ``checks`` added to every case), ``[judge]`` (model, rubric or rubric_file,
+pairwise, pass_total, max_tokens) and ``[requirements]`` (see :data:`REQUIREMENTS`).
+
+Every problem is a :class:`~tuiarena.errors.SuiteError` naming the file, the line (or the inline
+case) and the field; a malformed line is an error, never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tuiarena.errors import SuiteError
+from tuiarena.model import Message, Params
+from tuiarena.scoring.checks import CheckSpecError, validate_check
+
+# requirement -> (description, kind): "max" limits, "min" floors, "rate" fractions 0..1, "count"
+REQUIREMENTS: dict[str, str] = {
+    "max_p50_latency_ms": "max",
+    "max_p95_latency_ms": "max",
+    "max_p99_latency_ms": "max",
+    "max_p95_ttft_ms": "max",
+    "max_cost_per_request": "max",
+    "max_cost_per_acceptable": "max",
+    "max_monthly_cost": "max",
+    "min_pass_rate": "rate",
+    "min_mean_score": "rate",
+    "min_judge_score": "min",
+    "min_tokens_per_s": "min",
+    "max_error_rate": "rate",
+    "max_refusal_rate": "rate",
+    "max_invalid_json_rate": "rate",
+    "requests_per_month": "count",
+}
+CASE_FIELDS = {
+    "id", "input", "messages", "system", "expected", "checks", "category", "max_tokens", "temperature",
+    "seed", "top_p", "weight", "pass_threshold", "max_latency_ms", "max_cost_usd", "default_checks", "meta",
+}
+DEFAULT_FIELDS = {
+    "temperature", "max_tokens", "seed", "top_p", "system", "category", "pass_threshold",
+    "max_latency_ms", "max_cost_usd", "checks",
+}
+JUDGE_FIELDS = {"model", "rubric", "rubric_file", "pairwise", "pass_total", "max_tokens"}
+TOP_FIELDS = {"name", "description", "models", "cases", "defaults", "judge", "requirements"}
+ROLES = ("system", "user", "assistant")
+
+
+@dataclass(slots=True)
+class Case:
+    id: str
+    messages: list[Message]
+    params: Params
+    checks: list[dict] = field(default_factory=list)
+    expected: Any = None
+    category: str = ""
+    weight: float = 1.0
+    pass_threshold: float | None = None
+    where: str = ""  # "support.jsonl: line 7" — for messages about this case
+
+
+@dataclass(slots=True)
+class JudgeSpec:
+    model: str | None = None
+    rubric: str | None = None
+    pairwise: bool = False
+    pass_total: float | None = None
+    max_tokens: int = 400
+
+
+@dataclass(slots=True)
+class Suite:
+    name: str
+    path: Path
+    cases: list[Case]
+    description: str = ""
+    models: list[str] = field(default_factory=list)
+    judge: JudgeSpec = field(default_factory=JudgeSpec)
+    requirements: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({c.category for c in self.cases})
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name if path.is_relative_to(shipped_dir()) else str(path)
+
+
+def shipped_dir() -> Path:
+    from tuiarena.store.paths import data_path
+
+    return data_path("sample_suites")
+
+
+def shipped_suites() -> list[Path]:
+    """The suites that ship with tuiarena (TOML files, and JSONL files no TOML wraps)."""
+    d = shipped_dir()
+    if not d.is_dir():
+        return []
+    tomls = sorted(d.glob("*.toml"))
+    wrapped: set[str] = set()
+    for t in tomls:
+        try:
+            cases = tomllib.loads(t.read_text(encoding="utf-8")).get("cases")
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(cases, str):
+            wrapped.add((t.parent / cases).resolve().name)
+    return tomls + [p for p in sorted(d.glob("*.jsonl")) if p.name not in wrapped]
+
+
+def resolve_suite_path(name: str | Path) -> Path:
+    """A suite file path, or the name of a shipped suite (``support`` -> ``sample_suites/support.toml``)."""
+    p = Path(name).expanduser()
+    if p.is_file():
+        return p
+    if p.exists():
+        raise SuiteError(f"{name}: not a file (give a .toml or .jsonl suite file)")
+    d = shipped_dir()
+    for cand in (d / str(name), d / f"{name}.toml", d / f"{name}.jsonl"):
+        if cand.is_file():
+            return cand
+    known = ", ".join(s.stem for s in shipped_suites()) or "none"
+    raise SuiteError(f"{name}: no such suite file, and no shipped suite of that name (shipped: {known})")
+
+
+def load_suite(name: str | Path) -> Suite:
+    path = resolve_suite_path(name)
+    if path.suffix.lower() == ".toml":
+        return _load_toml(path)
+    cases = load_cases(path, defaults={})
+    return Suite(name=path.stem, path=path, cases=cases)
+
+
+# ------------------------------------------------------------------ TOML wrapper
+
+
+def _load_toml(path: Path) -> Suite:
+    where = _display(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SuiteError(f"{where}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError(f"{where}: cannot read: {exc}") from None
+    for key in data:
+        if key not in TOP_FIELDS:
+            raise SuiteError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(TOP_FIELDS))})")
+    defaults = _section(data, "defaults", where)
+    for key in defaults:
+        if key not in DEFAULT_FIELDS:
+            raise SuiteError(f"{where}: [defaults]: unknown key {key!r} (known: {', '.join(sorted(DEFAULT_FIELDS))})")
+    if "checks" in defaults:
+        defaults = dict(defaults, checks=_checks(defaults["checks"], None, f"{where}: [defaults]", "checks"))
+    judge = _judge(_section(data, "judge", where), path, where)
+    requirements = _requirements(_section(data, "requirements", where), where)
+    models = data.get("models", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) and "/" in m for m in models):
+        raise SuiteError(f'{where}: field "models": must be a list of "endpoint/model" strings')
+    raw_cases = data.get("cases")
+    if isinstance(raw_cases, str):
+        cases_path = (path.parent / raw_cases).resolve()
+        if not cases_path.is_file():
+            raise SuiteError(f'{where}: field "cases": file {raw_cases!r} not found (relative to {where})')
+        cases = load_cases(cases_path, defaults)
+    elif isinstance(raw_cases, list):
+        cases, seen = [], {}
+        for i, raw in enumerate(raw_cases, 1):
+            loc = f"{where}: [[cases]] #{i}"
+            case = _case(raw, defaults, loc, default_id=f"case-{i}")
+            _unique(case, seen, loc)
+            cases.append(case)
+    else:
+        raise SuiteError(f'{where}: field "cases": give a JSONL file name (cases = "cases.jsonl") or [[cases]] tables')
+    if not cases:
+        raise SuiteError(f"{where}: the suite has no cases")
+    name = data.get("name", path.stem)
+    desc = data.get("description", "")
+    if not isinstance(name, str) or not isinstance(desc, str):
+        raise SuiteError(f'{where}: fields "name" and "description" must be strings')
+    return Suite(name=name, path=path, cases=cases, description=desc, models=models, judge=judge, requirements=requirements)
+
+
+def _section(data: dict, key: str, where: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise SuiteError(f"{where}: {key!r} must be a table ([{key}])")
+    return value
+
+
+def _judge(raw: dict, path: Path, where: str) -> JudgeSpec:
+    for key in raw:
+        if key not in JUDGE_FIELDS:
+            raise SuiteError(f"{where}: [judge]: unknown key {key!r} (known: {', '.join(sorted(JUDGE_FIELDS))})")
+    spec = JudgeSpec()
+    if "model" in raw:
+        if not isinstance(raw["model"], str) or "/" not in raw["model"]:
+            raise SuiteError(f'{where}: [judge]: field "model": must be "endpoint/model"')
+        spec.model = raw["model"]
+    if "rubric" in raw and "rubric_file" in raw:
+        raise SuiteError(f"{where}: [judge]: give rubric or rubric_file, not both")
+    if "rubric" in raw:
+        if not isinstance(raw["rubric"], str) or not raw["rubric"].strip():
+            raise SuiteError(f'{where}: [judge]: field "rubric": must be non-empty text')
+        spec.rubric = raw["rubric"]
+    if "rubric_file" in raw:
+        rp = path.parent / str(raw["rubric_file"])
+        try:
+            spec.rubric = rp.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SuiteError(f'{where}: [judge]: field "rubric_file": cannot read {rp}: {exc.strerror}') from None
+    if "pairwise" in raw:
+        if not isinstance(raw["pairwise"], bool):
+            raise SuiteError(f'{where}: [judge]: field "pairwise": must be true or false')
+        spec.pairwise = raw["pairwise"]
+    if "pass_total" in raw:
+        spec.pass_total = _number(raw["pass_total"], f'{where}: [judge]: field "pass_total"', 3, 15)
+    if "max_tokens" in raw:
+        spec.max_tokens = int(_number(raw["max_tokens"], f'{where}: [judge]: field "max_tokens"', 1, None, integer=True))
+    return spec
+
+
+def _requirements(raw: dict, where: str) -> dict[str, float]:
+    out = {}
+    for key, value in raw.items():
+        kind = REQUIREMENTS.get(key)
+        loc = f"{where}: [requirements]: {key}"
+        if kind is None:
+            hint = " (did you mean max_p95_latency_ms?)" if "latency" in key else ""
+            raise SuiteError(f"{where}: [requirements]: unknown requirement {key!r}{hint} (known: {', '.join(REQUIREMENTS)})")
+        if kind == "rate":
+            out[key] = _number(value, loc, 0, 1, hint="a fraction: 0.9 means 90%")
+        elif kind == "count":
+            out[key] = _number(value, loc, 0, None, integer=True)
+        else:
+            out[key] = _number(value, loc, 0, None)
+    return out
+
+
+def _number(value: Any, loc: str, lo: float | None, hi: float | None, *, integer: bool = False, hint: str = "") -> float:
+    ok_type = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, ok_type):
+        raise SuiteError(f"{loc}: must be {'an integer' if integer else 'a number'}, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
+        raise SuiteError(f"{loc}: must be {rng}, got {value!r}" + (f" ({hint})" if hint else ""))
+    return value
+
+
+# ------------------------------------------------------------------ JSONL cases
+
+
+def load_cases(path: Path, defaults: dict) -> list[Case]:
+    where = _display(path)
+    cases: list[Case] = []
+    seen: dict[str, str] = {}
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise SuiteError(f"{where}: cannot read: {exc.strerror}") from None
+    with fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                text = line.strip()
+                if not text or text.startswith("#"):
+                    continue
+                loc = f"{where}: line {lineno}"
+                try:
+                    raw = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+                case = _case(raw, defaults, loc, default_id=f"{path.stem}-{lineno}")
+                _unique(case, seen, loc)
+                cases.append(case)
+        except UnicodeDecodeError as exc:
+            raise SuiteError(f"{where}: not UTF-8 text ({exc.reason})") from None
+    if not cases:
+        raise SuiteError(f"{where}: no cases (one JSON object per line)")
+    return cases
+
+
+def _unique(case: Case, seen: dict[str, str], loc: str) -> None:
+    if case.id in seen:
+        raise SuiteError(f'{loc}: field "id": duplicate id {case.id!r} (first at {seen[case.id]})')
+    seen[case.id] = loc.rsplit(": ", 1)[-1]
+
+
+def _case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
+    if not isinstance(raw, dict):
+        raise SuiteError(f"{loc}: a case must be a JSON object, got {type(raw).__name__}")
+    for key in raw:
+        if key not in CASE_FIELDS:
+            raise SuiteError(f"{loc}: unknown field {key!r} (known: {', '.join(sorted(CASE_FIELDS))})")
+
+    def bad(fld: str, msg: str) -> SuiteError:
+        return SuiteError(f'{loc}: field "{fld}": {msg}')
+
+    cid = raw.get("id", default_id)
+    if isinstance(cid, bool) or not isinstance(cid, (str, int)) or not str(cid).strip():
+        raise bad("id", "must be a non-empty string")
+    cid = str(cid)
+
+    system = raw.get("system", defaults.get("system"))
+    if system is not None and not isinstance(system, str):
+        raise bad("system", "must be a string")
+    if "input" in raw and "messages" in raw:
+        raise bad("input", 'give "input" or "messages", not both')
+    if "input" in raw:
+        if not isinstance(raw["input"], str) or not raw["input"].strip():
+            raise bad("input", "must be a non-empty string")
+        messages: list[Message] = [{"role": "user", "content": raw["input"]}]
+    elif "messages" in raw:
+        messages = raw["messages"]
+        if not isinstance(messages, list) or not messages:
+            raise bad("messages", "must be a non-empty list of {\"role\", \"content\"} objects")
+        for i, m in enumerate(messages):
+            if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
+                raise bad(f"messages[{i}]", f'must be {{"role": one of {"/".join(ROLES)}, "content": a string}}')
+        if messages[-1]["role"] == "assistant":
+            raise bad("messages", "the last message must be from the user")
+    else:
+        raise bad("input", 'missing: each case needs "input" (text) or "messages"')
+    if system and not any(m["role"] == "system" for m in messages):
+        messages = [{"role": "system", "content": system}] + messages
+
+    params = Params(
+        temperature=_opt(raw, defaults, "temperature", bad, 0, 2),
+        max_tokens=_opt(raw, defaults, "max_tokens", bad, 1, None, integer=True),
+        seed=_opt(raw, defaults, "seed", bad, None, None, integer=True),
+        top_p=_opt(raw, defaults, "top_p", bad, 0, 1),
+    )
+    expected = raw.get("expected")
+    checks: list[dict] = []
+    if raw.get("default_checks", True) is not False:
+        checks.extend(defaults.get("checks", ()))
+    if "checks" in raw:
+        checks.extend(_checks(raw["checks"], expected, loc, "checks"))
+    elif isinstance(expected, dict) and expected:
+        checks.append(validate_check({"type": "json-fields"}, expected))
+    lat = _opt(raw, defaults, "max_latency_ms", bad, 0, None)
+    if lat is not None:
+        checks.append({"type": "latency", "max_ms": lat, "name": "max_latency_ms"})
+    cost = _opt(raw, defaults, "max_cost_usd", bad, 0, None)
+    if cost is not None:
+        checks.append({"type": "cost", "max_usd": cost, "name": "max_cost_usd"})
+    category = raw.get("category", defaults.get("category", "")) or ""
+    if not isinstance(category, str):
+        raise bad("category", "must be a string")
+    weight = _opt(raw, {}, "weight", bad, 0, None)
+    return Case(
+        id=cid,
+        messages=messages,
+        params=params,
+        checks=checks,
+        expected=expected,
+        category=category,
+        weight=1.0 if weight is None else weight,
+        pass_threshold=_opt(raw, defaults, "pass_threshold", bad, 0, 1),
+        where=loc,
+    )
+
+
+def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = False):
+    value = raw.get(key, defaults.get(key))
+    if value is None:
+        return None
+    try:
+        return _number(value, "", lo, hi, integer=integer)
+    except SuiteError as exc:
+        raise bad(key, str(exc).lstrip(": ")) from None
+
+
+def _checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict]:
+    if not isinstance(raw, list):
+        raise SuiteError(f'{loc}: field "{name}": must be a list of check objects')
+    out = []
+    for i, spec in enumerate(raw):
+        try:
+            out.append(validate_check(spec, expected))
+        except CheckSpecError as exc:
+            sub = f".{exc.field}" if exc.field else ""
+            raise SuiteError(f'{loc}: field "{name}"[{i}]{sub}: {exc.message}') from None
+    return out

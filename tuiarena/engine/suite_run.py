@@ -1,0 +1,263 @@
+"""Running a suite: cases x repeats x models through the Runner, scored as they finish.
+
+Scheduling: one *lane* per endpoint with as many workers as the endpoint's concurrency limit; each
+lane walks the cases in order for its own models, so a slow provider never holds back a fast one
+and no endpoint sits idle while another has work. One ``RunStarted`` (with ``case_id`` and
+``repeat``) is emitted per case and repeat, the first time any lane reaches it; every model's
+answer is a response of that run (``Runner.respond_one``).
+
+As each response ends it is scored at once (checks, then the judge if any), a ``ScoreGiven`` is
+emitted to the sinks, the figures are folded into the :class:`~tuiarena.engine.aggregate.Aggregator`
+and the text is dropped — memory stays flat however many cases there are. With ``pairwise``, the
+answers of one case are kept until every model has answered (repeat 0 only), then judged in pairs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from tuiarena.engine.aggregate import Aggregator, PairRecord, Sample
+from tuiarena.engine.cache import ResponseCache, cache_key
+from tuiarena.engine.suite import Case, Suite
+from tuiarena.model import ModelRef, ResponseDone, ResponseStarted, RunStarted, ScoreGiven, new_id
+from tuiarena.scoring.answers import detect_refusal, parse_json_answer
+from tuiarena.scoring.checks import CheckContext, check_label, score_case
+from tuiarena.scoring.judge import Judge
+
+JSON_CHECKS = frozenset({"is-json", "json-fields"})
+
+
+@dataclass(slots=True)
+class SuiteProgress:
+    done: int = 0
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    cached: int = 0
+    cost_usd: float = 0.0
+    last_model: str = ""
+    last_case: str = ""
+
+
+@dataclass(slots=True)
+class CellResult:
+    """One scored answer: what the TUI matrix shows in a cell."""
+
+    case_id: str
+    repeat: int
+    model: str
+    run_id: str
+    response_id: str
+    status: str
+    passed: bool | None
+    score: float | None
+    reason: str
+    judge: ScoreGiven | None = None
+
+
+@dataclass(slots=True)
+class _Unit:
+    run_id: str
+    response_ids: dict[str, str]
+    remaining: int
+    records: dict[str, ResponseDone] = field(default_factory=dict)
+
+
+class SuiteRun:
+    """Run a loaded suite across models; ``await run()`` returns the filled Aggregator."""
+
+    def __init__(
+        self,
+        suite: Suite,
+        models: list[str],
+        runner: Any,
+        *,
+        repeat: int = 1,
+        concurrency: int | None = None,
+        judge: Judge | None = None,
+        pairwise: bool = False,
+        cache: ResponseCache | None = None,
+        progress: Callable[[SuiteProgress], Any] | None = None,
+        on_result: Callable[[CellResult], Any] | None = None,
+    ) -> None:
+        if repeat < 1:
+            raise ValueError("repeat must be >= 1")
+        self.suite = suite
+        self.models = list(models)
+        self.runner = runner
+        self.repeat = repeat
+        self.concurrency = concurrency
+        self.judge = judge
+        self.pairwise = pairwise and judge is not None and len(self.models) > 1
+        self.cache = cache
+        self.progress_cb = progress
+        self.on_result = on_result
+        self.agg = Aggregator(self.models, track_cases=repeat > 1)
+        self.progress = SuiteProgress(total=len(suite.cases) * repeat * len(self.models))
+        self._units: dict[tuple[int, int], _Unit] = {}
+        self._stopping = False
+
+    # ---------------------------------------------------------------- scheduling
+    def _limit(self, endpoint: str) -> int:
+        if self.concurrency:
+            return self.concurrency
+        try:
+            provider = self.runner.registry.get(endpoint)
+        except Exception:  # an unknown endpoint fails per response, in the runner
+            return 1
+        return max(1, int(getattr(provider, "max_concurrency", 4) or 4))
+
+    def _jobs(self, models: list[str]) -> Iterator[tuple[int, int, str]]:
+        for ci in range(len(self.suite.cases)):
+            for rep in range(self.repeat):
+                for model in models:
+                    yield ci, rep, model
+
+    def _unit(self, ci: int, rep: int) -> _Unit:
+        unit = self._units.get((ci, rep))
+        if unit is None:
+            case = self.suite.cases[ci]
+            run = RunStarted(
+                run_id=new_id("r"),
+                models=list(self.models),
+                messages=case.messages,
+                params=case.params.to_dict(),
+                response_ids={m: new_id("x") for m in self.models},
+                case_id=case.id,
+                repeat=rep,
+                label=self.suite.name,
+            )
+            unit = self._units[(ci, rep)] = _Unit(run.run_id, run.response_ids, len(self.models))
+            self.runner.emit(run)
+        return unit
+
+    async def run(self) -> Aggregator:
+        lanes: dict[str, list[str]] = {}
+        for m in self.models:
+            try:
+                ep = ModelRef.parse(m).endpoint
+            except ValueError:
+                ep = m
+            lanes.setdefault(ep, []).append(m)
+        async with asyncio.TaskGroup() as tg:
+            for ep, models in lanes.items():
+                jobs = self._jobs(models)
+                for _ in range(self._limit(ep)):
+                    tg.create_task(self._worker(jobs))
+        return self.agg
+
+    def cancel(self) -> None:
+        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded)."""
+        self._stopping = True
+        self.runner.cancel()
+
+    async def _worker(self, jobs: Iterator[tuple[int, int, str]]) -> None:
+        for ci, rep, model in jobs:  # a shared iterator: each job is taken by one worker
+            if self._stopping:
+                return
+            await self._one(ci, rep, model)
+
+    # ---------------------------------------------------------------- one answer
+    def _base_url(self, model: str) -> str:
+        try:
+            provider = self.runner.registry.get(ModelRef.parse(model).endpoint)
+        except Exception:
+            return ""
+        spec = getattr(provider, "spec", None)
+        return str(getattr(spec, "base_url", "") or getattr(provider, "base_url", "") or "")
+
+    async def _answer(self, case: Case, unit: _Unit, model: str) -> ResponseDone:
+        rid = unit.response_ids[model]
+        key = None
+        if self.cache is not None:
+            key = cache_key(model, case.messages, case.params, self._base_url(model))
+            hit = self.cache.get(key, unit.run_id, rid)
+            if hit is not None:
+                self.runner.emit(ResponseStarted(run_id=unit.run_id, response_id=rid, model=model))
+                self.runner.emit(hit)
+                return hit
+        rec = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
+        if key is not None:
+            self.cache.put(key, rec)  # type: ignore[union-attr]
+        return rec
+
+    async def _one(self, ci: int, rep: int, model: str) -> None:
+        case = self.suite.cases[ci]
+        unit = self._unit(ci, rep)
+        rec = await self._answer(case, unit, model)
+        cell = self._score(case, rep, rec)
+        if self.judge is not None and rec.status in ("done", "cut") and rec.text.strip():
+            expected = case.expected if isinstance(case.expected, str) or case.expected is None else _json(case.expected)
+            cell.judge = await self.judge.grade(case.messages, rec, expected=expected, case_id=case.id)
+            self.agg.add_judge(model, case.category, cell.judge.detail if cell.judge.score is not None else None)
+        if self.on_result is not None:
+            self.on_result(cell)
+        unit.remaining -= 1
+        if self.pairwise and rep == 0:
+            unit.records[model] = rec
+        if unit.remaining == 0:
+            self._units.pop((ci, rep), None)
+            if self.pairwise and rep == 0:
+                await self._pairwise(case, unit)
+
+    def _score(self, case: Case, rep: int, rec: ResponseDone) -> CellResult:
+        failed = rec.status in ("error", "cancelled")
+        json_checked = any(c["type"] in JSON_CHECKS for c in case.checks)
+        if failed:
+            passed, score = False, 0.0
+            reason = f"{rec.status}: {rec.error_kind or ''}: {rec.error or ''}".replace(": : ", ": ").rstrip(": ")
+            detail: dict[str, Any] = {"case_id": case.id, "repeat": rep, "checks": []}
+        else:
+            cs = score_case(case.checks, rec.text, CheckContext(case.expected, rec), case.pass_threshold)
+            passed, score, reason = cs.passed, cs.score, cs.reason()
+            detail = {
+                "case_id": case.id,
+                "repeat": rep,
+                "checks": [
+                    {"name": check_label(s), "type": s["type"], "passed": r.passed, "score": round(r.score, 4), "reason": r.reason, "weight": s.get("weight", 1)}
+                    for s, r in cs.results
+                ],
+            }
+        if case.checks or failed:
+            self.runner.emit(ScoreGiven(response_id=rec.response_id, run_id=rec.run_id, scorer="checks",
+                                        passed=passed, score=score, reason=reason, detail=detail))
+        sample = Sample(
+            model=rec.model, case_id=case.id, category=case.category, repeat=rep, status=rec.status,
+            passed=passed, score=score, weight=case.weight, ttft_ms=rec.ttft_answer_ms if rec.ttft_answer_ms is not None else rec.ttft_ms,
+            total_ms=rec.total_ms, tokens_per_s=rec.tokens_per_s, prompt_tokens=rec.prompt_tokens,
+            completion_tokens=rec.completion_tokens, cost_usd=rec.cost_usd,
+            refused=not failed and detect_refusal(rec.text, rec.finish_reason) is not None,
+            incomplete=rec.status == "cut" or rec.finish_reason == "length",
+            json_checked=json_checked and not failed,
+            json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
+            cached=rec.cached,
+        )
+        self.agg.add(sample)
+        p = self.progress
+        p.done += 1
+        p.passed += passed is True
+        p.failed += passed is False
+        p.errors += failed
+        p.cached += rec.cached
+        p.cost_usd += rec.cost_usd or 0.0
+        p.last_model, p.last_case = rec.model, case.id
+        if self.progress_cb is not None:
+            self.progress_cb(p)
+        return CellResult(case.id, rep, rec.model, rec.run_id, rec.response_id, rec.status, passed, score, reason)
+
+    async def _pairwise(self, case: Case, unit: _Unit) -> None:
+        recs = [unit.records[m] for m in self.models if m in unit.records and unit.records[m].status in ("done", "cut")]
+        unit.records.clear()
+        for x, y in itertools.combinations(recs, 2):
+            _score, verdict = await self.judge.compare(case.messages, x, y, case_id=case.id)  # type: ignore[union-attr]
+            self.agg.add_pairwise(PairRecord(x.response_id, y.response_id, x.model, y.model, verdict.winner, verdict.consistent))
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
