@@ -84,6 +84,56 @@ def _pick(rng: random.Random, *options: str) -> str:
     return options[rng.randrange(len(options))]
 
 
+# `"issue" (one of: "a", "b")` or `"name" (the customer's name)` in an extraction instruction
+_FIELD = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]{0,30})[\"']\s*\(([^)]*)\)")
+_OPTION = re.compile(r'"([^"]{1,40})"')
+_PERSON = re.compile(r"\b([A-Z][a-z]+(?:[ -][A-Z][a-z']+)+)\b")
+_NEGATIVE = ("disappoint", "frustrat", "angry", "terrible", "awful", "unacceptable", "worst", "broken", "damaged",
+             "still", "never", "again", "ridiculous", "furious", "upset", "annoy", "twice", "can't", "cannot",
+             "not happy", "useless", "great job", "wonderful, ", "!!")
+_CUES = {  # words a reader would take as a sign of each common support label
+    "damaged order": ("damaged", "broken", "crushed", "cracked", "smashed"),
+    "late delivery": ("late", "delayed", "hasn't arrived", "not arrived", "still waiting", "tracking", "retard"),
+    "wrong item": ("wrong", "instead", "asked for", "incorrect", "au lieu"),
+    "missing item": ("missing", "not included", "wasn't in", "no charger", "forgot"),
+    "refund request": ("refund", "money back", "reembolso"),
+    "billing error": ("charged", "invoice", "bill", "vat", "cobr", "factura", "twice"),
+    "login problem": ("log in", "login", "password", "2fa", "locked out", "sign in"),
+    "account deletion": ("delete", "close my account", "gdpr", "erase", "remove my"),
+    "bug report": ("crash", "bug", "error", "sync", "freez"),
+    "feature request": ("would be nice", "feature", "please add", "dark mode", "could you add", "wish"),
+}
+_POSITIVE = ("thank", "love", "great", "awesome", "excellent", "happy", "appreciate", "perfect", "wonderful")
+
+
+def _extract(fields: list[tuple[str, str]], text: str, rng: random.Random, skill: float) -> str:
+    """A plausible extraction: a simulated model that reads the ticket, right about ``skill`` of the time."""
+    low = text.lower()
+    obj: dict[str, object] = {}
+    for key, hint in fields:
+        options = _OPTION.findall(hint)
+        if "name" in key.lower():
+            people = [p for p in _PERSON.findall(text) if p.split()[0] not in ("Hi", "Hello", "Dear", "Order", "Thanks")]
+            value = people[0] if people and rng.random() <= skill + 0.1 else "unknown"
+        elif options:
+            def overlap(opt: str) -> int:
+                cues = _CUES.get(opt.lower(), ()) + tuple(w for w in re.findall(r"[a-z]{4,}", opt.lower()) if w != "order")
+                return sum(c in low for c in cues)
+            if key.lower() == "sentiment" or {"positive", "negative"} <= set(options):
+                neg = sum(w in low for w in _NEGATIVE)
+                pos = sum(w in low for w in _POSITIVE)
+                best = "negative" if neg > pos else "positive" if pos > neg else "neutral"
+                value = best if best in options else options[-1]
+            else:
+                value = max(options, key=overlap)
+            if rng.random() > skill:
+                value = options[rng.randrange(len(options))]
+        else:
+            value = " ".join(re.findall(r"[A-Za-z]{4,}", text)[:4]) or "unknown"
+        obj[key] = value
+    return json.dumps(obj, indent=None if rng.randrange(2) else 2)
+
+
 def _json_answer(prompt: str, words: list[str], rng: random.Random) -> str:
     keys = [k for k in dict.fromkeys(_KEY.findall(prompt)) if k.lower() != "json"][:6]
     topic = " ".join(words[:2]) or "the request"
@@ -128,6 +178,11 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
                     "Make sure the answer is direct, then add one caveat.")
         )
     if want_json:
+        system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+        fields = _FIELD.findall(system + "\n" + prompt)
+        if fields:
+            skill = {"verbose": 0.9, "thinker": 0.95, "steady": 0.8, "swift": 0.65}.get(model, 0.5)
+            return reasoning, _extract(fields, prompt, rng, skill)
         return reasoning, _json_answer(prompt, words, rng)
     if style == "terse":
         return reasoning, lead + _pick(
@@ -203,7 +258,8 @@ class DemoProvider:
         rng = self._rng(model, messages, params)
         fate = rng.randrange(6) if model == "flaky" else 5
         last_user = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
-        want_json = params.response_format != "text" or "json" in last_user.lower()
+        system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+        want_json = params.response_format != "text" or "json" in (last_user + " " + system).lower()
         reasoning, answer = compose(model, messages, rng, want_json)
         r_pieces, a_pieces = _pieces(reasoning), _pieces(answer)
         finish = "stop"
