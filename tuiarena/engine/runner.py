@@ -115,8 +115,12 @@ class Runner:
         repeat: int = 0,
         label: str = "",
         run_id: str | None = None,
+        response_ids: dict[str, str] | None = None,
     ) -> tuple[RunStarted, list[asyncio.Task]]:
-        """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``."""
+        """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``.
+
+        ``response_ids`` (model -> id) lets a caller prepare its display before the requests go out.
+        """
         params = params or Params()
         history = {m: h for m, h in (history or {}).items() if m in models and h}
         run = RunStarted(
@@ -124,7 +128,7 @@ class Runner:
             models=list(models),
             messages=list(messages),
             params=params.to_dict(),
-            response_ids={m: new_id("x") for m in models},
+            response_ids={m: (response_ids or {}).get(m) or new_id("x") for m in models},
             history=history,
             case_id=case_id,
             repeat=repeat,

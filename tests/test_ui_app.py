@@ -1,0 +1,204 @@
+"""App-level behaviour: errors in the right place, literal model output, keys, help, themes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuiarena.model import SessionRenamed
+from tuiarena.ui.commands import arena_commands
+from tuiarena.ui.help import HelpScreen, binding_rows
+from tuiarena.ui.widgets.column import OutputColumn
+from tuiarena.ui.widgets.streamtext import StreamText, wrap_line
+
+from tests.fakeserver import FakeServer
+from tests.ui_helpers import columns, make_app, ready, screen_text, select, type_prompt, wait_done
+
+
+@pytest.fixture
+def fake_endpoint(tuiarena_home, monkeypatch):
+    with FakeServer(n_tokens=12) as srv:
+        tuiarena_home.mkdir(parents=True, exist_ok=True)
+        (tuiarena_home / "config.toml").write_text(
+            f'[endpoints.fake]\nbase_url = "{srv.base_url}"\napi_key_env = "FAKE_TEST_KEY"\n'
+            'models = ["normal", "auth", "escape"]\nmax_retries = 0\n'
+        )
+        monkeypatch.delenv("FAKE_TEST_KEY", raising=False)
+        yield srv
+
+
+def notifications(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_401_lands_in_its_column_naming_the_env_var(fake_endpoint, monkeypatch):
+    monkeypatch.setenv("FAKE_TEST_KEY", "wrong")
+    app = make_app()
+    async with app.run_test(size=(140, 36)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["fake/normal", "fake/auth"])
+        await type_prompt(app, pilot, "hi")
+        await pilot.press("ctrl+r")
+        cols = await wait_done(app, pilot)
+        assert [c.status for c in cols] == ["done", "error"]
+        bad = columns(app)[1]
+        assert any("FAKE_TEST_KEY" in line for line in bad.body.error)  # in that column, not elsewhere
+        text = screen_text(app)
+        assert "FAKE_TEST_KEY" in text and "401" in text
+        assert "Traceback" not in text
+
+
+async def test_model_output_is_shown_literally(fake_endpoint, monkeypatch):
+    monkeypatch.setenv("FAKE_TEST_KEY", "x")
+    app = make_app()
+    async with app.run_test(size=(160, 36)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["fake/escape"])
+        await type_prompt(app, pilot, "hi")
+        await pilot.press("ctrl+r")
+        cols = await wait_done(app, pilot)
+        assert "[bold red]x[/]" in cols[0].text
+        text = screen_text(app)
+        assert "\\x1b[31mred" in text
+        assert "[bold red]x[/]" in text
+        assert "[link=x]y[/link]" in text
+        assert "\x1b" not in text and "\x07" not in text
+
+
+def test_stream_text_shows_markup_and_escapes_literally():
+    w = StreamText()
+    w._width = 40
+    w.append("\x1b[31mred [bold red]x[/] [link=http://x]y[/link] bell\x07")
+    joined = "".join(w._lines)
+    assert "\\x1b[31mred" in joined and "[bold red]x[/]" in joined and "\\x07" in joined
+
+
+def test_incremental_wrap_matches_whole_wrap():
+    text = ("lorem ipsum dolor sit amet " * 30 + "\n" + "x" * 95 + "\n\nend of text ") * 3
+    whole = StreamText()
+    whole._width = 23
+    whole.append(text)
+    pieces = StreamText()
+    pieces._width = 23
+    for i in range(0, len(text), 7):
+        pieces.append(text[i:i + 7])
+    assert pieces._lines == whole._lines
+    assert all(len(line) <= 23 for line in whole._lines)
+    assert wrap_line("aaa bbb", 3) == ["aaa", "bbb"]
+
+
+async def test_broken_config_is_one_notification_and_app_runs(tuiarena_home):
+    tuiarena_home.mkdir(parents=True)
+    (tuiarena_home / "config.toml").write_text("[ui\ntheme = 3\n")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        notes = notifications(app)
+        assert len(notes) == 1 and "config.toml" in notes[0] and "line" in notes[0]
+        assert app.runner is not None  # still running on defaults
+
+
+async def test_bad_theme_file_is_reported_and_skipped_user_theme_overrides(tuiarena_home):
+    themes = tuiarena_home / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "broken"\nprimary = "not-a-colour"\n')
+    (themes / "mine.toml").write_text('name = "tuiarena-light"\ndark = false\nprimary = "#ff0000"\n')
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        notes = notifications(app)
+        assert len(notes) == 1 and "broken.toml" in notes[0]
+        assert "broken" not in app.available_themes
+        assert app.available_themes["tuiarena-light"].primary == "#ff0000"
+        assert {"tuiarena-dark", "high-contrast", "ansi-16"} <= set(app.available_themes)
+
+
+async def test_theme_switch_persists(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        assert app.theme == "tuiarena-dark"
+        app.set_theme("high-contrast")
+        await pilot.pause(0.1)
+    assert 'theme = "high-contrast"' in (tuiarena_home / "config.toml").read_text()
+    app2 = make_app()
+    async with app2.run_test(size=(100, 30)) as pilot:
+        assert app2.theme == "high-contrast"
+
+
+async def test_keys_are_rebindable_from_config(tuiarena_home):
+    tuiarena_home.mkdir(parents=True)
+    (tuiarena_home / "config.toml").write_text('[keys]\nrun = "ctrl+t"\n')
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/terse"])
+        await type_prompt(app, pilot, "hello")
+        await pilot.press("ctrl+t")
+        cols = await wait_done(app, pilot)
+        assert cols and cols[0].status == "done"
+        rows = {r[3]: r[1] for r in binding_rows(app)}
+        assert rows["run"] == app.get_key_display(__import__("textual.binding").binding.Binding("ctrl+t", "x"))
+
+
+async def test_help_lists_every_binding_and_palette_every_action():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        app.compare_screen.query_one(OutputColumn) if columns(app) else None
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = {r[3] for r in binding_rows(app)}
+        for binding_id in ("run", "cancel_all", "new_conversation", "zoom", "copy", "cancel", "rerun",
+                           "new_session", "rename_session", "help", "toggle_model", "filter_models",
+                           "sort_results", "history_prev", "quit"):
+            assert binding_id in ids
+        table_text = screen_text(app)
+        assert "Cancel all" in table_text and "Zoom" in table_text
+        await pilot.press("escape")
+        titles = [t for t, _h, _c in arena_commands(app)]
+        for needed in ("Run prompt", "New session", "Rename session", "Theme: ansi-16", "Open: Blind arena",
+                       "Open: Leaderboard", "Open: Sessions", "Open: Test suites", "Zoom column",
+                       "Copy column text", "Cancel column", "Re-run column", "New conversation", "Cancel all streams"):
+            assert needed in titles
+
+
+async def test_rename_and_new_session(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/terse"])
+        await type_prompt(app, pilot, "first")
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        inp = app.screen.query_one("Input")
+        inp.value = "my [b]session[/b]"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.sub_title == "my [b]session[/b]"
+        first_file = app.session_writer().path
+        await pilot.press("ctrl+n")
+        await type_prompt(app, pilot, "second")
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        assert app.session_writer().path != first_file
+    assert '"type": "rename"' in first_file.read_text().replace('"type":"rename"', '"type": "rename"')
+    assert SessionRenamed.type == "rename"
+
+
+async def test_open_screen_opens_each_screen_and_names_unknown_ones():
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        app.open_screen("nosuch")
+        await pilot.pause()
+        assert any("unknown screen" in n for n in notifications(app))
+        for name, cls in (("sessions", "SessionsScreen"), ("leaderboard", "LeaderboardScreen"),
+                          ("suite", "SuiteScreen"), ("blind", "BlindScreen")):
+            app.open_screen(name)
+            await pilot.pause()
+            assert type(app.screen).__name__ == cls
+            app.pop_screen()
+            await pilot.pause()

@@ -1,0 +1,197 @@
+"""Pilot tests of the blind arena and leaderboard screens against the offline demo models."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from textual.widgets import DataTable
+
+from tuiarena.ui.screens.blind import BlindColumn, BlindScreen
+from tuiarena.ui.screens.leaderboard import LeaderboardScreen
+
+from tests.ui_helpers import make_app, ready, screen_text
+
+ROSTER = ["demo/swift", "demo/steady", "demo/terse"]
+IDENTIFYING = ("demo/", "swift", "steady", "terse", "nosuchmodel", "$", "tok/s", "TTFT", " tok")
+
+
+async def wait_battle(screen: BlindScreen, pilot, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not screen.ready_to_vote():
+        if loop.time() > end:
+            raise AssertionError(f"battle did not finish: {[c.status for c in screen.columns()]}")
+        await pilot.pause(0.02)
+    await pilot.pause(0.15)  # a frame or two to draw it
+
+
+def vote_records(home) -> list[dict]:
+    out = []
+    for f in (home / "sessions").glob("*.jsonl"):
+        out += [r for r in map(json.loads, f.read_text().splitlines()) if r["type"] == "vote"]
+    return out
+
+
+def assert_hidden(text: str) -> None:
+    lowered = text.lower()
+    for word in IDENTIFYING:
+        assert word.lower() not in lowered, f"{word!r} visible before the vote:\n{text}"
+
+
+async def test_full_vote_flow_vote_reveal_next(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app, pilot)
+        screen = BlindScreen(prompts=["Explain python generators", "What is a closure?"], models=ROSTER, seed=1)
+        app.push_screen(screen)
+        await pilot.pause()
+        await wait_battle(screen, pilot)
+        first = screen.battle
+        assert first["prompt"] == "Explain python generators"
+        assert first["left"] != first["right"] and {first["left"], first["right"]} <= set(ROSTER)
+        assert_hidden(screen_text(app))
+        assert all(c.text for c in screen.columns())
+
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        vote = first["vote"]
+        assert vote is not None and vote.outcome == "a"
+        assert (vote.model_a, vote.model_b) == (first["left"], first["right"])
+        assert not vote.invalid and not vote.identity_leaked
+        shown = screen_text(app)
+        assert f"A was {first['left']}" in shown and f"B was {first['right']}" in shown
+        assert "tok/s" in shown and "You voted: A is better" in shown
+        assert all(c.revealed for c in screen.query(BlindColumn))
+        await pilot.press("b")  # a second vote on the same battle is ignored
+        await pilot.pause()
+        assert len(screen.votes) == 1
+
+        await pilot.press("n")
+        await pilot.pause()
+        second = screen.battle
+        assert second is not first and second["prompt"] == "What is a closure?"
+        assert not any(c.revealed for c in screen.query(BlindColumn))
+        await wait_battle(screen, pilot)
+        assert_hidden(screen_text(app))
+        await pilot.press("right")
+        await pilot.pause(0.1)
+        assert second["vote"].outcome == "b"
+
+        records = vote_records(tuiarena_home)
+        assert [r["outcome"] for r in records] == ["a", "b"]
+        assert records[0]["model_a"] == first["left"] and records[0]["response_a"] == first["ids"][0]
+        assert records[0]["prompt"] == "Explain python generators"
+
+
+async def test_prompt_box_tie_and_both_bad(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        screen = BlindScreen(models=ROSTER, seed=4)
+        app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("a")  # no battle yet: nothing happens
+        assert screen.votes == []
+        box = screen.query_one("#blind-prompt")
+        box.value = "tell me about table"
+        box.focus()
+        await pilot.press("end", "b", "enter")  # letters go to the box, not to votes
+        await pilot.pause()
+        assert screen.battle["prompt"] == "tell me about tableb"
+        await wait_battle(screen, pilot)
+        assert_hidden(screen_text(app))
+        await pilot.press("t")
+        await pilot.pause()
+        assert screen.votes[-1].outcome == "tie"
+        await pilot.press("n")  # no queue: back to the prompt box
+        await pilot.pause()
+        assert screen.focused is box
+        await pilot.press("enter")
+        await pilot.pause()
+        await wait_battle(screen, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert [v.outcome for v in screen.votes] == ["tie", "both_bad"]
+        # pairs favour fewer battles: the second battle is a different pair
+        pairs = [frozenset((v.model_a, v.model_b)) for v in screen.votes]
+        assert pairs[0] != pairs[1]
+
+
+async def test_failed_answer_stays_anonymous_and_vote_is_invalid(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        screen = BlindScreen(prompts=["hello there"], models=["demo/swift", "demo/nosuchmodel"],
+                             fixed=["demo/swift", "demo/nosuchmodel"], seed=2)
+        app.push_screen(screen)
+        await pilot.pause()
+        await wait_battle(screen, pilot)
+        statuses = sorted(c.status for c in screen.columns())
+        assert statuses[0] == "done" and statuses[1] != "done"
+        text = screen_text(app)
+        assert_hidden(text)
+        assert "failed" in text
+        await pilot.press("a")
+        await pilot.pause()
+        vote = screen.votes[-1]
+        assert vote.invalid
+        assert "not rated" in screen_text(app)
+        assert vote_records(tuiarena_home)[0]["invalid"] is True
+
+
+async def test_leaderboard_screen_shows_votes(tuiarena_home):
+    from tuiarena.model import VoteCast
+    from tuiarena.store.sessions import SessionWriter
+
+    with SessionWriter.create(kind="blind", name="votes") as w:
+        for outcome in ["a"] * 8 + ["b"] * 2 + ["tie"]:
+            w.write(VoteCast(model_a="demo/swift", model_b="demo/terse", outcome=outcome))
+        w.write(VoteCast(model_a="demo/terse", model_b="demo/swift", outcome="a", identity_leaked=True))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        screen = LeaderboardScreen()
+        app.push_screen(screen)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen.board is not None:
+                break
+        await pilot.pause()
+        table = screen.query_one("#lb-table", DataTable)
+        assert table.row_count == 2
+        assert str(table.get_row_at(0)[1]) == "demo/swift"
+        assert screen.board.votes == 11
+        text = screen_text(app)
+        assert "BT score" in text and "95% CI" in text and "1 identity-leaked" in text
+        await pilot.press("i")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen.board.votes == 12:
+                break
+        assert screen.board.votes == 12
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, LeaderboardScreen)
+
+
+async def test_suite_battles_with_speed_setting(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        app.config.ui.show_speed_in_blind = True
+        screen = BlindScreen.from_suite("classification", models=ROSTER, seed=3)
+        assert screen.total_prompts >= 2
+        first_prompt = screen.queue[0][0][-1]["content"]
+        app.push_screen(screen)
+        await pilot.pause()
+        await wait_battle(screen, pilot)
+        assert screen.battle["prompt"] == first_prompt
+        text = screen_text(app)
+        assert "tok/s" in text and "TTFT" in text  # speed shown on request...
+        for word in ("demo/", "swift", "steady", "terse", "$", " tok ·"):
+            assert word not in text  # ...but still no names, prices or token counts
+        await pilot.press("left")
+        await pilot.pause()
+        assert screen.votes[-1].outcome == "a"
+        assert len(screen.queue) == screen.total_prompts - 1

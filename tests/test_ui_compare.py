@@ -1,0 +1,175 @@
+"""Pilot tests of the compare screen against the offline demo models."""
+
+from __future__ import annotations
+
+import json
+
+from tuiarena.ui.screens.compare import CompareScreen
+from tuiarena.ui.widgets.column import OutputColumn
+from tuiarena.ui.widgets.results import ResultsGrid
+from tuiarena.ui.widgets.roster import Roster, RosterList
+
+from tests.ui_helpers import columns, make_app, ready, screen_text, select, type_prompt, wait_done
+
+MODELS = ["demo/swift", "demo/steady"]
+
+
+async def test_run_streams_text_stats_grid_and_session(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, MODELS)
+        await type_prompt(app, pilot, "Explain python generators")
+        await pilot.press("ctrl+r")
+        cols = await wait_done(app, pilot)
+        assert [c.model for c in cols] == MODELS
+        assert all(c.status == "done" and c.text for c in cols)
+        widgets = columns(app)
+        assert [w.model for w in widgets] == MODELS
+        text = screen_text(app)
+        assert "done  demo/swift" in text and "TTFT" in text and "tok/s" in text
+        grid = app.compare_screen.query_one(ResultsGrid)
+        assert grid.row_count == 2
+        row = grid.get_row(cols[0].response_id)
+        assert str(row[0]) == "demo/swift" and str(row[8]) == "stop" and str(row[7]).startswith("$")
+        # the run went to the session file as it happened
+        files = list((tuiarena_home / "sessions").glob("*.jsonl"))
+        assert len(files) == 1
+        types = [json.loads(line)["type"] for line in files[0].read_text().splitlines()]
+        assert types[0] == "header" and "run" in types and types.count("response") == 2
+        assert app.sub_title == "Explain python generators"
+
+
+async def test_roster_space_toggles_and_selection_is_saved(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        roster = app.compare_screen.query_one(Roster)
+        roster.query_one(RosterList).focus()
+        await pilot.pause()
+        before = list(roster.selected)
+        await pilot.press("space")  # first model (swift) is highlighted
+        await pilot.pause()
+        assert ("demo/swift" in roster.selected) != ("demo/swift" in before)
+        saved = (tuiarena_home / "config.toml").read_text()
+        assert "selected" in saved
+        await pilot.press("slash")
+        await pilot.press(*"thin")
+        await pilot.pause()
+        ids = [o.id for o in roster.query_one(RosterList).options if not o.disabled]
+        assert ids == ["demo/thinker"]
+
+
+async def test_cancel_focused_column_and_cancel_all():
+    app = make_app(demo_speed=0.3)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/verbose", "demo/steady"])
+        await type_prompt(app, pilot, "Write a long essay about rust")
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.3)
+        columns(app)[0].body.focus()
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        screen = app.compare_screen
+        cols = screen.current_columns()
+        assert cols[0].status == "cancelled"
+        assert not cols[1].final
+        await pilot.press("ctrl+g")
+        cols = await wait_done(app, pilot)
+        assert [c.status for c in cols] == ["cancelled", "cancelled"]
+        assert "cancelled" in screen_text(app)
+
+
+async def test_zoom_copy_and_rerun_one_column():
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, MODELS)
+        await type_prompt(app, pilot, "What is a monad?")
+        await pilot.press("ctrl+r")
+        first = await wait_done(app, pilot)
+        col_widget = columns(app)[1]
+        col_widget.body.focus()
+        await pilot.press("z")
+        await pilot.pause()
+        screen = app.compare_screen
+        assert screen.has_class("-zoom") and col_widget.has_class("-zoomed")
+        assert not columns(app)[0].display or columns(app)[0].region.width == 0
+        assert col_widget.region.width == 120
+        await pilot.press("z")
+        await pilot.pause()
+        assert not screen.has_class("-zoom")
+        await pilot.press("c")
+        assert app.clipboard == first[1].text
+        old_rid = col_widget.response_id
+        await pilot.press("r")
+        await pilot.pause(0.05)
+        cols = await wait_done(app, pilot)
+        assert col_widget.response_id != old_rid
+        assert cols[1].response_id == col_widget.response_id and cols[1].status == "done"
+        assert cols[0].response_id == first[0].response_id  # the other column is untouched
+        assert screen.query_one(ResultsGrid).row_count == 2
+
+
+async def test_follow_up_passes_each_models_history_and_ctrl_l_starts_fresh():
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, MODELS)
+        await type_prompt(app, pilot, "Name a prime")
+        await pilot.press("ctrl+r")
+        first = await wait_done(app, pilot)
+        await type_prompt(app, pilot, "And another?")
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        run = app.compare_screen.view.current_run
+        for col in first:
+            assert run.history[col.model] == [
+                {"role": "user", "content": "Name a prime"},
+                {"role": "assistant", "content": col.text},
+            ]
+        await pilot.press("ctrl+l")
+        await type_prompt(app, pilot, "Fresh start")
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        assert app.compare_screen.view.current_run.history == {}
+
+
+async def test_prompt_history_keys():
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/terse"])
+        for prompt in ("first prompt", "second prompt"):
+            await type_prompt(app, pilot, prompt)
+            await pilot.press("ctrl+r")
+            await wait_done(app, pilot)
+        await type_prompt(app, pilot, "")
+        await pilot.press("ctrl+up")
+        assert app.compare_screen.query_one("#user").text == "second prompt"
+        await pilot.press("ctrl+up")
+        assert app.compare_screen.query_one("#user").text == "first prompt"
+        await pilot.press("ctrl+down", "ctrl+down")
+        assert app.compare_screen.query_one("#user").text == ""
+
+
+async def test_many_models_at_80x24_stay_usable():
+    app = make_app()
+    models = ["demo/swift", "demo/steady", "demo/thinker", "demo/verbose", "demo/terse", "demo/flaky"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, models)
+        await type_prompt(app, pilot, "Compare sorting algorithms")
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        widgets = columns(app)
+        assert len(widgets) == 6
+        assert all(w.region.width >= 30 or w.region.width == 0 for w in widgets)
+        for i in range(6):  # ] walks the columns; each one scrolls into full view
+            await pilot.press("alt+right" if i == 0 else "right_square_bracket")  # alt+: from the prompt
+            await pilot.pause()
+            focused = app.compare_screen.focused_column()
+            assert focused is widgets[i]
+            assert focused.region.x >= 0 and focused.region.right <= 80 and focused.region.height >= 5
+        assert app.compare_screen.query_one(ResultsGrid).row_count == 6

@@ -1,0 +1,219 @@
+"""Pilot tests of the suite screen against the offline demo models and tests/data/suite_tiny.toml."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, OptionList, SelectionList, TabbedContent
+
+from tests.ui_helpers import make_app, ready, screen_text
+from tuiarena.ui.screens.suite import SuiteScreen
+from tuiarena.ui.screens.suite_detail import AnswerColumn, CellDetailScreen
+
+TINY = Path(__file__).parent / "data" / "suite_tiny.toml"
+MODELS = ["demo/swift", "demo/terse"]
+CASES = ["capital", "greet", "json"]
+
+
+@pytest.fixture(autouse=True)
+def fast_demo(monkeypatch):
+    monkeypatch.setenv("TUIARENA_DEMO_SPEED", "1000")
+
+
+async def open_suite_screen(app, pilot, models=MODELS) -> SuiteScreen:
+    await ready(app, pilot)
+    app.compare_screen.query_one("Roster").select(models)
+    await pilot.pause()
+    app.open_screen("suite")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, SuiteScreen)
+    for _ in range(100):  # the shipped suites load in a thread
+        if screen.suites:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+    return screen
+
+
+async def pick_tiny(screen: SuiteScreen, pilot) -> None:
+    box = screen.query_one("#suite-path")
+    box.focus()
+    box.value = str(TINY)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert screen.suite is not None and screen.suite.name == "tiny"
+
+
+async def wait_finished(screen: SuiteScreen, pilot, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while screen.running or screen.report is None:
+        if loop.time() > end:
+            raise AssertionError("the suite did not finish")
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)  # a frame to draw it
+
+
+def matrix_cells(screen: SuiteScreen) -> dict[tuple[str, str], str]:
+    table = screen.query_one("#matrix", DataTable)
+    return {(c, m): str(table.get_cell(c, m)) for c in CASES for m in screen.live.models}
+
+
+async def test_suite_screen_lists_shipped_suites_and_describes_one(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot)
+        olist = screen.query_one("#suites", OptionList)
+        assert olist.option_count >= 5
+        assert screen.suite is not None  # the first one is highlighted and described
+        info = str(screen.query_one("#suite-info").render())
+        assert screen.suite.name in info and "cases" in info and "requirements" in info
+        assert set(screen.query_one("#models", SelectionList).selected) == set(MODELS)
+        await pick_tiny(screen, pilot)
+        text = screen_text(app)
+        assert "Three cases for the suite tests." in text
+        assert "min_pass_rate = 0" in text
+
+
+async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_path):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot)
+        await pick_tiny(screen, pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert screen.query_one(TabbedContent).active == "matrix-tab"
+        await wait_finished(screen, pilot)
+
+        cells = matrix_cells(screen)
+        assert len(cells) == len(CASES) * len(MODELS)
+        for key, value in cells.items():
+            assert value[:1] in "✓✗", f"cell {key} not scored: {value!r}"
+        text = screen_text(app)
+        assert "6/6" in text  # the progress line
+
+        # drill into a cell: the json case, both answers and each check's reason
+        table = screen.query_one("#matrix", DataTable)
+        table.focus()
+        table.move_cursor(row=CASES.index("json"), column=1)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        detail = app.screen
+        assert isinstance(detail, CellDetailScreen)
+        columns = list(detail.query(AnswerColumn))
+        assert [c.model for c in columns] == MODELS
+        for col in columns:
+            head = str(col.query_one(".answer-head").render())
+            assert "json-fields" in head and ("PASS" in head or "FAIL" in head)
+            answer = str(col.query_one(".answer-text").render())
+            assert answer.strip()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+        # the summary: per-model figures and a verdict
+        await pilot.press("f5")
+        await pilot.pause(0.1)
+        summary = screen_text(app)
+        assert "Recommendation" in summary and "cheapest meeting all" in summary
+        assert "meets all" in summary
+        assert screen.report["recommendation"]["cheapest"] in MODELS
+
+        # a session of kind "suite" with every response and score in it
+        [session] = list((tuiarena_home / "sessions").glob("*.jsonl"))
+        records = [json.loads(line) for line in session.read_text().splitlines()]
+        assert records[0]["kind"] == "suite" and records[0]["name"] == "suite tiny"
+        assert sum(r["type"] == "response" for r in records) == len(CASES) * len(MODELS)
+        assert any(r["type"] == "score" for r in records)
+
+        # exports: private files, the path is told
+        report = screen.write_export("report", tmp_path / "r.md")
+        routing = screen.write_export("routing", tmp_path / "r.toml")
+        assert report is not None and routing is not None
+        assert report.read_text().startswith("# Suite: tiny")
+        assert "[routes." in routing.read_text()
+        for p in (report, routing):
+            assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
+        await pilot.press("ctrl+e")  # the key asks for the path; enter writes
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(tmp_path / "via-key.md")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "via-key.md").is_file()
+        assert stat.S_IMODE(os.stat(tmp_path / "via-key.md").st_mode) == 0o600
+
+
+async def test_cancel_mid_run_keeps_app_responsive(tuiarena_home, monkeypatch):
+    monkeypatch.setenv("TUIARENA_DEMO_SPEED", "0.2")
+    app = make_app(demo_speed=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot, models=["demo/verbose", "demo/steady"])
+        await pick_tiny(screen, pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.3)
+        assert screen.running
+        await pilot.press("escape")
+        await wait_finished(screen, pilot, timeout=10)
+        assert screen.cancelled and not screen.running
+        assert "cancelled" in screen_text(app)
+        # still responsive: switch tabs, go back, open the screen again
+        await pilot.press("f5")
+        await pilot.pause()
+        assert "cancelled" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.compare_screen
+        app.open_screen("suite")
+        await pilot.pause()
+        assert isinstance(app.screen, SuiteScreen)
+
+
+async def test_blind_series_from_suite(tuiarena_home, monkeypatch):
+    from tuiarena.ui.screens.blind import BlindScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot)
+        await pick_tiny(screen, pilot)
+        pushed = []
+        monkeypatch.setattr(app, "push_screen", lambda s, *a, **k: pushed.append(s))  # do not start battles
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        [blind] = pushed
+        assert isinstance(blind, BlindScreen)
+        assert blind.total_prompts == len(CASES)
+
+
+async def test_judge_warning_repeat_and_judge_verdict_in_detail(tuiarena_home):
+    from textual.widgets import Input, Select
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot)
+        await pick_tiny(screen, pilot)
+        screen.query_one("#judge", Select).value = "demo/swift"  # also a candidate
+        screen.query_one("#repeat", Input).value = "2"
+        await pilot.pause()
+        assert "also a candidate" in screen_text(app)
+        await pilot.press("ctrl+r")
+        await wait_finished(screen, pilot)
+        for key, value in matrix_cells(screen).items():
+            assert value[:1] in "✓✗~–" and "/2" in value, f"cell {key}: {value!r}"
+        assert screen.report["judge"] == "demo/swift" and screen.report["repeat"] == 2
+        assert any("also a candidate" in w for w in screen.report["warnings"])
+        screen.open_detail("capital", "demo/terse")
+        await pilot.pause(0.1)
+        detail = app.screen
+        assert isinstance(detail, CellDetailScreen)
+        heads = [str(c.query_one(".answer-head").render()) for c in detail.query(AnswerColumn)]
+        assert all("judge" in h for h in heads), heads
+        await pilot.press("r")  # the second repeat
+        await pilot.pause()
+        assert detail.repeat == 1
+        assert "repeat 2/2" in str(detail.query_one("#detail-title").render())

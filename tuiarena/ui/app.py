@@ -1,0 +1,339 @@
+"""The Textual application: one Workspace, one Runner, the current session, themes and keys.
+
+Startup paints at once: config and themes load synchronously (small files), discovery runs in a
+worker and fills the roster when it reports. Everything the user can fix (a broken config, a bad
+theme, a missing key) is a notification; an internal error becomes one line on exit plus a log
+file, never a traceback on the screen.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tuiarena.errors import UserError
+from tuiarena.model import Event, RunStarted, SessionRenamed
+from tuiarena.ui.commands import ArenaCommands
+from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
+
+DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
+SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
+                  "suite": "SuiteScreen"}
+
+
+@dataclass
+class AppOptions:
+    """Knobs for tests and benchmarks; the defaults are what a user gets."""
+
+    probe_local: bool = True  # look for Ollama / LM Studio / vLLM / llama.cpp on loopback
+    demo_speed: float | None = None  # None: TUIARENA_DEMO_SPEED or 1
+    frame_hz: float = 20.0  # column redraw rate while streaming
+    mask_timings: bool = False  # show "…" for clock-dependent figures (stable snapshots)
+    cursor_blink: bool = True
+
+
+class TuiArena(App):
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live elsewhere
+    TITLE = "tuiarena"
+    COMMANDS = App.COMMANDS | {ArenaCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("ctrl+n", "new_session", "New session", id="new_session"),
+        Binding("f2", "rename_session", "Rename", id="rename_session"),
+    ]
+
+    def __init__(self, options: AppOptions | None = None) -> None:
+        super().__init__()
+        self.options = options or AppOptions()
+        self.problems: list[str] = []
+        self._config_broken = False
+        self.config = self._load_config()
+        self.prompt_history: list[str] = list(self.config.ui.history)
+        self.workspace: Any = None
+        self.runner: Any = None
+        self.listeners: list[Callable[[Event], Any]] = []
+        self._writer: Any = None
+        self._session_name = ""
+        self._write_failed = False
+        themes, problems = load_themes(theme_folders())
+        self.problems += [f"theme skipped: {p}" for p in problems]
+        for theme in themes.values():
+            self.register_theme(theme)
+        wanted = self.config.ui.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            if self.config.ui.theme:
+                self.problems.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        self.sub_title = "new session"
+
+    def _load_config(self):
+        from tuiarena.store.config import Config, load_config
+        from tuiarena.store.paths import config_file
+
+        try:
+            return load_config()
+        except UserError as exc:
+            self.problems.append(f"{exc} (running on defaults; settings are not saved until it is fixed)")
+            self._config_broken = True
+            return Config(path=config_file())
+
+    def get_default_screen(self) -> Screen:
+        from tuiarena.ui.screens.compare import CompareScreen
+
+        return CompareScreen()
+
+    @property
+    def compare_screen(self):
+        from tuiarena.ui.screens.compare import CompareScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, CompareScreen):
+                return screen
+        return None
+
+    def on_mount(self) -> None:
+        if self.config.keys:
+            try:
+                self.set_keymap(dict(self.config.keys))
+            except Exception as exc:  # a bad key name in [keys]
+                self.problems.append(f"[keys] in config.toml: {exc}")
+        if self.problems:
+            self.notify("\n".join(self.problems), title="configuration", severity="error", markup=False, timeout=12)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.discover_models()
+
+    # -- discovery -------------------------------------------------------------------------------
+    @work(exclusive=True, exit_on_error=False, group="discovery")
+    async def discover_models(self) -> None:
+        from tuiarena.engine.runner import Runner
+        from tuiarena.engine.workspace import open_workspace
+        from tuiarena.ui.widgets.roster import Roster, RosterEntry
+
+        ws = await open_workspace(self.config, probe_local=self.options.probe_local)
+        if self.options.demo_speed is not None:
+            ws.registry.demo_speed = self.options.demo_speed
+        if self.workspace is not None:
+            await self.workspace.aclose()
+        self.workspace = ws
+        # Build each endpoint's SDK client now, in a thread, before the roster offers its models:
+        # importing openai costs ~1 s of CPU and, done on the event loop at the first run, would
+        # freeze the screen and hold back every token of that run.
+        import asyncio
+
+        for name in list(ws.registry.endpoints):
+            if name != "demo":
+                await asyncio.to_thread(ws.registry.get, name)
+        self.runner = Runner(ws.registry, ws.pricing, sinks=[self._session_sink, self._ui_sink])
+        models, errors = await ws.registry.list_models()
+        entries = [RosterEntry(m.id, m.endpoint, m.model, m.demo, ws.pricing.get(m.id)) for m in models]
+        endpoints = sorted({m.endpoint for m in models})
+        status = f"{len(models)} models · {len(endpoints)} endpoint{'s' if len(endpoints) != 1 else ''}"
+        if ws.only_demo:
+            status += "\nonly offline demo models: add endpoints or set OPENAI_API_KEY etc."
+        screen = self.compare_screen
+        if screen is not None:
+            roster = screen.query_one(Roster)
+            roster.set_models(entries, status)
+            if not roster.selected and entries:  # first start: a sensible trio to try at once
+                known = [e.id for e in entries]
+                pick = [m for m in DEFAULT_PICK if m in known] or known[:3]
+                roster.select(pick)
+        notes = [] if ws.only_demo else list(ws.notes)  # the roster already says "demo only"
+        notes += [f"{name}: {msg}" for name, msg in errors.items()]
+        if notes:
+            self.notify("\n".join(notes), title="discovery", markup=False, timeout=6,
+                        severity="warning" if errors else "information")
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR and event.worker.group == "discovery":
+            self.notify(f"model discovery failed: {event.worker.error}", severity="error", markup=False)
+
+    # -- events -----------------------------------------------------------------------------------
+    def add_listener(self, fn: Callable[[Event], Any]) -> None:
+        self.listeners.append(fn)
+
+    def remove_listener(self, fn: Callable[[Event], Any]) -> None:
+        if fn in self.listeners:
+            self.listeners.remove(fn)
+
+    def _ui_sink(self, event: Event) -> None:
+        for fn in list(self.listeners):
+            try:
+                fn(event)
+            except Exception as exc:  # a display bug must not fail a response
+                self.log.error(f"listener failed: {exc!r}")
+
+    def _session_sink(self, event: Event) -> None:
+        if not event.persisted:
+            return
+        if self._writer is None and type(event) is RunStarted:
+            self.session_writer()
+        if self._writer is None:
+            return
+        try:
+            self._writer.write(event)
+        except (OSError, ValueError) as exc:
+            if not self._write_failed:
+                self._write_failed = True
+                self.notify(f"cannot write the session file: {exc}", severity="error", markup=False)
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def session_writer(self, name: str = ""):
+        """The current session's writer, created on first use."""
+        if self._writer is None:
+            from tuiarena.store.sessions import SessionWriter
+
+            self._session_name = self._session_name or name.strip() or "untitled"
+            self._writer = SessionWriter.create(kind="compare", name=self._session_name)
+            self.sub_title = self._session_name
+        return self._writer
+
+    @property
+    def session_name(self) -> str:
+        return self._session_name
+
+    def rename_session(self, name: str) -> None:
+        name = " ".join(name.split())
+        if not name:
+            return
+        self._session_name = name
+        self.sub_title = name
+        if self._writer is not None:
+            self._session_sink(SessionRenamed(name=name))
+
+    def action_new_session(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._writer = None
+        self._session_name = ""
+        self.sub_title = "new session"
+        self.notify("new session: the next run starts a new session file", timeout=3)
+
+    def action_rename_session(self) -> None:
+        from tuiarena.ui.dialogs import TextPrompt
+
+        def done(value: str | None) -> None:
+            if value:
+                self.rename_session(value)
+
+        self.push_screen(TextPrompt("Session name", self._session_name), done)
+
+    # -- other screens ----------------------------------------------------------------------------
+    def open_screen(self, name: str) -> None:
+        import importlib
+
+        cls_name = SCREEN_CLASSES.get(name)
+        if cls_name is None:
+            self.notify(f"unknown screen {name!r}", severity="error", markup=False)
+            return
+        try:
+            module = importlib.import_module(f"tuiarena.ui.screens.{name}")
+            cls = getattr(module, cls_name)
+        except (ModuleNotFoundError, AttributeError):
+            self.notify(f"{name}: not available yet", severity="warning", markup=False)
+            return
+        self.push_screen(cls())
+
+    # -- small services ------------------------------------------------------------------------------
+    def run_screen_action(self, action: str) -> None:
+        screen = self.compare_screen
+        if screen is not None:
+            self.call_next(self.run_action, action, screen)
+
+    def action_help(self) -> None:
+        from tuiarena.ui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def _theme_changed(self, theme) -> None:
+        if theme.name == (self.config.ui.theme or DEFAULT_THEME):
+            return
+        self.config.ui.theme = theme.name
+        self._save_ui({"theme": theme.name})
+
+    def save_selection(self, selected: list[str]) -> None:
+        self.config.ui.selected = list(selected)
+        self._save_ui({"selected": list(selected)})
+
+    def _save_ui(self, changes: dict) -> None:
+        from tuiarena.store.config import update_config
+
+        if self._config_broken:  # never overwrite a file the user has to fix
+            return
+        try:
+            update_config({"ui": changes})
+        except (UserError, OSError) as exc:
+            self.notify(f"could not save settings: {exc}", severity="error", markup=False)
+
+    def remember_prompt(self, prompt: str) -> None:
+        from tuiarena.store.config import append_history
+
+        try:
+            self.prompt_history = append_history(prompt)
+        except OSError:
+            self.prompt_history = [p for p in self.prompt_history if p != prompt.strip()] + [prompt.strip()]
+
+    def recall_prompt(self, prompt: str) -> None:
+        from tuiarena.ui.widgets.prompt import PromptEditor
+
+        screen = self.compare_screen
+        if screen is not None:
+            editor = screen.query_one(PromptEditor)
+            editor.user_text = prompt
+            editor.focus_user()
+
+    # -- shutdown and errors -----------------------------------------------------------------------
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self.workspace is not None:
+            await self.workspace.aclose()
+            self.workspace = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        try:
+            from tuiarena.store.paths import cache_dir
+
+            self._crash_log = cache_dir() / "crash.log"
+            self._crash_log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        except Exception:
+            self._crash_log = None
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        if self._exit_renderables:
+            self._exit_renderables.clear()
+            crash = getattr(self, "_crash", None)
+            where = getattr(self, "_crash_log", None)
+            print(f"tuiarena: internal error: {type(crash).__name__}: {crash}"
+                  + (f" (details in {where})" if where else ""), file=sys.stderr)
+
+
+def run_app() -> int:
+    """``tuiarena`` with no arguments."""
+    app = TuiArena()
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,57 @@
+"""The help screen: every binding of the app, generated from the BINDINGS themselves (after the
+user's ``[keys]`` keymap), so it can never drift from what the keys really do."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+def binding_rows(app) -> list[tuple[str, str, str, str]]:
+    """(where, key, description, binding id) for every Binding with an id."""
+    from tuiarena.ui.screens.compare import CompareScreen
+    from tuiarena.ui.widgets.column import OutputColumn
+    from tuiarena.ui.widgets.results import ResultsGrid
+    from tuiarena.ui.widgets.roster import RosterList
+
+    keymap = getattr(app, "_keymap", {}) or {}
+    rows = []
+    seen: set[str] = set()
+    for where, cls in (("anywhere", type(app)), ("compare", CompareScreen), ("output column", OutputColumn),
+                       ("models list", RosterList), ("results grid", ResultsGrid)):
+        for b in cls.BINDINGS:
+            if not isinstance(b, Binding) or not b.id or b.id in seen:
+                continue
+            seen.add(b.id)
+            keys = keymap.get(b.id, b.key)
+            shown = ", ".join(app.get_key_display(Binding(k.strip(), b.action)) for k in keys.split(","))
+            rows.append((where, shown, b.description or b.action, b.id))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $primary; background: $surface; }
+    HelpScreen Static { padding: 0 1; color: $text-muted; height: auto; }
+    HelpScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", show=False)]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Keys (rebind any of them in config.toml: [keys] binding_id = \"key\"). "
+                              "ctrl+p: every action by name. Esc closes."))
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for title in ("Where", "Key", "Action", "Binding id"):
+            table.add_column(title)
+        for row in binding_rows(self.app):
+            table.add_row(*(Text(c) for c in row))
+        table.focus()

@@ -1,0 +1,417 @@
+"""The blind arena: two anonymous answers "A" and "B", a vote from the keyboard, then the reveal.
+
+Until the vote nothing on this screen identifies a model: the columns are titled only "A" / "B",
+the status words are neutral ("waiting", "writing", "done", "failed" - no "thinking", no error
+text, which could name an endpoint), reasoning is not shown, and there are no token counts, prices
+or speeds (live TTFT and tok/s appear only with ``[ui] show_speed_in_blind = true``). After the
+vote each column shows its model and full stats; ``n`` goes to the next battle.
+
+The screen drives the app's Runner (``app.runner``) and folds its events (filtered to its own
+runs) into a ViewState; a timer redraws the columns. Votes are ``VoteCast`` events written to the
+app's session file (``app.session_writer()``); the runs themselves reach it through the runner.
+"""
+
+from __future__ import annotations
+
+import random
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown, Static
+
+from tuiarena import fmt
+from tuiarena.engine.arena import (
+    OUTCOME_LABELS,
+    battle_counts,
+    battle_leak,
+    choose_pair,
+    invalid_reason,
+    make_vote,
+    shuffle_sides,
+)
+from tuiarena.engine.state import ColumnState, ViewState, apply
+from tuiarena.model import Event, Message, Params, ResponseDelta, ResponseRetry, VoteCast, new_id
+from tuiarena.ui.widgets.column import stats_text
+from tuiarena.ui.widgets.streamtext import StreamText
+
+NEUTRAL_STATUS = {"waiting": "waiting", "thinking": "writing", "streaming": "writing", "done": "done",
+                  "cut": "failed", "cancelled": "failed", "error": "failed"}
+
+
+class BlindBody(VerticalScroll, can_focus=True, inherit_bindings=False):
+    """A column's scrolling text. No left/right bindings: those keys vote."""
+
+    BINDINGS = [
+        Binding("up", "scroll_up", "Up", show=False, id="blind_scroll_up"),
+        Binding("down", "scroll_down", "Down", show=False, id="blind_scroll_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="blind_page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="blind_page_down"),
+        Binding("home", "scroll_home", "Top", show=False, id="blind_scroll_home"),
+        Binding("end", "scroll_end", "Bottom", show=False, id="blind_scroll_end"),
+        Binding("tab", "app.focus_next", "Next", show=False, id="blind_focus_next"),
+    ]
+
+
+class BlindColumn(Vertical):
+    """One anonymous side. ``side`` is "A" or "B"; the model is only shown after :meth:`reveal`."""
+
+    DEFAULT_CSS = """
+    BlindColumn { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    BlindColumn:focus-within { border: round $primary; }
+    BlindColumn > .blind-header { height: 1; padding: 0 1; background: $panel; }
+    BlindColumn > .blind-stats { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    BlindColumn BlindBody { height: 1fr; padding: 0 1; }
+    BlindColumn Markdown { display: none; margin: 0; padding: 0; background: transparent; }
+    BlindColumn.-final-md Markdown { display: block; }
+    BlindColumn.-final-md StreamText { display: none; }
+    """
+
+    def __init__(self, side: str, show_speed: bool = False, mask_timings: bool = False) -> None:
+        super().__init__(id=f"side-{side.lower()}")
+        self.side = side
+        self.show_speed = show_speed
+        self.mask_timings = mask_timings
+        self.col: ColumnState | None = None
+        self.revealed = False
+        self._version = -1
+        self._md_key: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header("waiting"), classes="blind-header")
+        yield Static("", classes="blind-stats")
+        with BlindBody():
+            yield StreamText()
+            yield Markdown()
+
+    @property
+    def body(self) -> BlindBody:
+        return self.query_one(BlindBody)
+
+    def _header(self, status: str) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.side, style="bold")
+        text.append(f"  {NEUTRAL_STATUS.get(status, status)}", style="dim")
+        if self.revealed and self.col is not None:
+            text.append("  ·  ")
+            text.append(self.col.model, style="bold")
+        return text
+
+    def start(self, col: ColumnState) -> None:
+        self.col, self.revealed, self._version, self._md_key = col, False, -1, None
+        self.remove_class("-final-md")
+        self.query_one(StreamText).clear()
+        self.query_one(".blind-stats", Static).update("")
+        self.sync()
+
+    def sync(self) -> None:
+        col = self.col
+        if col is None:
+            return
+        stats = self.query_one(".blind-stats", Static)
+        if self.revealed:
+            stats.update(self._reveal_stats(col))
+        elif self.show_speed:  # [ui] show_speed_in_blind: TTFT and tok/s only, never tokens or cost
+            tps = col.record.tokens_per_s if col.record is not None else col.live_tokens_per_s
+            speed = "TTFT … · … tok/s" if self.mask_timings else \
+                f"TTFT {fmt.ms(col.ttft_ms)}ms · {fmt.rate(tps)} tok/s"
+            stats.update(Text(speed, no_wrap=True))
+        if col.version == self._version:
+            return
+        self._version = col.version
+        body = self.body
+        follow = body.scroll_y >= body.max_scroll_y - 1
+        self.query_one(StreamText).sync(col.text)
+        self.query_one(".blind-header", Static).update(self._header(col.status))
+        if col.final and col.text and self._md_key != (col.response_id, col.version):
+            self._md_key = (col.response_id, col.version)
+            self.run_worker(self._markdown(col.text, self._md_key), group="blind-md")
+        if follow:
+            body.scroll_end(animate=False)
+
+    async def _markdown(self, text: str, key: tuple) -> None:
+        await self.query_one(Markdown).update(fmt.visible(text))
+        if key == self._md_key:
+            self.add_class("-final-md")
+
+    def _reveal_stats(self, col: ColumnState) -> Text:
+        text = stats_text(col, col.record.total_ms if col.record else None, self.mask_timings)
+        problem = invalid_reason(col.record)
+        if problem:
+            text.append(f"\n{problem}", style="bold red")
+        return text
+
+    def reveal(self) -> None:
+        self.revealed = True
+        self._version = -1
+        self.sync()
+
+
+def _last_user(messages: list[Message]) -> str:
+    return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
+
+
+class BlindScreen(Screen):
+    """Blind A/B battles. ``prompts``: a list to judge in order (strings, or message lists such as
+    a suite case's); without it the prompt comes from the box at the top (pre-filled from the
+    compare screen's editor). ``models``: the roster to pair from (default: the compare screen's
+    selection); ``fixed``: one or two models every battle must use; ``seed``: reproducible
+    pairing and sides (tests). :meth:`from_suite` builds one for a suite file."""
+
+    DEFAULT_CSS = """
+    BlindScreen #blind-prompt { margin: 0 1; }
+    BlindScreen #blind-status { height: auto; padding: 0 1; color: $text-muted; }
+    BlindScreen #blind-columns { height: 1fr; }
+    BlindScreen #blind-result { height: auto; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("a,left", "vote('a')", "A better", id="blind_vote_a"),
+        Binding("b,right", "vote('b')", "B better", id="blind_vote_b"),
+        Binding("t", "vote('tie')", "Tie", id="blind_vote_tie"),
+        Binding("x", "vote('both_bad')", "Both bad", id="blind_vote_both_bad"),
+        Binding("n", "next_battle", "Next", id="blind_next"),
+        Binding("ctrl+g", "cancel_battle", "Stop", id="blind_cancel", show=False),
+        Binding("f3", "focus_prompt", "Prompt", id="blind_focus_prompt", show=False),
+        Binding("ctrl+t", "open_leaderboard", "Leaderboard", id="blind_leaderboard"),
+        Binding("escape", "back", "Back", id="blind_back"),
+    ]
+
+    def __init__(self, prompts: list[str | list[Message]] | None = None, models: list[str] | None = None,
+                 fixed: list[str] | None = None, seed: int | None = None,
+                 params: list[Params | None] | None = None) -> None:
+        super().__init__()
+        self.queue: list[tuple[list[Message], Params | None]] = []
+        for i, p in enumerate(prompts or []):
+            messages = [{"role": "user", "content": p}] if isinstance(p, str) else list(p)
+            if _last_user(messages).strip():
+                self.queue.append((messages, params[i] if params and i < len(params) else None))
+        self.total_prompts = len(self.queue)
+        self.models = list(models) if models else None
+        self.fixed = list(fixed or [])
+        self.rng = random.Random(seed)
+        self.view = ViewState()
+        self.run_ids: set[str] = set()
+        self.battle: dict | None = None  # run_id, left, right, prompt, response ids, vote
+        self.votes: list[VoteCast] = []
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        show_speed = bool(self.app.config.ui.show_speed_in_blind)
+        mask = self.app.options.mask_timings
+        yield Header(show_clock=False, icon="⚖")
+        yield Input(placeholder="Prompt for a blind battle — Enter starts it", id="blind-prompt",
+                    compact=True)
+        yield Static(Text(self._intro()), id="blind-status")
+        with Horizontal(id="blind-columns"):
+            yield BlindColumn("A", show_speed, mask)
+            yield BlindColumn("B", show_speed, mask)
+        yield Static("", id="blind-result")
+        yield Footer()
+
+    def _intro(self) -> str:
+        src = f"{self.total_prompts} prompts queued; n starts the first" if self.queue else \
+            "write a prompt and press Enter"
+        return (f"Blind arena: {src}. Vote a / ← (A better), b / → (B better), t (tie), x (both bad); "
+                "names are revealed after the vote.")
+
+    def on_mount(self) -> None:
+        self.app.add_listener(self.fold_event)
+        self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
+        prompt = self.query_one("#blind-prompt", Input)
+        compare = getattr(self.app, "compare_screen", None)
+        if compare is not None and not self.queue:
+            try:
+                prompt.value = compare.query_one("PromptEditor").user_text
+            except Exception:  # the editor is optional here
+                pass
+        if self.queue:
+            self.call_after_refresh(self.action_next_battle)
+        else:
+            prompt.focus()
+
+    def on_unmount(self) -> None:
+        self.app.remove_listener(self.fold_event)
+        self._cancel_streams()
+
+    # -- events -> view state ---------------------------------------------------------------------
+    def fold_event(self, event: Event) -> None:
+        kind = type(event)
+        if kind is ResponseDelta or kind is ResponseRetry:
+            if event.response_id not in self.view.columns:
+                return
+        elif getattr(event, "run_id", None) not in self.run_ids:
+            return
+        apply(self.view, event)
+        self._dirty = True
+
+    def frame(self) -> None:
+        if not self._dirty or self.battle is None:
+            return
+        self._dirty = False
+        with self.app.batch_update():
+            for column in self.query(BlindColumn):
+                column.sync()
+        if self.battle["vote"] is None and self.ready_to_vote():
+            self._status("Both answers are in. Which is better? a / ← · b / → · t tie · x both bad")
+
+    # -- battles ------------------------------------------------------------------------------------
+    def roster(self) -> list[str]:
+        if self.models:
+            return self.models
+        compare = getattr(self.app, "compare_screen", None)
+        if compare is not None:
+            try:
+                selected = list(compare.query_one("Roster").selected)
+            except Exception:
+                selected = []
+            if selected:
+                return selected
+        return list(self.app.config.ui.selected)
+
+    @classmethod
+    def from_suite(cls, suite: str, shuffle: bool = False, seed: int | None = None,
+                   models: list[str] | None = None) -> "BlindScreen":
+        """One battle per case of a suite file (or shipped suite name), in order or shuffled.
+        Raises SuiteError for a bad suite."""
+        from tuiarena.engine.suite import load_suite
+
+        cases = list(load_suite(suite).cases)
+        if shuffle:
+            random.Random(seed).shuffle(cases)
+        return cls([c.messages for c in cases], models=models, seed=seed, params=[c.params for c in cases])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "blind-prompt":
+            self.start_battle(event.value)
+
+    def start_battle(self, prompt: str, messages: list[Message] | None = None,
+                     params: Params | None = None) -> bool:
+        app = self.app
+        messages = messages or [{"role": "user", "content": prompt}]
+        if not prompt.strip():
+            self.notify("write a prompt first", severity="warning")
+            return False
+        if app.runner is None:
+            self.notify("still discovering models — try again in a moment", severity="warning")
+            return False
+        if self.battle is not None and self.battle["vote"] is None and not self.ready_to_vote():
+            self.notify("finish this battle first (or ctrl+g to stop it)", severity="warning")
+            return False
+        try:
+            pair = choose_pair(self.roster(), battle_counts(self.votes), self.rng, self.fixed)
+        except ValueError as exc:
+            self.notify(f"{exc} (pick models on the compare screen)", severity="warning", markup=False)
+            return False
+        left, right = shuffle_sides(pair, self.rng)
+        app.session_writer(name="blind arena")
+        run_id = new_id("r")
+        self.run_ids.add(run_id)
+        run, _tasks = app.runner.start_run([left, right], messages, params or app.config.defaults,
+                                           label="blind", run_id=run_id)
+        self.battle = {"run_id": run_id, "left": left, "right": right, "prompt": prompt,
+                       "ids": (run.response_ids[left], run.response_ids[right]), "vote": None}
+        for column, rid in zip(self.query(BlindColumn), self.battle["ids"]):
+            column.start(self.view.columns[rid])
+        self.query_one("#blind-result", Static).update("")
+        self._status("Streaming… vote when both answers are in.")
+        self.query_one(BlindColumn).body.focus()
+        self._dirty = True
+        return True
+
+    def columns(self) -> list[ColumnState]:
+        if self.battle is None:
+            return []
+        return [self.view.columns[rid] for rid in self.battle["ids"] if rid in self.view.columns]
+
+    def ready_to_vote(self) -> bool:
+        cols = self.columns()
+        return len(cols) == 2 and all(c.final for c in cols)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "vote":
+            return None if self.battle is None or self.battle["vote"] is not None else True
+        return True
+
+    def action_vote(self, outcome: str) -> None:
+        battle = self.battle
+        if battle is None or battle["vote"] is not None:
+            return
+        if not self.ready_to_vote():
+            self.notify("wait until both answers are in (ctrl+g stops them)", severity="warning", timeout=3)
+            return
+        a, b = self.columns()
+        vote = make_vote(battle["run_id"], battle["left"], battle["right"], a.record, b.record, outcome,
+                         battle["prompt"])
+        try:
+            self.app.session_writer().write(vote)
+        except (OSError, ValueError) as exc:
+            self.notify(f"cannot write the vote to the session file: {exc}", severity="error", markup=False)
+        self.votes.append(vote)
+        battle["vote"] = vote
+        self.reveal(vote, a, b)
+        self.refresh_bindings()
+
+    def reveal(self, vote: VoteCast, a: ColumnState, b: ColumnState) -> None:
+        for column in self.query(BlindColumn):
+            column.reveal()
+        line = Text()
+        line.append(f"You voted: {OUTCOME_LABELS[vote.outcome]}. ", style="bold")
+        line.append(f"A was {vote.model_a} · B was {vote.model_b}.")
+        if vote.invalid:
+            line.append("\nA response failed or was cut: the vote is kept in the session but not rated.",
+                        style="bold yellow")
+        if vote.identity_leaked:
+            hit = battle_leak((a.record, b.record), (vote.model_a, vote.model_b))
+            line.append(f"\nIdentity leaked (an answer says {hit!r}): left out of ratings by default.",
+                        style="bold yellow")
+        self.query_one("#blind-result", Static).update(line)
+        more = f" ({len(self.queue)} prompts left)" if self.queue else ""
+        self._status(f"Battle {len(self.votes)} recorded. n: next battle{more} · ctrl+t: leaderboard")
+
+    def action_next_battle(self) -> None:
+        if self.battle is not None and self.battle["vote"] is None and not self.ready_to_vote():
+            self.notify("finish this battle first (or ctrl+g to stop it)", severity="warning", timeout=3)
+            return
+        if self.queue:
+            messages, params = self.queue[0]
+            prompt = _last_user(messages)
+            self.query_one("#blind-prompt", Input).value = prompt
+            if self.start_battle(prompt, messages, params):
+                self.queue.pop(0)
+            return
+        if self.total_prompts:
+            self._status(f"All {self.total_prompts} prompts judged. ctrl+t shows the leaderboard.")
+        self.action_focus_prompt()
+
+    def action_focus_prompt(self) -> None:
+        box = self.query_one("#blind-prompt", Input)
+        box.focus()
+        box.select_all()
+
+    def _cancel_streams(self) -> int:
+        runner = self.app.runner
+        if runner is None:
+            return 0
+        return sum(runner.cancel(rid) for rid in list(runner.active) if rid in self.view.columns)
+
+    def action_cancel_battle(self) -> None:
+        n = self._cancel_streams()
+        self.notify("stopped the battle" if n else "nothing is running", timeout=2)
+
+    def action_open_leaderboard(self) -> None:
+        from tuiarena.ui.screens.leaderboard import LeaderboardScreen
+
+        self.app.push_screen(LeaderboardScreen())
+
+    def action_back(self) -> None:
+        if self.focused is not None and self.focused.id == "blind-prompt" and self.battle is not None:
+            self.query_one(BlindColumn).body.focus()
+            return
+        self._cancel_streams()
+        self.app.pop_screen()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#blind-status", Static).update(Text(text))

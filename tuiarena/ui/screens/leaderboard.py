@@ -1,0 +1,122 @@
+"""The leaderboard: Bradley-Terry ratings with 95% intervals, Elo, battles and win rates from the
+blind votes of every saved session, plus the pairwise win-rate matrix.
+
+Votes are read and the bootstrap runs in a thread worker, so the screen paints at once.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+COLUMNS = ("Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+class LeaderboardScreen(Screen):
+    DEFAULT_CSS = """
+    LeaderboardScreen #lb-status { height: auto; padding: 0 1; color: $text-muted; }
+    LeaderboardScreen #lb-table { height: 1fr; }
+    LeaderboardScreen #lb-matrix-title { height: 1; padding: 0 1; }
+    LeaderboardScreen #lb-matrix { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("i", "toggle_leaked", "Include leaked", id="leaderboard_toggle_leaked"),
+        Binding("r,f5", "refresh", "Refresh", id="leaderboard_refresh"),
+        Binding("escape,q", "back", "Back", id="leaderboard_back"),
+    ]
+
+    def __init__(self, sessions: list[str] | None = None, include_leaked: bool = False) -> None:
+        super().__init__()
+        self.sessions = list(sessions or [])
+        self.include_leaked = include_leaked
+        self.board = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="⚖")
+        yield Static(Text("Reading votes…"), id="lb-status")
+        yield DataTable(id="lb-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text("Pairwise win rate (row against column; ties count half)"), id="lb-matrix-title")
+        yield DataTable(id="lb-matrix", cursor_type="cell", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lb-table", DataTable).focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.compute(self.include_leaked)
+
+    def action_toggle_leaked(self) -> None:
+        self.include_leaked = not self.include_leaked
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, group="leaderboard", exit_on_error=False)
+    def compute(self, include_leaked: bool) -> None:
+        from tuiarena.commands.leaderboard import collect_votes
+        from tuiarena.errors import UserError
+        from tuiarena.scoring.ratings import leaderboard
+
+        try:
+            votes, sessions, warnings = collect_votes(self.sessions)
+        except UserError as exc:
+            self.app.call_from_thread(self._show_error, str(exc))
+            return
+        board = leaderboard(votes, include_leaked=include_leaked)
+        self.app.call_from_thread(self.show, board, sessions, warnings)
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#lb-status", Static).update(Text(message, style="bold red"))
+
+    def show(self, board, sessions: int, warnings: list[str]) -> None:
+        self.board = board
+        table = self.query_one("#lb-table", DataTable)
+        table.clear(columns=True)
+        for title in COLUMNS:
+            table.add_column(title, key=title)
+        for r in board.rows:
+            table.add_row(
+                Text(str(r.rank), justify="right"), Text(r.model),
+                Text(f"{r.score:.0f}", justify="right"),
+                Text(f"{r.lower:.0f} – {r.upper:.0f}", justify="right"),
+                Text(f"{r.elo:.0f}", justify="right"), Text(str(r.battles), justify="right"),
+                Text(_pct(r.win_rate), justify="right"), key=r.model,
+            )
+        matrix = self.query_one("#lb-matrix", DataTable)
+        matrix.clear(columns=True)
+        models = [r.model for r in board.rows]
+        matrix.add_column("Model", key="model")
+        for i, _m in enumerate(models, 1):
+            matrix.add_column(str(i), key=f"c{i}")
+        for i, a in enumerate(models, 1):
+            cells = [Text(_pct(board.matrix[a][b]) if a != b else "·", justify="right") for b in models]
+            matrix.add_row(Text(f"{i}. {a}"), *cells, key=a)
+        self.query_one("#lb-status", Static).update(Text(self._status(board, sessions, warnings)))
+
+    def _status(self, board, sessions: int, warnings: list[str]) -> str:
+        if not board.rows:
+            what = "No usable blind votes yet: open the blind arena and vote to build a leaderboard."
+        else:
+            what = (f"{board.votes} vote{'s' if board.votes != 1 else ''} from {sessions} session{'s' if sessions != 1 else ''}; "
+                    f"95% intervals from {board.rounds} bootstrap resamples. Rank = 1 + models whose "
+                    "interval lies entirely above.")
+        if board.excluded_leaked:
+            what += f" {board.excluded_leaked} identity-leaked vote(s) left out (i includes them)."
+        elif self.include_leaked:
+            what += " Identity-leaked votes included (i leaves them out)."
+        if board.excluded_invalid:
+            what += f" {board.excluded_invalid} vote(s) on failed answers left out."
+        if warnings:
+            what += f" Skipped {len(warnings)} unreadable session(s)."
+        return what

@@ -1,0 +1,223 @@
+"""Drill into a matrix cell: every model's answer to one case side by side, each check with its
+reason and the judge's verdict. Model output is data: ``rich.text.Text`` with control characters
+made visible, never markup."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import HorizontalScroll, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tuiarena import fmt
+from tuiarena.ui.screens.suite_widgets import BAD, MUTED, OK, WARN, _one_line, _v
+
+MIN_ANSWER = 26  # narrower answer columns scroll sideways instead
+
+
+def answer_head(ans: Any) -> Text:
+    """Status, score, each check with its reason, and the judge's verdict for one answer."""
+    t = Text()
+    rec, cell = ans.record, ans.cell
+    if rec is None:
+        t.append("no answer yet", style=MUTED)
+        return t
+    status_style = {"done": OK, "error": BAD, "cut": WARN, "cancelled": WARN}.get(rec.status, "")
+    t.append(rec.status, style=f"bold {status_style}".strip())
+    if rec.cached:
+        t.append(" (cached)", style=MUTED)
+    t.append(f"  {fmt.seconds(rec.total_ms)}s · {fmt.tokens(rec.completion_tokens, rec.tokens_estimated)} tok · {fmt.cost(rec.cost_usd)}",
+             style=MUTED)
+    if rec.error:
+        t.append("\n" + _one_line(rec.error), style=BAD)
+    if cell is not None:
+        mark, style = {True: ("PASS", OK), False: ("FAIL", BAD)}.get(cell.passed, ("no verdict", MUTED))
+        t.append("\n")
+        t.append(mark, style=f"bold {style}")
+        if cell.score is not None:
+            t.append(f"  score {cell.score:.2f}")
+    for c in ans.checks:
+        ok = c.get("passed")
+        t.append("\n" + {True: "✓ ", False: "✗ "}.get(ok, "· "), style={True: OK, False: BAD}.get(ok, MUTED))
+        t.append(_one_line(c.get("name", c.get("type", "?"))), style="bold")
+        t.append(": " + _one_line(c.get("reason", "")))
+    judge = cell.judge if cell is not None else None
+    if judge is not None:
+        d = judge.detail
+        t.append("\njudge ", style="bold")
+        if judge.score is not None:
+            t.append(f"{judge.score:g}/{d.get('max_total', 15)} ")
+            t.append(f"(correctness {d.get('correctness')}, clarity {d.get('clarity')}, conciseness {d.get('conciseness')}) ",
+                     style=MUTED)
+        t.append(_one_line(judge.reason), style="italic")
+    elif cell is None and rec.status in ("done", "cut"):
+        t.append("\nscoring…", style=MUTED)
+    if ans.truncated:
+        t.append("\n(answer shown up to 100,000 characters; the session file has it all)", style=MUTED)
+    return t
+
+
+def column_widths(total: int, n: int) -> list[int]:
+    """Equal shares of ``total`` (the last takes the rest), at least MIN_ANSWER each."""
+    if n <= 0:
+        return []
+    width = max(MIN_ANSWER, total // n)
+    if width * n > total:
+        return [width] * n
+    return [width] * (n - 1) + [total - width * (n - 1)]
+
+
+class AnswerColumn(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    AnswerColumn { height: 1fr; border: round $panel-lighten-2; padding: 0 1;
+                   scrollbar-size-vertical: 1; }
+    AnswerColumn:focus { border: round $primary; }
+    AnswerColumn.-chosen { border-title-style: bold; }
+    AnswerColumn > .answer-head { height: auto; border-bottom: dashed $panel-lighten-2; margin-bottom: 1; }
+    AnswerColumn > .answer-text { height: auto; }
+    """
+
+    def __init__(self, model: str) -> None:
+        super().__init__()
+        self.model = model
+        self.border_title = _v(model)
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="answer-head")
+        yield Static(classes="answer-text")
+
+    def show(self, head: Text, text: str) -> None:
+        self.query_one(".answer-head", Static).update(head)
+        self.query_one(".answer-text", Static).update(Text(fmt.visible(text)))
+
+
+class CellDetailScreen(Screen):
+    """Every model's answer to one case, side by side, with check reasons and the judge's verdict."""
+
+    DEFAULT_CSS = """
+    CellDetailScreen #detail-title { height: 1; padding: 0 1; background: $panel; }
+    CellDetailScreen #detail-prompt { height: auto; max-height: 6; padding: 0 1; color: $text-muted;
+                                      border-bottom: solid $panel-lighten-2; }
+    CellDetailScreen #detail-columns { height: 1fr; }
+    CellDetailScreen #detail-pairwise { height: auto; max-height: 4; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Back", id="suite_detail_close"),
+        Binding("left_square_bracket,p", "step(-1)", "Prev case", id="suite_detail_prev"),
+        Binding("right_square_bracket,n", "step(1)", "Next case", id="suite_detail_next"),
+        Binding("r", "next_repeat", "Next repeat", id="suite_detail_repeat"),
+        Binding("left", "focus_column(-1)", "Left", id="suite_detail_left", show=False),
+        Binding("right", "focus_column(1)", "Right", id="suite_detail_right", show=False),
+    ]
+
+    def __init__(self, live: Any, case_id: str, model: str | None = None, repeat: int = 0) -> None:
+        super().__init__()
+        self.live, self.case_id, self.model, self.repeat = live, case_id, model, repeat
+        self._version = -1
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        with VerticalScroll(id="detail-prompt"):
+            yield Static(id="detail-prompt-text")
+        with HorizontalScroll(id="detail-columns"):
+            widths = column_widths(self.app.size.width, len(self.live.models))
+            for m, w in zip(self.live.models, widths):
+                col = AnswerColumn(m)
+                col.styles.width = w
+                yield col
+        with Vertical(id="detail-pairwise"):
+            yield Static(id="detail-pairwise-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_detail()
+        cols = list(self.query(AnswerColumn))
+        chosen = next((c for c in cols if c.model == self.model), cols[0] if cols else None)
+        if chosen is not None:
+            chosen.add_class("-chosen")
+            chosen.focus()
+        self.set_interval(0.5, self._poll)
+        self.call_after_refresh(self.layout_columns)
+
+    def on_resize(self) -> None:
+        self.query_one("#detail-prompt").styles.max_height = 4 if self.size.height < 30 else 8
+        self.call_after_refresh(self.layout_columns)
+
+    def layout_columns(self) -> None:
+        """Share the width; below MIN_ANSWER columns each they scroll sideways."""
+        area = self.query_one("#detail-columns", HorizontalScroll)
+        cols = list(self.query(AnswerColumn))
+        for col, w in zip(cols, column_widths(area.size.width or self.app.size.width, len(cols))):
+            col.styles.width = w
+        if isinstance(self.focused, AnswerColumn):
+            self.call_after_refresh(area.scroll_to_widget, self.focused, animate=False)
+
+    def _poll(self) -> None:
+        if self.live.version != self._version:
+            self.refresh_detail()
+
+    def refresh_detail(self) -> None:
+        self._version = self.live.version
+        case = self.live.cases[self.case_id]
+        ids = list(self.live.cases)
+        title = Text(f"case {ids.index(self.case_id) + 1}/{len(ids)}: ", style="bold")
+        title.append(_one_line(self.case_id), style="bold")
+        if case.category:
+            title.append(f" · {_one_line(case.category)}", style=MUTED)
+        if self.live.repeat > 1:
+            title.append(f" · repeat {self.repeat + 1}/{self.live.repeat}", style=MUTED)
+        self.query_one("#detail-title", Static).update(title)
+        prompt = Text()
+        for m in case.messages:
+            prompt.append(f"{m['role']}: ", style="bold")
+            prompt.append(fmt.visible(m["content"]) + "\n")
+        if case.expected is not None:
+            prompt.append("expected: ", style="bold")
+            expected = case.expected if isinstance(case.expected, str) else json.dumps(case.expected, ensure_ascii=False)
+            prompt.append(_one_line(expected))
+        self.query_one("#detail-prompt-text", Static).update(prompt)
+        answers = {a.model: a for a in self.live.case_answers(self.case_id, self.repeat)}
+        with self.app.batch_update():
+            for col in self.query(AnswerColumn):
+                ans = answers[col.model]
+                col.show(answer_head(ans), self.live.text_of(ans))
+        pw = self.live.pairwise.get(self.case_id, [])
+        box = self.query_one("#detail-pairwise")
+        box.display = bool(pw)
+        if pw:
+            t = Text("pairwise judge\n", style="bold")
+            for s in pw:
+                t.append(f"  {_v(s.detail.get('model_a'))} vs {_v(s.detail.get('model_b'))}: {_one_line(s.reason)}\n")
+            self.query_one("#detail-pairwise-text", Static).update(t)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "next_repeat" and self.live.repeat < 2)  # one repeat: hidden from the footer
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_step(self, step: int) -> None:
+        ids = list(self.live.cases)
+        self.case_id = ids[(ids.index(self.case_id) + step) % len(ids)]
+        self.refresh_detail()
+        for col in self.query(AnswerColumn):
+            col.scroll_home(animate=False)
+
+    def action_next_repeat(self) -> None:
+        if self.live.repeat > 1:
+            self.repeat = (self.repeat + 1) % self.live.repeat
+            self.refresh_detail()
+
+    def action_focus_column(self, step: int) -> None:
+        cols = list(self.query(AnswerColumn))
+        if not cols:
+            return
+        idx = cols.index(self.focused) if self.focused in cols else -1
+        nxt = cols[(idx + step) % len(cols)]
+        nxt.focus()
+        nxt.scroll_visible()

@@ -1,0 +1,265 @@
+"""Pieces of the suite screen: suite description, matrix cells, the summary pane, the cell detail.
+
+Model output, suite text and model names are data: they go into ``rich.text.Text`` (never markup
+strings), with control characters made visible by :func:`tuiarena.fmt.visible`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from tuiarena import fmt
+from tuiarena.engine.requirements import RULES
+
+OK, BAD, WARN, MUTED = "green", "red", "yellow", "dim"
+REQUIREMENT_LABELS = {k: v[2] for k, v in RULES.items()}
+
+
+def _v(text: Any) -> str:
+    return fmt.visible(str(text))
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(_v(text).split())
+
+
+def _g(value: float) -> str:
+    """A requirement's limit: 2000000 -> 2,000,000; 0.0002 -> 0.0002."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def requirements_line(req: dict[str, float]) -> str:
+    return ", ".join(f"{k} = {_g(v)}" for k, v in req.items())
+
+
+# ------------------------------------------------------------------ setup: what a suite holds
+
+
+def suite_info(suite: Any) -> Text:
+    """Name, description, cases, categories, judge and requirements of a loaded suite."""
+    t = Text()
+    t.append(_one_line(suite.name), style="bold")
+    t.append(f"  {len(suite.cases)} cases", style=MUTED)
+    if suite.description:
+        t.append("\n" + _one_line(suite.description))
+    cats = [c or "default" for c in suite.categories]
+    t.append("\ncategories: ", style=MUTED)
+    t.append(_one_line(", ".join(cats)))
+    if suite.judge.model or suite.judge.rubric:
+        t.append("\njudge: ", style=MUTED)
+        t.append(_one_line(suite.judge.model or "none set"))
+        if suite.judge.rubric:
+            t.append(" (own rubric)", style=MUTED)
+        if suite.judge.pairwise:
+            t.append(" + pairwise", style=MUTED)
+    t.append("\nrequirements: ", style=MUTED)
+    if suite.requirements:
+        t.append(_one_line(requirements_line(suite.requirements)))
+    else:
+        t.append("none (every model passes the gate)", style=MUTED)
+    if suite.models:
+        t.append("\nsuite models: ", style=MUTED)
+        t.append(_one_line(", ".join(suite.models)))
+    return t
+
+
+def suite_label(name: str, suite: Any = None, error: str | None = None) -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(_one_line(name))
+    if suite is not None:
+        t.append(f"  {len(suite.cases)}", style=MUTED)
+    elif error:
+        t.append("  (broken)", style=BAD)
+    return t
+
+
+# ------------------------------------------------------------------ matrix cells
+
+
+def cell_text(results: list[Any], state: str, repeat: int) -> Text:
+    """A matrix cell: ``✓ 1.00`` / ``✗ 0.50`` / ``error``; ``✓ 3/3`` with repeats; ``…`` in flight."""
+    busy = {"running": "…", "judging": "judge…"}.get(state, "")
+    if not results:
+        return Text(busy or "·", style=MUTED)
+    if repeat == 1:
+        r = results[0]
+        if r.status == "error":
+            return Text("error", style=BAD)
+        if r.status == "cancelled":
+            return Text("cancelled", style=WARN)
+        mark, style = {True: ("✓", OK), False: ("✗", BAD)}.get(r.passed, ("–", ""))
+        t = Text(mark, style=f"bold {style}".strip())
+        if r.score is not None:
+            t.append(f" {r.score:.2f}", style=style)
+        if r.judge is not None:
+            t.append(f" j{r.judge.score:g}" if r.judge.score is not None else " j?", style=MUTED)
+        return t
+    passes = sum(r.passed is True for r in results)
+    verdicts = sum(r.passed is not None for r in results)
+    errors = sum(r.status in ("error", "cancelled") for r in results)
+    if not verdicts:
+        t = Text("–", style="bold")
+    elif passes == verdicts:
+        t = Text("✓", style=f"bold {OK}")
+    elif passes == 0:
+        t = Text("✗", style=f"bold {BAD}")
+    else:
+        t = Text("~", style=f"bold {WARN}")  # flaky: passes sometimes
+    t.append(f" {passes}/{len(results)}")
+    if errors:
+        t.append(f" {errors}err", style=BAD)
+    if busy or len(results) < repeat:
+        t.append(" " + (busy or "…"), style=MUTED)
+    return t
+
+
+def short_names(models: list[str]) -> dict[str, str]:
+    """Column titles: the model name without its endpoint, unless two endpoints share a name."""
+    tails = [m.split("/", 1)[-1] for m in models]
+    return {m: (t if tails.count(t) == 1 else m) for m, t in zip(models, tails)}
+
+
+# ------------------------------------------------------------------ summary
+
+
+def _pct(v: float | None) -> str:
+    return fmt.DASH if v is None else f"{v * 100:.0f}%"
+
+
+def _num(v: float | None, digits: int = 2) -> str:
+    return fmt.DASH if v is None else f"{v:.{digits}f}"
+
+
+SUMMARY_COLUMNS = ("Model", "Pass", "Score", "Judge", "p95 s", "Cost", "Cost/pass", "Verdict")
+
+
+def summary_rows(report: dict[str, Any]) -> list[list[Text]]:
+    rows = []
+    S = report["summary"]
+    for m in report["models"]:
+        s = S[m]
+        if not report["requirements"]:
+            verdict = Text("no requirements", style=MUTED)
+        elif report["verdicts"][m]["meets"]:
+            verdict = Text("✓ meets all", style=OK)
+        else:
+            fails = report["verdicts"][m]["failures"]
+            key = fails[0].split(":", 1)[0]
+            verdict = Text(f"✗ {REQUIREMENT_LABELS.get(key, key)}" + (f" +{len(fails) - 1}" if len(fails) > 1 else ""),
+                           style=BAD)
+        right = {"justify": "right"}
+        rows.append([
+            Text(_v(m)), Text(_pct(s["pass_rate"]), **right), Text(_num(s["mean_score"]), **right),
+            Text(_num(s["judge_score"]), **right), Text(fmt.seconds(s["latency_p95_ms"]), **right),
+            Text(fmt.cost(s["cost_usd"]), **right),
+            Text(fmt.cost(s["cost_per_acceptable"]) if s["passed"] else fmt.DASH, **right), verdict,
+        ])
+    return rows
+
+
+def summary_headline(report: dict[str, Any], state: str = "") -> Text:
+    t = Text(_one_line(report["suite"]), style="bold")
+    n = len(report["models"])
+    t.append(f" · {report['cases']} cases × {n} model{'s' if n != 1 else ''}", style=MUTED)
+    if report["repeat"] > 1:
+        t.append(f" × {report['repeat']} repeats", style=MUTED)
+    t.append(" · judge: ", style=MUTED)
+    t.append(_v(report["judge"] or "none"))
+    if state:
+        t.append("\n" + _one_line(state), style=f"bold {WARN}")
+    return t
+
+
+def summary_text(report: dict[str, Any]) -> Text:
+    """Requirements with each model's failing constraints, the recommendation, routing, flaky cases."""
+    t = Text()
+    rec = report["recommendation"]
+    S = report["summary"]
+    t.append("Recommendation\n", style="bold")
+    if rec["cheapest"] is None:
+        t.append("  No model meets all requirements.\n", style=BAD)
+    else:
+        def line(label: str, m: str) -> None:
+            s = S[m]
+            monthly = rec["monthly_cost"].get(m)
+            t.append(f"  {label}: ")
+            t.append(_v(m), style=f"bold {OK}")
+            tail = f", projected {fmt.cost(monthly)}/month" if monthly is not None else ""
+            t.append(f" (pass {_pct(s['pass_rate'])}, {fmt.cost(s['cost_per_request'])}/request{tail})\n")
+
+        line("cheapest meeting all", rec["cheapest"])
+        if rec["best"] != rec["cheapest"]:
+            line("best quality meeting all", rec["best"])
+        else:
+            t.append("  it is also the best-quality model that meets them\n", style=MUTED)
+    req = report["requirements"]
+    t.append("\nRequirements\n", style="bold")
+    if not req:
+        t.append("  none in this suite: every model passes the gate\n", style=MUTED)
+    else:
+        t.append("  " + _one_line(requirements_line(req)) + "\n", style=MUTED)
+        for m, v in report["verdicts"].items():
+            t.append("  ")
+            t.append("✓ " if v["meets"] else "✗ ", style=OK if v["meets"] else BAD)
+            t.append(_v(m))
+            if v["meets"]:
+                t.append(": meets all", style=OK)
+            else:
+                t.append(": " + "; ".join(_one_line(f) for f in v["failures"]), style=BAD)
+            t.append("\n")
+    if report["routing"]:
+        t.append("\nRouting (best per category, fallback)\n", style="bold")
+        for cat, r in report["routing"].items():
+            t.append(f"  {_one_line(cat)}: {_v(r['model'])}")
+            if r.get("fallback"):
+                t.append(f" → {_v(r['fallback'])}", style=MUTED)
+            t.append("\n")
+    if report["flaky"]:
+        t.append("\nFlaky cases\n", style="bold")
+        for d in report["flaky"]:
+            t.append(f"  {_one_line(d['case_id'])} · {_v(d['model'])}: passed {d['passed']}/{d['runs']}\n")
+    pw = report["pairwise"]
+    if pw:
+        t.append(f"\nPairwise judge: {pw['pairs']} pairs, {pw['consistent']} consistent, {pw['inconsistent']} inconsistent\n")
+        for m, w in pw["wins"].items():
+            t.append(f"  {_v(m)}: {w['wins']} wins, {w['losses']} losses, {w['ties']} ties\n")
+    for w in report["warnings"]:
+        t.append(f"\n⚠ {_one_line(w)}", style=WARN)
+    if report.get("session"):
+        t.append(f"\nSession: {report['session']}", style=MUTED)
+    return t
+
+
+class SummaryPane(VerticalScroll):
+    DEFAULT_CSS = """
+    SummaryPane { height: 1fr; }
+    SummaryPane > DataTable { height: auto; max-height: 12; }
+    SummaryPane > Static { height: auto; padding: 0 1; }
+    SummaryPane > #summary-head { color: $text-muted; }
+    SummaryPane > #summary-text { margin-top: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Run a suite (ctrl+r) to see per-model figures and the recommendation."), id="summary-head")
+        yield DataTable(id="summary-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="summary-text")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for title in SUMMARY_COLUMNS:
+            table.add_column(title, key=title)
+        table.display = False
+
+    def show(self, report: dict[str, Any], state: str = "") -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for m, row in zip(report["models"], summary_rows(report)):
+            table.add_row(*row, key=m)
+        table.display = True
+        self.query_one("#summary-head", Static).update(summary_headline(report, state))
+        self.query_one("#summary-text", Static).update(summary_text(report))

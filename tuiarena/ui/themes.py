@@ -1,0 +1,86 @@
+"""Themes as TOML files: the shipped ``themes/`` folder first, then the user's own, which win.
+
+A theme file::
+
+    name = "tuiarena-dark"
+    dark = true
+    primary = "#5fafff"          # plus secondary, accent, foreground, background, surface, panel,
+    ...                          # success, warning, error (any colour Textual parses, or ansi_*)
+    ansi = false                 # optional: true for themes built from ANSI colour names
+    [variables]                  # optional Textual CSS variables
+    footer-key-foreground = "#ffaf5f"
+
+A file that does not parse or names a bad colour is skipped and reported (one line per file);
+the caller shows all problems in one notification.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from textual.color import Color, ColorParseError
+from textual.theme import Theme
+
+COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
+           "success", "warning", "error", "boost")
+DEFAULT_THEME = "tuiarena-dark"
+
+
+def _colour(value: object, key: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string colour")
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        raise ValueError(f"{key} = {value!r} is not a colour") from None
+    return value
+
+
+def theme_from_toml(path: Path) -> Theme:
+    """One theme file -> Theme; raises ValueError with a one-line reason."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot be read ({exc})") from None
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("name must be a non-empty string")
+    if "primary" not in data:
+        raise ValueError("primary colour is missing")
+    kwargs: dict = {k: _colour(data[k], k) for k in COLOURS if k in data}
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ValueError("dark must be true or false")
+    ansi = data.get("ansi", False)
+    if not isinstance(ansi, bool):
+        raise ValueError("ansi must be true or false")
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+        raise ValueError("[variables] must map names to strings")
+    return Theme(name=name.strip(), dark=dark, ansi=ansi, variables=dict(variables), **kwargs)
+
+
+def load_themes(folders: list[Path]) -> tuple[dict[str, Theme], list[str]]:
+    """Read every ``*.toml`` in the folders in order (later folders override by name)."""
+    themes: dict[str, Theme] = {}
+    problems: list[str] = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                theme = theme_from_toml(path)
+            except ValueError as exc:
+                problems.append(f"{path}: {exc}")
+                continue
+            themes[theme.name] = theme
+    return themes, problems
+
+
+def theme_folders() -> list[Path]:
+    from tuiarena.store.paths import data_path, user_themes_dir
+
+    return [data_path("themes"), user_themes_dir()]

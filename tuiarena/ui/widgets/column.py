@@ -1,0 +1,206 @@
+"""One model's answer: header (model + status), live stats line, reasoning apart, answer text.
+
+The column never listens to events itself. The compare screen's frame timer calls :meth:`sync`
+with the column's view state (``tuiarena.engine.state.ColumnState``); the column redraws only
+when ``version`` moved (plus the elapsed clock while the response is in flight).
+
+Everything in a column keeps its size while it streams and when it ends: the text lives in one
+:class:`LiveText` box (plain while streaming, rendered Markdown once the stream ends, the error
+below), so a frame repaints a few regions and never asks the whole screen for a new layout.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from tuiarena import fmt
+from tuiarena.engine.state import ColumnState
+from tuiarena.ui.widgets.streamtext import LiveText
+
+STATUS_STYLE = {
+    "waiting": "dim", "thinking": "italic", "streaming": "bold", "done": "bold green",
+    "cut": "bold yellow", "cancelled": "bold yellow", "error": "bold red",
+}
+STATUS_CLASSES = tuple(f"-{s}" for s in STATUS_STYLE)
+
+
+def stats_text(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = False) -> Text:
+    """``TTFT 120ms · 85.2 tok/s · ~300 tok · 3.52s · $0.00012`` (always a Text: never markup)."""
+    rec = col.record
+    tps = col.live_tokens_per_s
+    tokens = col.completion_tokens
+    est = rec.tokens_estimated if rec is not None else True
+    parts = []
+    if mask_timings:
+        parts.append("TTFT …")
+    else:
+        parts.append(f"TTFT {fmt.ms(col.ttft_ms)}ms" if col.ttft_ms is not None else "TTFT —")
+        parts.append(f"{fmt.rate(tps)} tok/s")
+    parts.append(f"{fmt.tokens(tokens, est)} tok")
+    if not mask_timings:
+        parts.append(f"{fmt.seconds(elapsed_ms)}s")
+    if rec is not None:
+        parts.append(fmt.cost(rec.cost_usd))
+    if col.retries:
+        parts.append(f"{col.retries} retr{'y' if col.retries == 1 else 'ies'}")
+    return Text(" · ".join(parts))
+
+
+class OutputColumn(Vertical):
+    """One response column. ``response_id`` identifies it; ``model`` is its model id."""
+
+    DEFAULT_CSS = """
+    OutputColumn { width: 1fr; min-width: 24; height: 1fr; border: round $panel-lighten-2; padding: 0 0; }
+    OutputColumn:focus-within { border: round $primary; }
+    OutputColumn > .col-header { height: 1; padding: 0 1; background: $panel; }
+    OutputColumn > .col-stats { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("z", "zoom", "Zoom", id="zoom"),
+        Binding("c", "copy", "Copy", id="copy"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("r", "rerun", "Re-run", id="rerun"),
+        Binding("t", "toggle_reasoning", "Reasoning", id="toggle_reasoning", show=False),
+    ]
+
+    class Action(Message):
+        """Asks the screen to act on this column (cancel, re-run, zoom)."""
+
+        def __init__(self, column: "OutputColumn", action: str) -> None:
+            super().__init__()
+            self.column = column
+            self.action = action
+
+    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False) -> None:
+        super().__init__(classes="output-column")
+        self.response_id = response_id
+        self.model = model
+        self.mask_timings = mask_timings
+        self._version = -1
+        self._status = ""
+        self._ready = False
+        self._started = time.monotonic()
+        self._final_key: tuple | None = None
+        self.text = ""
+        self.shown_final_at: float | None = None  # perf_counter when the full text was on screen
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header("waiting"), classes="col-header")
+        yield Static(Text("TTFT —", no_wrap=True, overflow="ellipsis"), classes="col-stats")
+        yield LiveText()
+
+    def _header(self, status: str) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(status, style=STATUS_STYLE[status])
+        text.append("  ")
+        text.append(self.model, style="bold")
+        return text
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    @property
+    def body(self) -> LiveText:
+        """The focusable, independently scrolling text of this column."""
+        return self._live if self._ready else self.query_one(LiveText)
+
+    @property
+    def rendered(self) -> bool:
+        """The stream has ended and its final form (Markdown, error) is on screen."""
+        return self._ready and self._final_key is not None and self._live.rendered
+
+    def on_mount(self) -> None:
+        self._live = self.query_one(LiveText)
+        self._head = self.query_one(".col-header", Static)
+        self._stats = self.query_one(".col-stats", Static)
+        self._stats_plain = ""
+        self._ready = True
+
+    def reset(self, response_id: str, model: str) -> None:
+        """Point this column at a new response (a re-run)."""
+        self.response_id, self.model = response_id, model
+        self._version = -1
+        self._status = ""
+        self._final_key = None
+        self._started = time.monotonic()
+        self.shown_final_at = None
+        if self._ready:
+            self._live.clear()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def sync(self, col: ColumnState) -> bool:
+        """Bring the widget up to ``col``; returns True if the column changed."""
+        if not self._ready:
+            return False
+        changed = col.version != self._version
+        if changed:
+            if col.status == "waiting" and not col.answer_chars and not col.reasoning_chars:
+                self._started = time.monotonic()
+                if self._final_key is not None:
+                    self._live.clear()
+                self._final_key = None
+            self._version = col.version
+            self._live.sync(col.reasoning, col.text)
+            self.text = col.text
+            if col.status != self._status:  # the header changes only with the status
+                self._status = col.status
+                self._head.update(self._status_header(col), layout=False)
+            if col.final:
+                self._finalise(col)
+        if changed or not col.final:
+            stats = stats_text(col, self._elapsed(col), self.mask_timings)
+            if stats.plain != self._stats_plain:
+                self._stats_plain = stats.plain
+                self._stats.update(stats, layout=False)
+        return changed
+
+    def _elapsed(self, col: ColumnState) -> float | None:
+        if col.record is not None:
+            return col.record.total_ms
+        return (time.monotonic() - self._started) * 1000.0
+
+    def _status_header(self, col: ColumnState) -> Text:
+        self.model = col.model
+        return self._header(col.status)
+
+    def _finalise(self, col: ColumnState) -> None:
+        rec = col.record
+        key = (col.response_id, col.version)
+        if self._final_key == key:
+            return
+        self._final_key = key
+        error = ""
+        if rec is not None and rec.error:
+            label = {"cancelled": "cancelled", "cut": "cut off"}.get(rec.status, f"error ({rec.error_kind})")
+            error = f"{label}: {fmt.visible(rec.error)}"
+        markdown = col.text if col.text and col.status in ("done", "cut", "cancelled") else None
+        self._live.show_final(markdown, error)
+        self.call_after_refresh(self._stamp_shown)
+
+    def _stamp_shown(self) -> None:
+        self.shown_final_at = time.perf_counter()  # the full text has been painted (benchmarks read this)
+
+    # -- actions (the screen does the work) ----------------------------------------------------
+    def action_zoom(self) -> None:
+        self.post_message(self.Action(self, "zoom"))
+
+    def action_copy(self) -> None:
+        self.post_message(self.Action(self, "copy"))
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Action(self, "cancel"))
+
+    def action_rerun(self) -> None:
+        self.post_message(self.Action(self, "rerun"))
+
+    def action_toggle_reasoning(self) -> None:
+        self._live.set_show_reasoning(not self._live.show_reasoning)

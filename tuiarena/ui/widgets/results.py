@@ -1,0 +1,143 @@
+"""The results grid: one row per response of the current run, updated live, sortable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from tuiarena import fmt
+from tuiarena.engine.state import ColumnState
+
+# key, title, right-aligned
+COLUMNS = [
+    ("model", "Model", False), ("ttft", "TTFT ms", True), ("ttft_answer", "Ans TTFT", True),
+    ("total", "Total s", True), ("tps", "Tok/s", True), ("prompt", "Prompt", True),
+    ("completion", "Compl", True), ("cost", "Cost", True), ("finish", "Finish", False), ("error", "Error", False),
+]
+
+
+class Cell(Text):
+    """A table cell that sorts by its value (unknown values last), not by its text."""
+
+    def __init__(self, display: str, value: Any = None, right: bool = False, style: str = "") -> None:
+        super().__init__(display, style=style, justify="right" if right else "left", no_wrap=True, overflow="ellipsis")
+        self.sort_value = value
+
+
+def _sort_key(cell: Any) -> tuple:
+    value = getattr(cell, "sort_value", None)
+    if value is None:
+        return (1, "")
+    return (0, value) if isinstance(value, (int, float)) else (0, str(value).lower())
+
+
+def row_cells(col: ColumnState, mask_timings: bool = False) -> list[Cell]:
+    rec = col.record
+    est = rec.tokens_estimated if rec is not None else True
+    timed = not mask_timings
+    ttft = col.ttft_ms if timed else None
+    ans = col.ttft_answer_ms if timed else None
+    total = rec.total_ms if rec is not None and timed else None
+    tps = col.live_tokens_per_s if timed else None
+    prompt = rec.prompt_tokens if rec is not None else None
+    compl = col.completion_tokens
+    cost = rec.cost_usd if rec is not None else None
+    finish = (rec.finish_reason or rec.status) if rec is not None else col.status
+    error = fmt.visible(rec.error or "").replace("\n", " ") if rec is not None else ""
+    status_style = {"done": "", "error": "red", "cut": "yellow", "cancelled": "yellow"}.get(col.status, "dim")
+    return [
+        Cell(col.model, col.model),
+        Cell(fmt.ms(ttft) if timed else "…", ttft, True),
+        Cell(fmt.ms(ans) if timed else "…", ans, True),
+        Cell(fmt.seconds(total) if timed else "…", total, True),
+        Cell(fmt.rate(tps) if timed else "…", tps, True),
+        Cell(fmt.tokens(prompt, est), prompt, True),
+        Cell(fmt.tokens(compl, est), compl, True),
+        Cell(fmt.cost(cost) if rec is not None else fmt.DASH, cost, True),
+        Cell(finish, finish, style=status_style),
+        Cell(error, error or None, style="red"),
+    ]
+
+
+class ResultsGrid(DataTable):
+    """Rows keyed by response id. ``s`` cycles the sort column, ``S`` reverses the order."""
+
+    DEFAULT_CSS = """
+    ResultsGrid { height: auto; max-height: 9; }
+    """
+
+    BINDINGS = [
+        Binding("s", "cycle_sort", "Sort", id="sort_results"),
+        Binding("S", "reverse_sort", "Reverse", id="reverse_sort", show=False),
+    ]
+
+    def __init__(self, *, mask_timings: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.mask_timings = mask_timings
+        self._versions: dict[str, int] = {}
+        self._plain: dict[str, list[str]] = {}
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for key, title, right in COLUMNS:
+            self.add_column(Text(title, justify="right" if right else "left"), key=key)
+
+    def reset(self) -> None:
+        self.clear()
+        self._versions.clear()
+        self._plain.clear()
+
+    def sync(self, cols: list[ColumnState]) -> bool:
+        """Add or update the rows whose version moved. Returns True when something changed."""
+        changed = False
+        for col in cols:
+            if self._versions.get(col.response_id) == col.version:
+                continue
+            self._versions[col.response_id] = col.version
+            cells = row_cells(col, self.mask_timings)
+            plain = [c.plain for c in cells]
+            previous = self._plain.get(col.response_id)
+            self._plain[col.response_id] = plain
+            if col.response_id not in self.rows:
+                self.add_row(*cells, key=col.response_id)
+                changed = True
+                continue
+            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, previous or [None] * len(plain)):
+                if text != old:  # only cells that changed; re-measure widths once, at the end
+                    self.update_cell(col.response_id, key, cell, update_width=col.final)
+                    changed = True
+        if changed and self.sort_column:
+            self._apply_sort()
+        return changed
+
+    def remove_response(self, response_id: str) -> None:
+        if response_id in self.rows:
+            self.remove_row(response_id)
+        self._versions.pop(response_id, None)
+        self._plain.pop(response_id, None)
+
+    def _apply_sort(self) -> None:
+        if self.sort_column:
+            self.sort(self.sort_column, key=_sort_key, reverse=self.sort_reverse)
+
+    def action_cycle_sort(self) -> None:
+        keys = [k for k, _t, _r in COLUMNS]
+        nxt = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else keys[1]
+        self.set_sort(nxt, self.sort_reverse)
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.sort_column or "model", not self.sort_reverse)
+
+    def set_sort(self, column: str, reverse: bool = False) -> None:
+        self.sort_column, self.sort_reverse = column, reverse
+        titles = {k: t for k, t, _r in COLUMNS}
+        for key, col in self.columns.items():
+            title = titles[str(key.value)]
+            mark = (" ▼" if reverse else " ▲") if key.value == column else ""
+            col.label = Text(title + mark)
+        self._apply_sort()
+        self.refresh()
