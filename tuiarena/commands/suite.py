@@ -29,6 +29,15 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--routing-out", metavar="FILE", help="write the routing table (TOML) to FILE")
+    p.add_argument("--baseline", metavar="SESSION",
+                   help="compare with a saved suite session and exit 1 on any regression (a case that passed "
+                        "now fails, a score drop beyond the spread seen in repeats, p95 latency or cost up)")
+    p.add_argument("--latency-tolerance", type=float, default=0.20, metavar="F",
+                   help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%)")
+    p.add_argument("--cost-tolerance", type=float, default=0.20, metavar="F",
+                   help="with --baseline: allowed growth of the mean cost per answer (default 0.20)")
+    p.add_argument("--score-tolerance", type=float, default=0.05, metavar="F",
+                   help="with --baseline: smallest score drop (0..1) that counts (default 0.05)")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
     p.set_defaults(handler=run)
@@ -45,7 +54,14 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         raise UserError("--concurrency must be at least 1")
     suite = load_suite(args.file)
-    return asyncio.run(_run(args, suite))
+    baseline = None
+    if args.baseline:  # a bad baseline is bad input: say so before spending anything
+        from tuiarena.store.sessions import read_session, resolve_session
+
+        baseline = read_session(resolve_session(args.baseline))
+        if baseline.header.kind != "suite":
+            raise UserError(f"baseline {args.baseline!r} is a {baseline.header.kind} session, not a suite run")
+    return asyncio.run(_run(args, suite, baseline))
 
 
 class _ProgressLine:
@@ -78,7 +94,7 @@ def _warn(msg: str) -> None:
     print(f"tuiarena: {msg}", file=sys.stderr)
 
 
-async def _run(args: argparse.Namespace, suite) -> int:
+async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
     from tuiarena import __version__
     from tuiarena.commands.run import resolve_models
     from tuiarena.engine import requirements as rq
@@ -116,7 +132,9 @@ async def _run(args: argparse.Namespace, suite) -> int:
                 "judge": judge_model, "requirements": suite.requirements, "cases": len(suite.cases)}
         writer = None if args.no_session else SessionWriter.create(kind="suite", name=args.name or f"suite {suite.name}", meta=meta)
         progress = _ProgressLine(sys.stderr, suite.name) if sys.stderr.isatty() else None
-        runner = Runner(ws.registry, ws.pricing, [writer.write] if writer else [], per_endpoint=args.concurrency)
+        kept: list = []  # with --baseline and no session file, the persisted events to compare
+        sinks = [writer.write] if writer else ([lambda ev: kept.append(ev) if ev.persisted else None] if baseline else [])
+        runner = Runner(ws.registry, ws.pricing, sinks, per_endpoint=args.concurrency)
         judge = Judge(runner, judge_model, suite.judge.rubric, pass_total=suite.judge.pass_total,
                       max_tokens=suite.judge.max_tokens) if judge_model else None
         cache = ResponseCache() if args.cache else None
@@ -133,7 +151,10 @@ async def _run(args: argparse.Namespace, suite) -> int:
             _warn(f"cache: {cache.hits} hits, {cache.stored} answers stored")
         report = build_report(suite, agg, models=models, repeat=args.repeat, judge=judge_model,
                               session=str(writer.path) if writer else None, warnings=warnings)
+        regressions = _compare_baseline(args, baseline, writer, kept, report)
         text = render(report, args.format)
+        if regressions is not None and args.format in ("table", "markdown"):
+            text += "\n\n" + regressions
         if args.out:
             write_private(args.out, text + "\n")
             _warn(f"report written to {args.out}")
@@ -142,9 +163,30 @@ async def _run(args: argparse.Namespace, suite) -> int:
         if args.routing_out:
             write_private(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
             _warn(f"routing table written to {args.routing_out}")
+        if report.get("baseline") and report["baseline"]["regressions"]:
+            return 1
         return exit_code(report)
     finally:
         await ws.aclose()
+
+
+def _compare_baseline(args, baseline, writer, kept: list, report: dict) -> str | None:
+    """Regressions against ``--baseline``, put in the report; returns the text form (or None)."""
+    if baseline is None:
+        return None
+    from types import SimpleNamespace
+
+    from tuiarena.engine.baseline import Tolerances, compare_logs, render as render_baseline
+    from tuiarena.store.sessions import read_session
+
+    new_log = read_session(writer.path) if writer else SimpleNamespace(header=SimpleNamespace(session_id=""), events=kept)
+    tol = Tolerances(latency=args.latency_tolerance, cost=args.cost_tolerance, score=args.score_tolerance)
+    result = compare_logs(baseline, new_log, tol)
+    report["baseline"] = result.to_dict()
+    text = render_baseline(result, markdown=args.format == "markdown")
+    if args.format == "csv":
+        _warn(text.replace("\n", "\n  "))
+    return text
 
 
 def raise_usage(message: str) -> None:

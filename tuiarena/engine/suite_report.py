@@ -1,7 +1,7 @@
 """The suite report: one plain dict built from the aggregates, rendered as table, markdown, JSON or CSV.
 
-The dict (``--format json``) is the stable shape; a later ``--baseline`` comparison reads two of
-them (see :func:`compare_to_baseline`).
+The dict (``--format json``) is the stable shape. ``--baseline`` adds a ``baseline`` key (see
+``tuiarena.engine.baseline``, which compares the two sessions' event logs).
 """
 
 from __future__ import annotations
@@ -52,11 +52,6 @@ def exit_code(report: dict[str, Any]) -> int:
         return 0 if any(v["meets"] for v in report["verdicts"].values()) else 1
     answered = any(s["responses"] and (s["error_rate"] or 0) < 1 for s in report["summary"].values())
     return 0 if answered else 1
-
-
-def compare_to_baseline(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
-    """Hook for ``--baseline`` (regressions against a saved report): another issue builds it."""
-    raise NotImplementedError("baseline comparison is not built yet")
 
 
 # ------------------------------------------------------------------ rendering

@@ -11,22 +11,43 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 
+# where each set of keys applies: (label, module, class); imported lazily, all in one list so the
+# help can never go stale when a screen gains a key
+KEY_PLACES = (
+    ("compare", "tuiarena.ui.screens.compare", "CompareScreen"),
+    ("output column", "tuiarena.ui.widgets.column", "OutputColumn"),
+    ("column text", "tuiarena.ui.widgets.streamtext", "LiveText"),
+    ("models list", "tuiarena.ui.widgets.roster", "RosterList"),
+    ("results grid", "tuiarena.ui.widgets.results", "ResultsGrid"),
+    ("blind arena", "tuiarena.ui.screens.blind", "BlindScreen"),
+    ("leaderboard", "tuiarena.ui.screens.leaderboard", "LeaderboardScreen"),
+    ("suite", "tuiarena.ui.screens.suite", "SuiteScreen"),
+    ("suite cell", "tuiarena.ui.screens.suite_detail", "CellDetailScreen"),
+    ("sessions", "tuiarena.ui.screens.sessions", "SessionsScreen"),
+    ("replay", "tuiarena.ui.screens.replay", "ReplayScreen"),
+    ("diff", "tuiarena.ui.screens.diff", "DiffScreen"),
+    ("history", "tuiarena.ui.screens.history", "HistoryScreen"),
+)
+
+
 def binding_rows(app) -> list[tuple[str, str, str, str]]:
     """(where, key, description, binding id) for every Binding with an id."""
-    from tuiarena.ui.screens.compare import CompareScreen
-    from tuiarena.ui.widgets.column import OutputColumn
-    from tuiarena.ui.widgets.results import ResultsGrid
-    from tuiarena.ui.widgets.roster import RosterList
+    import importlib
 
+    places = [("anywhere", type(app))]
+    for where, module, name in KEY_PLACES:
+        try:
+            places.append((where, getattr(importlib.import_module(module), name)))
+        except (ImportError, AttributeError):
+            continue
     keymap = getattr(app, "_keymap", {}) or {}
     rows = []
-    seen: set[str] = set()
-    for where, cls in (("anywhere", type(app)), ("compare", CompareScreen), ("output column", OutputColumn),
-                       ("models list", RosterList), ("results grid", ResultsGrid)):
+    seen: set[tuple[str, str]] = set()
+    for where, cls in places:
         for b in cls.BINDINGS:
-            if not isinstance(b, Binding) or not b.id or b.id in seen:
+            if not isinstance(b, Binding) or not b.id or (where, b.id) in seen:
                 continue
-            seen.add(b.id)
+            seen.add((where, b.id))
             keys = keymap.get(b.id, b.key)
             shown = ", ".join(app.get_key_display(Binding(k.strip(), b.action)) for k in keys.split(","))
             rows.append((where, shown, b.description or b.action, b.id))
