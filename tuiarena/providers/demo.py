@@ -134,6 +134,28 @@ def _extract(fields: list[tuple[str, str]], text: str, rng: random.Random, skill
     return json.dumps(obj, indent=None if rng.randrange(2) else 2)
 
 
+def _judge_reply(system: str, prompt: str, rng: random.Random, model: str) -> str | None:
+    """A demo model asked to act as a judge (tuiarena's rubric or pairwise prompt) answers in kind,
+    so the judge features can be tried offline. Its grades are simulated, like everything else."""
+    instruction = system + "\n" + prompt
+    if '"winner"' in instruction:
+        pick = rng.choice(["A", "B", "A", "B", "tie"])
+        return json.dumps({"winner": pick, "reason": f"demo judge: {'neither is clearly better' if pick == 'tie' else f'{pick} is more direct'}"})
+    if '"correctness"' in instruction and '"verdict"' in instruction:
+        answer = prompt.split("Candidate response:", 1)[-1]
+        length = len(answer.split())
+        grades = {
+            "correctness": rng.randint(2, 5),
+            "clarity": rng.randint(3, 5),
+            "conciseness": 5 if length < 60 else 4 if length < 150 else rng.randint(2, 3),
+        }
+        total = sum(grades.values())
+        verdict = "clear and on point" if total >= 12 else "usable but could be sharper" if total >= 9 else "misses the point"
+        reply = json.dumps({**grades, "total": total, "verdict": f"demo judge: {verdict}"})
+        return reply if model != "verbose" else f"Here is my assessment:\n```json\n{reply}\n```"
+    return None
+
+
 def _json_answer(prompt: str, words: list[str], rng: random.Random) -> str:
     keys = [k for k in dict.fromkeys(_KEY.findall(prompt)) if k.lower() != "json"][:6]
     topic = " ".join(words[:2]) or "the request"
@@ -179,6 +201,9 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
         )
     if want_json:
         system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+        judged = _judge_reply(system, prompt, rng, model)
+        if judged is not None:
+            return reasoning, judged
         fields = _FIELD.findall(system + "\n" + prompt)
         if fields:
             skill = {"verbose": 0.9, "thinker": 0.95, "steady": 0.8, "swift": 0.65}.get(model, 0.5)
