@@ -190,7 +190,8 @@ class CompareScreen(Screen):
             # Mounting and the first paint of the columns block the event loop for a while: send the
             # requests after them, so no token waits behind the UI and the timings stay the server's.
             await mounted
-            self.call_after_refresh(launch)
+            self.layout_columns()  # the new columns' widths: one layout now, none once tokens flow
+            self.call_after_refresh(self.call_after_refresh, launch)
 
         self.run_worker(when_painted(), group="launch", exit_on_error=False)
         return run_id
