@@ -1,12 +1,18 @@
 """Headless throughput and timing honesty: tuiarena's runner vs a plain openai-python loop.
 
-    python bench/headless.py [--cases 200] [--models 4] [--concurrency 16]
+    python bench/headless.py [--cases 200] [--models 4] [--concurrency 16] [--setting realistic|fast]
+                             [--no-plain] [--diag] [--profile FILE] [--gc-freeze]
 
 800 streamed requests (200 cases x 4 models) at concurrency 16 against the loopback fake server,
 in two settings — realistic (TTFT 50 ms, 100 tok/s, 100 tokens) and fast (TTFT 0, 10,000 tok/s) —
 each measured in its own child process (so peak RSS is that run's own), with the server in another
 process (so its CPU is not counted). Prints wall, CPU, peak RSS, the measured TTFT p95 against the
-server's true TTFT, and the ratio to the plain SDK loop.
+server's true TTFT, the ratio to the plain SDK loop, and the fake server's own CPU (from wait4).
+
+--diag splits each request's TTFT using the server's timestamps (perf_counter is CLOCK_MONOTONIC,
+shared across processes): send = request handed to the provider -> server got it (client request
+path), server_late = server's lateness past its configured TTFT, receive = server wrote the first
+token -> tuiarena's timestamp for it (event-loop lag). It also times GC collections.
 
 Targets (issue 2): realistic wall <= 54 s, CPU <= 6 s, RSS <= 100 MB; fast wall <= 4 s;
 TTFT p95 within 3 ms of the true TTFT in both settings.
@@ -32,10 +38,10 @@ SETTINGS = {
 }
 
 
-def start_server(ttft: float, rate: float, tokens: int) -> tuple[subprocess.Popen, str]:
+def start_server(ttft: float, rate: float, tokens: int, stats: str | None = None) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.fakeserver", "--port", "0", "--ttft", str(ttft), "--rate", str(rate),
-         "--tokens", str(tokens)],
+         "--tokens", str(tokens), *(["--stats", stats] if stats else [])],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     base_url = proc.stdout.readline().strip()
@@ -54,7 +60,33 @@ def pct(values: list[float], p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int) -> list[float]:
+def stop_server(proc: subprocess.Popen) -> float:
+    """Stop the server; its CPU seconds (start-up included), from the kernel's accounting."""
+    proc.terminate()
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return usage.ru_utime + usage.ru_stime
+
+
+DIAG: dict[tuple[str, str], list[float]] = {}  # (model, prompt) -> [t_call, t_first_token]
+
+
+def _trace_provider(registry) -> None:
+    """--diag: note when each request is handed to the provider and when its first token came."""
+    provider = registry.get("bench")
+    inner = provider.stream
+
+    async def stream(model, messages, params):
+        times = DIAG[(model, messages[-1]["content"])] = [time.perf_counter(), float("nan")]
+        async for ev in inner(model, messages, params):
+            if times[1] != times[1] and getattr(ev, "text", None):
+                times[1] = ev.t
+            yield ev
+
+    provider.stream = stream
+
+
+async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int, diag: bool = False) -> list[float]:
     from tuiarena.engine.runner import Runner
     from tuiarena.model import Params
     from tuiarena.providers.base import EndpointSpec
@@ -65,6 +97,8 @@ async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int)
     spec = EndpointSpec(name="bench", base_url=base_url, api_key_env=None, max_concurrency=concurrency,
                         source="local", max_retries=0)
     registry = Registry([spec], include_demo=False)
+    if diag:
+        _trace_provider(registry)
     writer = SessionWriter.create(kind="compare", name="bench")
     runner = Runner(registry, PricingTable({}, local_endpoints={"bench"}), [writer.write])
     names = [f"bench/model-{i}" for i in range(models)]
@@ -84,7 +118,7 @@ async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int)
     return [r.ttft_ms for r in recs if r.ttft_ms is not None]
 
 
-async def run_plain_sdk(base_url: str, cases: int, models: int, concurrency: int) -> list[float]:
+async def run_plain_sdk(base_url: str, cases: int, models: int, concurrency: int, diag: bool = False) -> list[float]:
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0)
@@ -110,10 +144,33 @@ async def run_plain_sdk(base_url: str, cases: int, models: int, concurrency: int
     return ttfts
 
 
-def child(mode: str, setting: str, cases: int, models: int, concurrency: int) -> None:
+def _diag_figures(stats_path: str) -> dict:
+    """Split measured TTFT per request into where the time went (same CLOCK_MONOTONIC both sides)."""
+    server = {}
+    with open(stats_path) as f:
+        for line in f:
+            r = json.loads(line)
+            server[(r["model"], r["content"])] = r
+    send, late, recv = [], [], []
+    for key, (t_call, t_first) in DIAG.items():
+        r = server.get(key)
+        if r is None or r["t_first_chunk"] is None or t_first != t_first:
+            continue
+        send.append((r["t_received"] - t_call) * 1000)
+        late.append((r["t_first_chunk"] - r["t_received"] - r["ttft"]) * 1000)
+        recv.append((t_first - r["t_first_chunk"]) * 1000)
+    return {name: [pct(v, 50), pct(v, 95), max(v, default=float("nan"))]
+            for name, v in (("send", send), ("server_late", late), ("receive", recv))}
+
+
+def child(mode: str, setting: str, cases: int, models: int, concurrency: int, diag: bool = False,
+          profile: str | None = None, gc_freeze: bool = False) -> None:
     """Runs in its own process: one mode x setting; prints a JSON line of figures."""
     cfg = SETTINGS[setting]
-    proc, base_url = start_server(cfg["ttft"], cfg["rate"], cfg["tokens"])
+    stats = tempfile.mktemp(prefix="fakeserver-", suffix=".jsonl") if diag else None
+    proc, base_url = start_server(cfg["ttft"], cfg["rate"], cfg["tokens"], stats)
+    gc_pauses: list[float] = []
+    server_cpu = float("nan")
     try:
         os.environ["TUIARENA_HOME"] = tempfile.mkdtemp(prefix="tuiarena-bench-")
         fn = run_tuiarena if mode == "tuiarena" else run_plain_sdk
@@ -128,20 +185,52 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int) ->
             import tuiarena.providers.registry  # noqa: F401
             import tuiarena.store.sessions  # noqa: F401
         import_cpu = time.process_time() - i0
+        import gc
+
+        if gc_freeze:  # an experiment (tuiarena does not do this): keep start-up objects out of GC passes
+            gc.freeze()
+        if diag:
+
+            def on_gc(phase: str, info: dict, _t=[0.0]) -> None:
+                if phase == "start":
+                    _t[0] = time.perf_counter()
+                else:
+                    gc_pauses.append((time.perf_counter() - _t[0]) * 1000)
+
+            gc.callbacks.append(on_gc)
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
         r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
-        ttfts = asyncio.run(fn(base_url, cases, models, concurrency))
+        if profiler:
+            profiler.enable()
+        ttfts = asyncio.run(fn(base_url, cases, models, concurrency, diag))
+        if profiler:
+            profiler.disable()
         wall = time.perf_counter() - t0
         r1 = resource.getrusage(resource.RUSAGE_SELF)
     finally:
-        proc.terminate()
-        proc.wait()
+        server_cpu = stop_server(proc)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    print(json.dumps({
+    out = {
         "mode": mode, "setting": setting, "requests": len(ttfts), "wall_s": wall, "cpu_s": cpu,
         "rss_mb": r1.ru_maxrss / 1024, "ttft_p50": pct(ttfts, 50), "ttft_p95": pct(ttfts, 95),
-        "true_ttft_ms": cfg["ttft"] * 1000, "import_cpu_s": import_cpu,
-    }))
+        "true_ttft_ms": cfg["ttft"] * 1000, "import_cpu_s": import_cpu, "server_cpu_s": server_cpu,
+    }
+    if diag:
+        out["gc"] = [len(gc_pauses), sum(gc_pauses), max(gc_pauses, default=0.0)]
+        if mode == "tuiarena":
+            out.update(_diag_figures(stats))
+        os.unlink(stats)
+    if profiler:
+        import pstats
+
+        profiler.dump_stats(profile)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+    print(json.dumps(out))
 
 
 def main() -> None:
@@ -150,39 +239,58 @@ def main() -> None:
     ap.add_argument("--models", type=int, default=4)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--setting", choices=[*SETTINGS, "all"], default="all")
+    ap.add_argument("--no-plain", action="store_true", help="skip the plain openai-python loop (quick iterations)")
+    ap.add_argument("--diag", action="store_true",
+                    help="also split TTFT into send / server lateness / receive, and count GC pauses")
+    ap.add_argument("--profile", metavar="FILE", help="cProfile tuiarena's run into FILE (inflates CPU ~2x)")
+    ap.add_argument("--gc-freeze", action="store_true", help="experiment: gc.freeze() after the imports, both modes")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "SETTING"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.cases, args.models, args.concurrency)
+        child(args.child[0], args.child[1], args.cases, args.models, args.concurrency, args.diag, args.profile,
+              args.gc_freeze)
         return
     targets = {"realistic": {"wall_s": 54, "cpu_s": 6, "rss_mb": 100}, "fast": {"wall_s": 4}}
     settings = list(SETTINGS) if args.setting == "all" else [args.setting]
     print(f"{args.cases} cases x {args.models} models = {args.cases * args.models} requests, concurrency {args.concurrency}")
+    modes = ("tuiarena",) if args.no_plain else ("tuiarena", "plain-sdk")
+    extra = [*(["--diag"] if args.diag else []), *(["--profile", args.profile] if args.profile else []),
+             *(["--gc-freeze"] if args.gc_freeze else [])]
     for setting in settings:
         figures = {}
-        for mode in ("tuiarena", "plain-sdk"):
+        for mode in modes:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", mode, setting, "--cases", str(args.cases), "--models",
-                 str(args.models), "--concurrency", str(args.concurrency)],
+                 str(args.models), "--concurrency", str(args.concurrency), *extra],
                 cwd=ROOT, capture_output=True, text=True,
             )
             if out.returncode != 0:
                 print(out.stderr, file=sys.stderr)
                 raise SystemExit(f"{mode}/{setting} failed")
+            if args.profile and mode == "tuiarena":
+                print(out.stderr, file=sys.stderr)
             figures[mode] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"\n[{setting}] server TTFT {SETTINGS[setting]['ttft'] * 1000:.0f} ms, {SETTINGS[setting]['rate']} tok/s")
         for mode, f in figures.items():
             print(f"  {mode:10} wall {f['wall_s']:6.2f} s  cpu {f['cpu_s']:5.2f} s  rss {f['rss_mb']:6.1f} MB  "
                   f"ttft p50 {f['ttft_p50']:6.1f} ms  p95 {f['ttft_p95']:6.1f} ms  ({f['requests']} requests; "
-                  f"imports {f['import_cpu_s']:.2f} s CPU before the clock)")
-        t, p = figures["tuiarena"], figures["plain-sdk"]
-        print(f"  ratio tuiarena/plain: wall {t['wall_s'] / p['wall_s']:.2f}, cpu {t['cpu_s'] / p['cpu_s']:.2f}")
+                  f"imports {f['import_cpu_s']:.2f} s CPU before the clock; fake server cpu {f['server_cpu_s']:.2f} s)")
+            if "gc" in f:
+                n, total, worst = f["gc"]
+                print(f"  {'':10} gc: {n} collections, {total:.0f} ms in all, longest {worst:.1f} ms")
+            if "send" in f:
+                print(f"  {'':10} ttft split (p50 / p95 / max ms): "
+                      + "; ".join(f"{k} {f[k][0]:.1f} / {f[k][1]:.1f} / {f[k][2]:.1f}"
+                                  for k in ("send", "server_late", "receive")))
+        t = figures["tuiarena"]
+        if "plain-sdk" in figures:
+            p = figures["plain-sdk"]
+            print(f"  ratio tuiarena/plain: wall {t['wall_s'] / p['wall_s']:.2f}, cpu {t['cpu_s'] / p['cpu_s']:.2f}")
         for key, limit in targets[setting].items():
             print(f"  target {key} <= {limit}: {t[key]:.2f} -> {'met' if t[key] <= limit else 'NOT met'}")
         err = t["ttft_p95"] - t["true_ttft_ms"]
         print(f"  target ttft p95 within 3 ms of true ({t['true_ttft_ms']:.0f} ms): +{err:.1f} ms -> "
               f"{'met' if abs(err) <= 3 else 'NOT met'}")
-
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,9 @@ cheap. Use it as a context manager::
 
 or in the foreground (bench scripts start it in a subprocess; the first stdout line is the URL)::
 
-    python -m tests.fakeserver --port 0 --ttft 0.05 --rate 100 --tokens 100
+    python -m tests.fakeserver --port 0 --ttft 0.05 --rate 100 --tokens 100 [--stats FILE]
+
+(``--stats``: on SIGTERM, a JSON line of server-side timings per chat request, for bench --diag.)
 
 Endpoints: ``GET /v1/models``, ``POST /v1/chat/completions`` (``stream`` true or false).
 Text is deterministic: ``"tok0 tok1 tok2 ..."``, one token per chunk; ``max_tokens`` below
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import threading
 import time
@@ -66,6 +69,7 @@ class RequestRecord:
     status: int = 200
     outcome: str = "open"  # open | done | cut | error | disconnected
     chunks_sent: int = 0
+    t_first_chunk: float | None = None  # server perf_counter when the first token chunk was written
 
 
 @dataclass
@@ -359,6 +363,8 @@ class FakeServer:
                     batch = [b": OPENROUTER PROCESSING\n\n" + e for e in batch]
                 data = b"".join(batch)
                 self._write_chunk(writer, data)
+                if rec.t_first_chunk is None:
+                    rec.t_first_chunk = time.perf_counter()
                 rec.chunks_sent += len(batch)
                 await writer.drain()
                 if writer.transport.is_closing():
@@ -388,18 +394,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ttft", type=float, default=0.0)
     ap.add_argument("--rate", type=float, default=0.0, help="tokens per second (0 = as fast as possible)")
     ap.add_argument("--tokens", type=int, default=20)
+    ap.add_argument("--stats", metavar="FILE", help="on SIGTERM, write one JSON line per chat request (timings)")
     a = ap.parse_args(argv)
     srv = FakeServer(ttft=a.ttft, tokens_per_s=a.rate, n_tokens=a.tokens, port=a.port)
 
     async def run() -> None:
         await srv.serve()
+        stop = asyncio.Event()
+        if a.stats:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         print(srv.base_url, flush=True)
-        await asyncio.Event().wait()
+        await stop.wait()
 
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+    if a.stats:
+        with open(a.stats, "w") as f:
+            for r in srv.chat_requests:
+                body = r.body if isinstance(r.body, dict) else {}
+                f.write(json.dumps({"model": body.get("model"), "content": (body.get("messages") or [{}])[-1].get(
+                    "content"), "t_received": r.t_received, "t_first_chunk": r.t_first_chunk, "ttft": r.ttft}) + "\n")
     return 0
 
 

@@ -46,4 +46,10 @@ async def open_workspace(config: Any = None, *, probe_local: bool = True) -> Wor
     local = {e.name for e in found.endpoints if e.source == "local"}
     pricing = PricingTable(config.pricing, local_endpoints=local)
     notes = list(found.notes) + list(getattr(config, "warnings", []) or [])
+    # Everything loaded so far (modules, config) lives as long as the process: move it out of the
+    # garbage collector's sight, so collections during runs are short. A full collection over the
+    # SDK's and Textual's objects was measured at up to 76 ms, inside someone's time to first token.
+    import gc
+
+    gc.freeze()
     return Workspace(config=config, registry=registry, pricing=pricing, notes=notes)
