@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from tuiarena.ui.screens.compare import CompareScreen
-from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster, RosterList
 

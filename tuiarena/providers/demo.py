@@ -194,7 +194,7 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
             f"The user is asking about {topic}. Let me break this down. "
             f"First, what does {first} mean here? "
             + _pick(rng, "There are a couple of readings; ", "The most likely reading is the practical one; ")
-            + f"I should cover the core idea, a trade-off, and one concrete example. "
+            + "I should cover the core idea, a trade-off, and one concrete example. "
             + (f"There is arithmetic: the result is {calc}. " if calc else "")
             + _pick(rng, "Keep it short and check the claim before answering.",
                     "Make sure the answer is direct, then add one caveat.")

@@ -18,9 +18,9 @@ import random
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from tuiarena import fmt
 from tuiarena.engine.arena import (
@@ -35,24 +35,10 @@ from tuiarena.engine.arena import (
 from tuiarena.engine.state import ColumnState, ViewState, apply
 from tuiarena.model import Event, Message, Params, ResponseDelta, ResponseRetry, VoteCast, new_id
 from tuiarena.ui.widgets.column import stats_text
-from tuiarena.ui.widgets.streamtext import StreamText
+from tuiarena.ui.widgets.streamtext import LiveText
 
 NEUTRAL_STATUS = {"waiting": "waiting", "thinking": "writing", "streaming": "writing", "done": "done",
                   "cut": "failed", "cancelled": "failed", "error": "failed"}
-
-
-class BlindBody(VerticalScroll, can_focus=True, inherit_bindings=False):
-    """A column's scrolling text. No left/right bindings: those keys vote."""
-
-    BINDINGS = [
-        Binding("up", "scroll_up", "Up", show=False, id="blind_scroll_up"),
-        Binding("down", "scroll_down", "Down", show=False, id="blind_scroll_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="blind_page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="blind_page_down"),
-        Binding("home", "scroll_home", "Top", show=False, id="blind_scroll_home"),
-        Binding("end", "scroll_end", "Bottom", show=False, id="blind_scroll_end"),
-        Binding("tab", "app.focus_next", "Next", show=False, id="blind_focus_next"),
-    ]
 
 
 class BlindColumn(Vertical):
@@ -62,11 +48,7 @@ class BlindColumn(Vertical):
     BlindColumn { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
     BlindColumn:focus-within { border: round $primary; }
     BlindColumn > .blind-header { height: 1; padding: 0 1; background: $panel; }
-    BlindColumn > .blind-stats { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
-    BlindColumn BlindBody { height: 1fr; padding: 0 1; }
-    BlindColumn Markdown { display: none; margin: 0; padding: 0; background: transparent; }
-    BlindColumn.-final-md Markdown { display: block; }
-    BlindColumn.-final-md StreamText { display: none; }
+    BlindColumn > .blind-stats { height: 2; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self, side: str, show_speed: bool = False, mask_timings: bool = False) -> None:
@@ -82,13 +64,11 @@ class BlindColumn(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self._header("waiting"), classes="blind-header")
         yield Static("", classes="blind-stats")
-        with BlindBody():
-            yield StreamText()
-            yield Markdown()
+        yield LiveText()  # fixed size: streaming and the final Markdown never re-layout the screen
 
     @property
-    def body(self) -> BlindBody:
-        return self.query_one(BlindBody)
+    def body(self) -> LiveText:
+        return self.query_one(LiveText)
 
     def _header(self, status: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -101,8 +81,7 @@ class BlindColumn(Vertical):
 
     def start(self, col: ColumnState) -> None:
         self.col, self.revealed, self._version, self._md_key = col, False, -1, None
-        self.remove_class("-final-md")
-        self.query_one(StreamText).clear()
+        self.body.clear()
         self.query_one(".blind-stats", Static).update("")
         self.sync()
 
@@ -117,24 +96,15 @@ class BlindColumn(Vertical):
             tps = col.record.tokens_per_s if col.record is not None else col.live_tokens_per_s
             speed = "TTFT … · … tok/s" if self.mask_timings else \
                 f"TTFT {fmt.ms(col.ttft_ms)}ms · {fmt.rate(tps)} tok/s"
-            stats.update(Text(speed, no_wrap=True))
+            stats.update(Text(speed, no_wrap=True), layout=False)
         if col.version == self._version:
             return
         self._version = col.version
-        body = self.body
-        follow = body.scroll_y >= body.max_scroll_y - 1
-        self.query_one(StreamText).sync(col.text)
-        self.query_one(".blind-header", Static).update(self._header(col.status))
-        if col.final and col.text and self._md_key != (col.response_id, col.version):
+        self.body.sync("", col.text)  # reasoning stays hidden: it can name the model
+        self.query_one(".blind-header", Static).update(self._header(col.status), layout=False)
+        if col.final and self._md_key != (col.response_id, col.version):
             self._md_key = (col.response_id, col.version)
-            self.run_worker(self._markdown(col.text, self._md_key), group="blind-md")
-        if follow:
-            body.scroll_end(animate=False)
-
-    async def _markdown(self, text: str, key: tuple) -> None:
-        await self.query_one(Markdown).update(fmt.visible(text))
-        if key == self._md_key:
-            self.add_class("-final-md")
+            self.body.show_final(col.text or None)
 
     def _reveal_stats(self, col: ColumnState) -> Text:
         text = stats_text(col, col.record.total_ms if col.record else None, self.mask_timings)

@@ -1,4 +1,4 @@
-"""A cheap, wrapping text view for streaming model output.
+"""A cheap, wrapping text view for streaming model output (:class:`LiveText`).
 
 Model output is data: text goes through :func:`tuiarena.fmt.visible` and is drawn as plain
 segments, so Rich markup, ANSI escapes and control characters show literally.
@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -49,125 +49,6 @@ def wrap_line(line: str, width: int) -> list[str]:
             line = line[cut:]
     out.append(line)
     return out
-
-
-class StreamText(Widget):
-    """Plain text that grows; ``height: auto`` so a scrolling parent can anchor to its end."""
-
-    DEFAULT_CSS = """
-    StreamText { height: auto; width: 1fr; }
-    """
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self._chunks: list[str] = []
-        self._length = 0  # characters received (before escaping)
-        self._width = 0
-        self._lines: list[str] = []
-        self._tail = ""  # raw text of the last wrapped line, re-wrapped on append
-        self._strips: dict[int, Strip] = {}
-        self._style = None
-
-    @property
-    def length(self) -> int:
-        return self._length
-
-    @property
-    def text(self) -> str:
-        if len(self._chunks) > 1:
-            self._chunks[:] = ["".join(self._chunks)]
-        return self._chunks[0] if self._chunks else ""
-
-    @property
-    def line_count(self) -> int:
-        return len(self._lines)
-
-    def clear(self) -> None:
-        self._chunks.clear()
-        self._length = 0
-        self._lines = []
-        self._tail = ""
-        self._strips.clear()
-        self.refresh(layout=True)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._style = None
-        self._strips.clear()
-
-    def sync(self, full_text: str) -> bool:
-        """Show ``full_text``; append only what is new. Returns True when anything changed."""
-        if len(full_text) == self._length:
-            return False
-        if len(full_text) < self._length:
-            self.clear()
-        self.append(full_text[self._length:])
-        return True
-
-    def append(self, raw: str) -> None:
-        if not raw:
-            return
-        self._length += len(raw)
-        piece = visible(raw).replace("\t", "    ")
-        self._chunks.append(piece)
-        if not self._width:
-            self.refresh(layout=True)
-            return
-        before = len(self._lines)
-        first = self._wrap_more(piece)
-        for y in range(first, len(self._lines)):
-            self._strips.pop(y, None)
-        # repaint only the lines that changed; re-layout only when the height changed
-        self.refresh(Region(0, first, max(self.size.width, 1), max(len(self._lines) - first, 1)))
-        if len(self._lines) != before:
-            self.refresh(repaint=False, layout=True)
-
-    def _wrap_more(self, piece: str) -> int:
-        """Re-wrap the last line plus ``piece``; returns the index of the first changed line."""
-        lines = self._lines
-        if lines:
-            lines.pop()
-        first = len(lines)
-        text = self._tail + piece
-        parts = text.split("\n")
-        for part in parts[:-1]:
-            lines.extend(wrap_line(part, self._width))
-        last = wrap_line(parts[-1], self._width)
-        lines.extend(last)
-        self._tail = last[-1]
-        return first
-
-    def _rewrap(self, width: int) -> None:
-        self._width = width
-        self._lines = []
-        self._tail = ""
-        self._strips.clear()
-        text = self.text
-        if text:
-            self._wrap_more(text)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if width != self._width and width > 0:
-            self._rewrap(width)
-        return len(self._lines)
-
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        return container.width
-
-    def render_line(self, y: int) -> Strip:
-        strip = self._strips.get(y)
-        if strip is not None and strip.cell_length == self.size.width:
-            return strip
-        width = self.size.width
-        style = self._style
-        if style is None:
-            style = self._style = self.rich_style
-        if y >= len(self._lines):
-            return Strip.blank(width, style)
-        line = self._lines[y]
-        strip = Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, style)
-        self._strips[y] = strip
-        return strip
 
 
 class Wrapped:
