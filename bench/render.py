@@ -103,7 +103,7 @@ async def with_ui(model_ids: list[str]):
             await pilot.pause(0.01)
         app.runner.sinks.append(lambda ev: ended.__setitem__(ev.response_id, time.perf_counter())
                                 if type(ev) is ResponseDone else None)
-        app.runner._per_endpoint = len(model_ids)
+        app.runner.runner._per_endpoint = len(model_ids)  # the engine-thread Runner behind the app
         screen = app.compare_screen
         screen.query_one(Roster).select(model_ids)
         screen.query_one("#user").text = "bench"

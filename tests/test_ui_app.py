@@ -8,7 +8,7 @@ from tuiarena.model import SessionRenamed
 from tuiarena.ui.commands import arena_commands
 from tuiarena.ui.help import HelpScreen, binding_rows
 from tuiarena.ui.widgets.column import OutputColumn
-from tuiarena.ui.widgets.streamtext import StreamText, wrap_line
+from tuiarena.ui.widgets.streamtext import Wrapped, wrap_line
 
 from tests.fakeserver import FakeServer
 from tests.ui_helpers import columns, make_app, ready, screen_text, select, type_prompt, wait_done
@@ -64,25 +64,25 @@ async def test_model_output_is_shown_literally(fake_endpoint, monkeypatch):
         assert "\x1b" not in text and "\x07" not in text
 
 
-def test_stream_text_shows_markup_and_escapes_literally():
-    w = StreamText()
-    w._width = 40
-    w.append("\x1b[31mred [bold red]x[/] [link=http://x]y[/link] bell\x07")
-    joined = "".join(w._lines)
+def test_wrapped_text_shows_markup_and_escapes_literally():
+    w = Wrapped()
+    w.rewrap(40)
+    w.sync("\x1b[31mred [bold red]x[/] [link=http://x]y[/link] bell\x07")
+    joined = "".join(w.lines)
     assert "\\x1b[31mred" in joined and "[bold red]x[/]" in joined and "\\x07" in joined
 
 
 def test_incremental_wrap_matches_whole_wrap():
     text = ("lorem ipsum dolor sit amet " * 30 + "\n" + "x" * 95 + "\n\nend of text ") * 3
-    whole = StreamText()
-    whole._width = 23
-    whole.append(text)
-    pieces = StreamText()
-    pieces._width = 23
+    whole = Wrapped()
+    whole.rewrap(23)
+    whole.sync(text)
+    pieces = Wrapped()
+    pieces.rewrap(23)
     for i in range(0, len(text), 7):
-        pieces.append(text[i:i + 7])
-    assert pieces._lines == whole._lines
-    assert all(len(line) <= 23 for line in whole._lines)
+        pieces.sync(text[: i + 7])
+    assert pieces.lines == whole.lines
+    assert all(len(line) <= 23 for line in whole.lines)
     assert wrap_line("aaa bbb", 3) == ["aaa", "bbb"]
 
 

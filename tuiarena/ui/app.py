@@ -59,7 +59,9 @@ class TuiArena(App):
         self.config = self._load_config()
         self.prompt_history: list[str] = list(self.config.ui.history)
         self.workspace: Any = None
-        self.runner: Any = None
+        self.runner: Any = None  # engine.background.ThreadedRunner once discovery is done
+        self.engine: Any = None
+        self.inbox: Any = None
         self.listeners: list[Callable[[Event], Any]] = []
         self._writer: Any = None
         self._session_name = ""
@@ -115,7 +117,6 @@ class TuiArena(App):
     # -- discovery -------------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="discovery")
     async def discover_models(self) -> None:
-        from tuiarena.engine.runner import Runner
         from tuiarena.engine.workspace import open_workspace
         from tuiarena.ui.widgets.roster import Roster, RosterEntry
 
@@ -125,15 +126,29 @@ class TuiArena(App):
         if self.workspace is not None:
             await self.workspace.aclose()
         self.workspace = ws
-        # Build each endpoint's SDK client now, in a thread, before the roster offers its models:
-        # importing openai costs ~1 s of CPU and, done on the event loop at the first run, would
-        # freeze the screen and hold back every token of that run.
+        # Runs stream on the engine's own loop in its own thread (see engine.background): a frame
+        # being painted must not delay when a token is timed. It gets its own registry, since
+        # network clients belong to the loop that made them; this loop's registry lists models.
+        # The SDK clients are built there now, before the roster offers models: importing openai
+        # costs ~1 s of CPU and, at the first run, would freeze the screen and hold back its tokens.
         import asyncio
 
+        from tuiarena.engine.background import EngineThread, EventInbox, ThreadedRunner
+        from tuiarena.providers.registry import Registry
+
+        if self.engine is None:
+            # the engine thread waits for the GIL at most this long when bytes arrive mid-frame
+            sys.setswitchinterval(0.001)
+            self.engine = EngineThread()
+            self.inbox = EventInbox(asyncio.get_running_loop(), self._deliver)
+        if self.runner is not None:
+            await self.runner.aclose()
+        registry = Registry(list(ws.registry.endpoints.values()), include_demo=True, demo_speed=ws.registry.demo_speed)
         for name in list(ws.registry.endpoints):
             if name != "demo":
-                await asyncio.to_thread(ws.registry.get, name)
-        self.runner = Runner(ws.registry, ws.pricing, sinks=[self._session_sink, self._ui_sink])
+                await self.engine.call_async(registry.get, name)
+        self.runner = ThreadedRunner(self.engine, registry, ws.pricing, sinks=[self.inbox.put],
+                                     after_call=self.inbox.drain)
         models, errors = await ws.registry.list_models()
         entries = [RosterEntry(m.id, m.endpoint, m.model, m.demo, ws.pricing.get(m.id)) for m in models]
         endpoints = sorted({m.endpoint for m in models})
@@ -167,6 +182,11 @@ class TuiArena(App):
     def remove_listener(self, fn: Callable[[Event], Any]) -> None:
         if fn in self.listeners:
             self.listeners.remove(fn)
+
+    def _deliver(self, event: Event) -> None:
+        """One event from the engine, on this thread: into the session file, then to the screens."""
+        self._session_sink(event)
+        self._ui_sink(event)
 
     def _ui_sink(self, event: Event) -> None:
         for fn in list(self.listeners):
@@ -304,7 +324,16 @@ class TuiArena(App):
 
     async def shutdown(self) -> None:
         if self.runner is not None:
-            self.runner.cancel()
+            try:
+                await self.runner.aclose()
+            except Exception as exc:  # closing clients at exit must not turn into a traceback
+                self.log.error(f"closing the engine: {exc!r}")
+            self.runner = None
+        if self.inbox is not None:
+            self.inbox.drain()  # the last events (cancelled responses) still go into the session file
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None

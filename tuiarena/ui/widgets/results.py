@@ -19,6 +19,10 @@ COLUMNS = [
 ]
 
 
+WIDTHS = {"ttft": 8, "ttft_answer": 8, "total": 7, "tps": 8, "prompt": 7, "completion": 7, "cost": 9,
+          "finish": 9, "error": 40}
+
+
 class Cell(Text):
     """A table cell that sorts by its value (unknown values last), not by its text."""
 
@@ -83,8 +87,11 @@ class ResultsGrid(DataTable):
         self.sort_reverse = False
 
     def on_mount(self) -> None:
+        # Fixed widths for the figures: a width change re-lays out the screen, and the last figures
+        # arrive exactly when several streams end at once. The model column sizes itself as rows
+        # are added, which happens before the run starts.
         for key, title, right in COLUMNS:
-            self.add_column(Text(title, justify="right" if right else "left"), key=key)
+            self.add_column(Text(title, justify="right" if right else "left"), key=key, width=WIDTHS.get(key))
 
     def reset(self) -> None:
         self.clear()
@@ -107,8 +114,8 @@ class ResultsGrid(DataTable):
                 changed = True
                 continue
             for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, previous or [None] * len(plain)):
-                if text != old:  # only cells that changed; re-measure widths once, at the end
-                    self.update_cell(col.response_id, key, cell, update_width=col.final)
+                if text != old:  # only cells that changed
+                    self.update_cell(col.response_id, key, cell)
                     changed = True
         if changed and self.sort_column:
             self._apply_sort()

@@ -10,6 +10,9 @@ are rendered (Line API). Re-wrapping everything happens only when the width chan
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -170,21 +173,22 @@ class LiveText(Widget, can_focus=True):
         self._md_strips = None
         self.rendered = not self.markdown
         if self.markdown and self._width:
-            self._render_markdown()
+            # the full plain text is painted first; the Markdown replaces it when ready
+            self.call_after_refresh(self._render_markdown)
         self._settle(streaming=False)
 
     def _render_markdown(self) -> None:
         self._md_gen += 1
-        gen, width, text = self._md_gen, self._width, self.markdown
-        self.run_worker(lambda: self._md_done(gen, width, render_markdown(text, width)), thread=True,
-                        group="markdown", exit_on_error=False)
+        self.run_worker(self._md_render(self._md_gen, self._width, self.markdown or ""), group="markdown",
+                        exit_on_error=False)
 
-    def _md_done(self, gen: int, width: int, strips: list[Strip]) -> None:
-        def apply() -> None:
-            if gen == self._md_gen and width == self._width:
-                self._md_strips, self._md_width, self.rendered = strips, width, True
-                self._settle()
-        self.app.call_from_thread(apply)
+    async def _md_render(self, gen: int, width: int, text: str) -> None:
+        # One shared thread renders every column's Markdown in turn: when eight streams end
+        # together, eight rendering threads would starve the event loop of the GIL.
+        strips = await asyncio.wrap_future(_markdown_pool().submit(render_markdown, text, width))
+        if gen == self._md_gen and width == self._width:
+            self._md_strips, self._md_width, self.rendered = strips, width, True
+            self._settle(streaming=False)
 
     def sync(self, reasoning: str, answer: str) -> bool:
         before = self.line_count
@@ -309,6 +313,16 @@ class LiveText(Widget, can_focus=True):
         else:
             return Strip.blank(width, base)
         return Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, base)
+
+
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _markdown_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuiarena-markdown")
+    return _POOL
 
 
 def render_markdown(text: str, width: int) -> list[Strip]:
