@@ -167,3 +167,10 @@ def test_plain_check_scores_count_when_there_is_no_suite_verdict():
     d2 = done(r2, "demo/swift", "12")
     new = SimpleNamespace(header=SessionHeader(session_id="b"), events=[r2, d2, score(d2, "check:contains", False, 0.0)])
     assert kinds(find_regressions(old, new)) == [("case_failed", "demo/swift", None)]
+
+
+def test_tiny_latencies_growing_a_lot_in_percent_are_noise_not_a_regression():
+    quick = suite_log("a", BASE, latency={"demo/steady": 1.1})
+    noisy = suite_log("b", BASE, latency={"demo/steady": 1.9})  # +73%, but under a millisecond
+    assert find_regressions(quick, noisy) == []
+    assert find_regressions(quick, noisy, Tolerances(latency_floor_ms=0.5)) != []

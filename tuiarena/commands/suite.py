@@ -33,7 +33,8 @@ def add_parser(sub) -> None:
                    help="compare with a saved suite session and exit 1 on any regression (a case that passed "
                         "now fails, a score drop beyond the spread seen in repeats, p95 latency or cost up)")
     p.add_argument("--latency-tolerance", type=float, default=0.20, metavar="F",
-                   help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%)")
+                   help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%; growth under "
+                        "50 ms never counts)")
     p.add_argument("--cost-tolerance", type=float, default=0.20, metavar="F",
                    help="with --baseline: allowed growth of the mean cost per answer (default 0.20)")
     p.add_argument("--score-tolerance", type=float, default=0.05, metavar="F",

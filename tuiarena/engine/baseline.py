@@ -37,6 +37,7 @@ class Tolerances:
     latency: float = 0.20  # p95 latency may grow by 20%
     cost: float = 0.20  # mean cost per answer may grow by 20%
     score: float = 0.05  # smallest score drop (0..1 scale) that counts, even without repeats
+    latency_floor_ms: float = 50.0  # and p95 must grow by at least this much: sub-50 ms moves are noise
 
 
 @dataclass(slots=True)
@@ -149,11 +150,12 @@ def _model_regressions(model: str, old: list[Outcome], new: list[Outcome], tol: 
     out = []
     lat_a = percentile([o.total_ms for o in old if o.status not in ("error", "cancelled") and o.total_ms is not None], 95)
     lat_b = percentile([o.total_ms for o in new if o.status not in ("error", "cancelled") and o.total_ms is not None], 95)
-    if _grew(lat_a, lat_b, tol.latency):
+    if _grew(lat_a, lat_b, tol.latency) and lat_b - lat_a >= tol.latency_floor_ms:
         assert lat_a is not None and lat_b is not None
         out.append(Regression("latency", model, None, round(lat_a, 1), round(lat_b, 1),
                               f"p95 latency {lat_a / 1000:.2f}s -> {lat_b / 1000:.2f}s "
-                              f"({_pct_up(lat_a, lat_b)}, tolerance {tol.latency * 100:.0f}%)"))
+                              f"({_pct_up(lat_a, lat_b)}, tolerance {tol.latency * 100:.0f}% and "
+                              f"{tol.latency_floor_ms:.0f} ms)"))
     cost_a = _mean([o.cost_usd for o in old if o.cost_usd is not None])
     cost_b = _mean([o.cost_usd for o in new if o.cost_usd is not None])
     if _grew(cost_a, cost_b, tol.cost):
