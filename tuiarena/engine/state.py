@@ -177,6 +177,15 @@ def apply(state: ViewState, event: Event) -> ViewState:
     return state
 
 
+def concerns(state: ViewState, run_ids: set[str], event: Event) -> bool:
+    """Whether ``event`` belongs to one of ``run_ids``: a screen that shares the app's event stream
+    with others folds only its own runs (deltas and retries are matched by their response)."""
+    kind = type(event)
+    if kind is ResponseDelta or kind is ResponseRetry:
+        return event.response_id in state.columns
+    return getattr(event, "run_id", None) in run_ids
+
+
 def fold(events, state: ViewState | None = None) -> ViewState:
     state = state or ViewState()
     for ev in events:
@@ -184,4 +193,4 @@ def fold(events, state: ViewState | None = None) -> ViewState:
     return state
 
 
-__all__ = ["ColumnState", "ViewState", "apply", "fold"]
+__all__ = ["ColumnState", "ViewState", "apply", "concerns", "fold"]

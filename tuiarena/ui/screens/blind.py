@@ -32,8 +32,8 @@ from tuiarena.engine.arena import (
     make_vote,
     shuffle_sides,
 )
-from tuiarena.engine.state import ColumnState, ViewState, apply
-from tuiarena.model import Event, Message, Params, ResponseDelta, ResponseRetry, VoteCast, new_id
+from tuiarena.engine.state import ColumnState, ViewState, apply, concerns
+from tuiarena.model import Event, Message, Params, VoteCast, new_id
 from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.streamtext import LiveText
 
@@ -208,11 +208,7 @@ class BlindScreen(Screen):
 
     # -- events -> view state ---------------------------------------------------------------------
     def fold_event(self, event: Event) -> None:
-        kind = type(event)
-        if kind is ResponseDelta or kind is ResponseRetry:
-            if event.response_id not in self.view.columns:
-                return
-        elif getattr(event, "run_id", None) not in self.run_ids:
+        if not concerns(self.view, self.run_ids, event):
             return
         apply(self.view, event)
         self._dirty = True

@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from tuiarena.engine.runner import build_messages
-from tuiarena.engine.state import ColumnState, ViewState, apply
-from tuiarena.model import Event, Params, ResponseDelta, ResponseDone, ResponseRetry, RunStarted, new_id
+from tuiarena.engine.state import ColumnState, ViewState, apply, concerns
+from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.prompt import PromptEditor
 from tuiarena.ui.widgets.results import ResultsGrid
@@ -94,15 +94,11 @@ class CompareScreen(Screen):
 
     # -- events -> view state (cheap; called for every event) -------------------------------------
     def fold_event(self, event: Event) -> None:
-        kind = type(event)
-        if kind is ResponseDelta or kind is ResponseRetry:
-            if event.response_id not in self.view.columns:
-                return
-        elif getattr(event, "run_id", None) not in self.run_ids:
+        if not concerns(self.view, self.run_ids, event):
             return
         apply(self.view, event)
         self._dirty = True
-        if kind is ResponseDone:
+        if type(event) is ResponseDone:
             self.app.call_later(self._response_done, event)
 
     def _response_done(self, event: ResponseDone) -> None:
