@@ -199,3 +199,28 @@ def test_judge_agreement_with_votes():
 
 def test_suite_judge_spec_default():
     assert JudgeSpec().pairwise is False
+
+
+def test_judge_agreement_matches_blind_votes_by_models_and_prompt():
+    pairs = [PairRecord("r1", "r2", "m/a", "m/b", "m/b", True, "What is 2+2?")]
+    votes = [VoteCast(model_a="m/b", model_b="m/a", response_a="x9", response_b="x8", outcome="a", prompt="What is 2+2? "),
+             VoteCast(model_a="m/a", model_b="m/b", response_a="x7", response_b="x6", outcome="a", prompt="other prompt")]
+    assert judge_agreement(votes, pairs) == {"compared": 1, "agree": 1, "agreement": 1.0, "judge_undecided": 0}
+
+
+def test_suite_report_shows_agreement_with_saved_blind_votes(capsys, monkeypatch):
+    from tuiarena.cli import main
+    from tuiarena.store.sessions import SessionWriter
+
+    monkeypatch.setenv("TUIARENA_DEMO_SPEED", "500")
+    prompt = "What is the capital of France?"
+    with SessionWriter.create(kind="blind", name="votes") as w:
+        w.write(VoteCast(model_a="demo/swift", model_b="demo/terse", response_a="p", response_b="q", outcome="a",
+                         prompt=prompt))
+    code = main(["suite", "tests/data/suite_tiny.toml", "-m", "demo/swift", "-m", "demo/terse", "--judge",
+                 "demo/thinker", "--pairwise", "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    # the saved vote is found: either compared with a consistent verdict, or counted as undecided
+    assert "Agreement with blind votes on the same pairs: 1/1" in out or "0/1" in out \
+        or "1 blind vote(s) on these pairs, but the judge was inconsistent" in out

@@ -152,6 +152,8 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
             _warn(f"cache: {cache.hits} hits, {cache.stored} answers stored")
         report = build_report(suite, agg, models=models, repeat=args.repeat, judge=judge_model,
                               session=str(writer.path) if writer else None, warnings=warnings)
+        if agg.pairs and report.get("pairwise") is not None:
+            report["pairwise"]["human_agreement"] = _human_agreement(agg.pairs)
         regressions = _compare_baseline(args, baseline, writer, kept, report)
         text = render(report, args.format)
         if regressions is not None and args.format in ("table", "markdown"):
@@ -169,6 +171,19 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
         return exit_code(report)
     finally:
         await ws.aclose()
+
+
+def _human_agreement(pairs) -> dict:
+    """How often the pairwise judge agrees with the blind votes saved in any session."""
+    from tuiarena.engine.aggregate import judge_agreement
+    from tuiarena.engine.arena import votes_from_events
+    from tuiarena.store.sessions import list_sessions, read_session
+
+    votes = []
+    for summary in list_sessions():
+        if summary.votes:
+            votes += votes_from_events(read_session(summary.path).events)
+    return judge_agreement(votes, pairs)
 
 
 def _compare_baseline(args, baseline, writer, kept: list, report: dict) -> str | None:

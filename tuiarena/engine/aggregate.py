@@ -168,6 +168,7 @@ class PairRecord:
     model_b: str
     winner: str | None  # model id, "tie", or None
     consistent: bool | None
+    prompt: str = ""  # the case's last user message: blind votes on the same prompt and models match
 
 
 class Aggregator:
@@ -248,15 +249,20 @@ class Aggregator:
 def judge_agreement(votes: Iterable[Any], pairs: Iterable[PairRecord]) -> dict[str, Any]:
     """How often the (consistent) pairwise judge agrees with blind human votes on the same pair.
 
-    A vote matches a verdict when both concern the same two responses. "both_bad" counts as a tie,
-    invalid votes are ignored. Inconsistent or unparseable verdicts are counted, not compared.
+    A vote matches a verdict when both concern the same two responses, or the same two models on
+    the same prompt (a blind series run from the suite). "both_bad" counts as a tie, invalid votes
+    are ignored. Inconsistent or unparseable verdicts are counted, not compared.
     """
+    pairs = list(pairs)
     by_pair = {frozenset((p.response_a, p.response_b)): p for p in pairs}
+    by_prompt = {(frozenset((p.model_a, p.model_b)), p.prompt.strip()): p for p in pairs if p.prompt.strip()}
     n = agree = undecided = 0
     for v in votes:
         if getattr(v, "invalid", False):
             continue
         p = by_pair.get(frozenset((v.response_a, v.response_b)))
+        if p is None:
+            p = by_prompt.get((frozenset((v.model_a, v.model_b)), (getattr(v, "prompt", "") or "").strip()))
         if p is None:
             continue
         if not p.consistent:

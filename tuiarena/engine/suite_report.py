@@ -153,6 +153,14 @@ def render(report: dict[str, Any], fmt: str) -> str:
                    f"{pw['unparseable']} unparseable (consistency {_pct(pw['consistency_rate'])})")
         rows = [[m, w["wins"], w["losses"], w["ties"]] for m, w in pw["wins"].items()]
         out.append(f.table(["Model", "Wins", "Losses", "Ties"], rows, md, {1, 2, 3}))
+        agreement = pw.get("human_agreement")
+        if agreement and agreement["compared"]:
+            out.append(f"Agreement with blind votes on the same pairs: {agreement['agree']}/{agreement['compared']} "
+                       f"({_pct(agreement['agreement'])}); {agreement['judge_undecided']} vote(s) where the judge was inconsistent")
+        elif agreement and agreement["judge_undecided"]:
+            out.append(f"{agreement['judge_undecided']} blind vote(s) on these pairs, but the judge was inconsistent on them")
+        elif agreement is not None:
+            out.append("No blind votes on these pairs yet: judge them blind (suite screen, ctrl+b) to measure agreement")
     if report["warnings"]:
         out.append(_heading("Warnings", md))
         out.extend(f"- {w}" for w in report["warnings"])

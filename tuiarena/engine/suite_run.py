@@ -254,7 +254,9 @@ class SuiteRun:
         unit.records.clear()
         for x, y in itertools.combinations(recs, 2):
             _score, verdict = await self.judge.compare(case.messages, x, y, case_id=case.id)  # type: ignore[union-attr]
-            self.agg.add_pairwise(PairRecord(x.response_id, y.response_id, x.model, y.model, verdict.winner, verdict.consistent))
+            prompt = next((str(m.get("content", "")) for m in reversed(case.messages) if m.get("role") == "user"), "")
+            self.agg.add_pairwise(PairRecord(x.response_id, y.response_id, x.model, y.model, verdict.winner,
+                                             verdict.consistent, prompt))
 
 
 def _json(value: Any) -> str:
