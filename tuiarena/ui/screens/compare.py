@@ -71,20 +71,19 @@ class CompareScreen(Screen):
         with Horizontal():
             yield Roster(cfg.ui.selected, id="roster")
             with Vertical(id="work"):
-                yield PromptEditor(cfg.defaults, cfg.ui.history, id="prompt")
+                # classes decided here, not after mounting: each class change restyles the tree
+                short = self.app.size.height < 30  # short terminal: the system prompt box waits for f6
+                yield PromptEditor(cfg.defaults, cfg.ui.history, id="prompt", classes="-no-system" if short else None)
                 with HorizontalScroll(id="columns"):
                     yield Static("Pick models on the left (space), write a prompt, press ctrl+r.\n"
                                  "? shows every key · ctrl+p opens the command palette.", id="columns-empty")
-                yield ResultsGrid(mask_timings=self.app.options.mask_timings, id="results")
+                yield ResultsGrid(mask_timings=self.app.options.mask_timings, id="results", classes="-empty")
         yield Footer()
 
     def on_mount(self) -> None:
         if not self.app.options.cursor_blink:
             for widget in self.query("TextArea, Input"):
                 widget.cursor_blink = False
-        self.query_one(ResultsGrid).add_class("-empty")
-        if self.app.size.height < 30:  # short terminal: the system prompt box waits for f6
-            self.query_one(PromptEditor).add_class("-no-system")
         self.app.add_listener(self.fold_event)
         self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
         self.query_one(PromptEditor).focus_user()

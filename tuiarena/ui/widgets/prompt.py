@@ -26,8 +26,9 @@ class PromptEditor(Vertical):
     PromptEditor .params Select { width: 18; }
     """
 
-    def __init__(self, defaults: Params | None = None, history: list[str] | None = None, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, defaults: Params | None = None, history: list[str] | None = None, *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.defaults = defaults or Params()
         self.history: list[str] = list(history or [])
         self._history_pos: int | None = None

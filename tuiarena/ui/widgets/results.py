@@ -78,8 +78,8 @@ class ResultsGrid(DataTable):
         Binding("S", "reverse_sort", "Reverse", id="reverse_sort", show=False),
     ]
 
-    def __init__(self, *, mask_timings: bool = False, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+    def __init__(self, *, mask_timings: bool = False, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.mask_timings = mask_timings
         self._versions: dict[str, int] = {}
         self._plain: dict[str, list[str]] = {}
