@@ -173,6 +173,11 @@ class OpenAICompatProvider:
 
     def warm(self) -> None:
         """Build the client now (imports, SSL context) so the first request's latency is honest."""
+        import httpx2  # noqa: F401 - imported here even when the key is missing, so a failing first
+        import openai  # noqa: F401   request is not timed over ~1 s of imports
+
+        from tuiarena.providers import aionet  # noqa: F401
+
         try:
             client = self._get_client()
         except ProviderError:

@@ -46,7 +46,7 @@ def stats_text(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = 
     parts.append(f"{fmt.tokens(tokens, est)} tok")
     if not mask_timings:
         parts.append(f"{fmt.seconds(elapsed_ms)}s")
-    if rec is not None:
+    if rec is not None and (rec.cost_usd is not None or rec.completion_tokens):  # nothing billed: no cost shown
         parts.append(fmt.cost(rec.cost_usd))
     if col.retries:
         parts.append(f"{col.retries} retr{'y' if col.retries == 1 else 'ies'}")
