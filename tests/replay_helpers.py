@@ -9,8 +9,9 @@ from tuiarena.model import ResponseDone, RunStarted, ScoreGiven, SessionHeader, 
 
 
 def write_session(path: Path, events: list, header: SessionHeader | None = None) -> Path:
+    """Write events as SessionWriter does (compact JSON, one per line), so the index's scan reads them."""
     header = header or SessionHeader(session_id="sess1", name="demo session", kind="compare", created=1_700_000_000.0)
-    lines = [json.dumps(header.to_record())] + [json.dumps(ev.to_record()) for ev in events]
+    lines = [json.dumps(e.to_record(), ensure_ascii=False, separators=(",", ":")) for e in [header, *events]]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -10,8 +10,7 @@ from tuiarena.cli import main
 from tuiarena.engine.history import model_history
 from tuiarena.model import ScoreGiven, SessionHeader
 
-from tests.replay_helpers import done, run
-from tests.session_files import write_compact
+from tests.replay_helpers import done, run, write_session
 
 
 def make_session(home, sid: str, created: float, rows: list[tuple], kind: str = "suite", name: str = ""):
@@ -29,7 +28,7 @@ def make_session(home, sid: str, created: float, rows: list[tuple], kind: str = 
                                   detail={"correctness": judge / 3, "clarity": judge / 3, "conciseness": judge / 3,
                                           "total": judge})]
     header = SessionHeader(session_id=sid, name=name or sid, kind=kind, created=created)
-    return write_compact(home / "sessions" / f"{sid}.jsonl", events, header)
+    return write_session(home / "sessions" / f"{sid}.jsonl", events, header)
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from tuiarena.ui.screens.session_dialogs import ConfirmDialog, ExportDialog
 from tuiarena.ui.screens.sessions import SessionsScreen
 from tuiarena.ui.widgets.results import ResultsGrid
 
-from tests.replay_helpers import done, run, score, vote
-from tests.session_files import write_compact
+from tests.replay_helpers import done, run, score, vote, write_session
 from tests.ui_helpers import make_app, ready, screen_text
 
 
@@ -35,15 +34,15 @@ def prime_session(home, sid: str = "prime1", created: float = 1_700_000_000.0, n
     events = [r1, d11, d12, score(d11, "check:contains", True, 1.0), score(d12, "check:contains", False, 0.0),
               vote(r1, "demo/swift", "demo/thinker", "b"), r2, d21, d22]
     header = SessionHeader(session_id=sid, name=name, kind="compare", created=created)
-    return write_compact(home / "sessions" / f"20231114-000000-{sid}.jsonl", events, header)
+    return write_session(home / "sessions" / f"20231114-000000-{sid}.jsonl", events, header)
 
 
 def other_sessions(home):
     r = run("tr1", ["demo/terse"], "Capital of France?")
-    write_compact(home / "sessions" / "20231115-000000-terse1.jsonl", [r, done(r, "demo/terse", "Paris.")],
+    write_session(home / "sessions" / "20231115-000000-terse1.jsonl", [r, done(r, "demo/terse", "Paris.")],
                   SessionHeader(session_id="terse1", name="geography", kind="compare", created=1_700_100_000.0))
     b = run("br1", ["demo/swift", "demo/steady"], "Write a limerick")
-    write_compact(home / "sessions" / "20231116-000000-blind1.jsonl",
+    write_session(home / "sessions" / "20231116-000000-blind1.jsonl",
                   [b, done(b, "demo/swift", "There once..."), done(b, "demo/steady", "A poet..."),
                    vote(b, "demo/swift", "demo/steady", "tie")],
                   SessionHeader(session_id="blind1", name="", kind="blind", created=1_700_200_000.0))
@@ -311,7 +310,7 @@ async def test_replay_shows_a_re_run_column_latest_answer(tuiarena_home, speed, 
     r = run("rr", ["demo/swift", "demo/steady"], "hello")
     first = done(r, "demo/swift", "first try")
     again = done(r, "demo/swift", "second try", response_id="rr-swift-2")
-    path = write_compact(tuiarena_home / "sessions" / "rerun-col.jsonl",
+    path = write_session(tuiarena_home / "sessions" / "rerun-col.jsonl",
                          [r, first, done(r, "demo/steady", "steady answer"), again],
                          SessionHeader(session_id="rc", name="re-run column", created=1.0))
     app = make_app()

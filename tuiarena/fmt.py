@@ -38,6 +38,15 @@ def cost(value: float | None) -> str:
     return f"${value:,.4f}"
 
 
+def pct(value: float | None, digits: int = 0) -> str:
+    """A 0..1 fraction as a percentage; unknown as a dash."""
+    return DASH if value is None else f"{value * 100:.{digits}f}%"
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    return DASH if value is None else f"{value:.{digits}f}"
+
+
 def price_per_m(value: float | None) -> str:
     return "?" if value is None else f"${value:g}"
 

@@ -60,12 +60,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"no saved sessions{which} yet")
         return 0
 
-    def pct(v):
-        return fmt.DASH if v is None else f"{v * 100:.0f}%"
-
-    def num(v):
-        return fmt.DASH if v is None else f"{v:.2f}"
-
     first = True
     for h in histories:
         if not first:
@@ -84,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         for p in h.points:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(p.created)) if p.created else "?"
             name = fmt.visible(p.name or p.session_id)
-            rows.append([when, name[:32], p.kind, p.responses, pct(p.pass_rate), num(p.judge_score),
+            rows.append([when, name[:32], p.kind, p.responses, fmt.pct(p.pass_rate), fmt.num(p.judge_score),
                          fmt.seconds(p.latency_p95_ms), fmt.cost(p.cost_per_response), p.errors])
         print(fmt.table(["Date", "Session", "Kind", "Answers", "Pass", "Judge", "p95 s", "Cost/answer", "Errors"],
                         rows, right={3, 4, 5, 6, 7, 8}))

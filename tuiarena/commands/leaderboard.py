@@ -56,10 +56,6 @@ def collect_votes(session_refs: list[str]) -> tuple[list, int, list[str]]:
     return votes, read, warnings
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
-
-
 def render(board, sessions: int) -> str:
     """The leaderboard and the pairwise matrix as plain text tables."""
     from tuiarena import fmt
@@ -67,7 +63,7 @@ def render(board, sessions: int) -> str:
     rows = []
     for n, r in enumerate(board.rows, 1):
         rows.append([n, r.rank, r.model, f"{r.score:.0f}", f"{r.lower:.0f} – {r.upper:.0f}",
-                     f"{r.elo:.0f}", r.battles, _pct(r.win_rate)])
+                     f"{r.elo:.0f}", r.battles, fmt.pct(r.win_rate)])
     out = [fmt.table(["#", "Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate"],
                      rows, right={0, 1, 3, 4, 5, 6, 7})]
     models = [r.model for r in board.rows]
@@ -75,7 +71,7 @@ def render(board, sessions: int) -> str:
         out.append("")
         out.append("Pairwise win rate (row model against column model, ties count half):")
         headers = ["#", "Model", *[str(i) for i in range(1, len(models) + 1)]]
-        matrix = [[i, a, *[_pct(board.matrix[a][b]) if a != b else "·" for b in models]]
+        matrix = [[i, a, *[fmt.pct(board.matrix[a][b]) if a != b else "·" for b in models]]
                   for i, a in enumerate(models, 1)]
         out.append(fmt.table(headers, matrix, right={0, *range(2, len(models) + 2)}))
     out.append("")

@@ -139,10 +139,7 @@ class Runner:
         for model in models:
             rid = run.response_ids[model]
             full = build_messages(messages, history.get(model))
-            task = asyncio.ensure_future(self._respond(run.run_id, rid, model, full, params))
-            self._tasks[rid] = task
-            task.add_done_callback(lambda _t, rid=rid: self._tasks.pop(rid, None))
-            tasks.append(task)
+            tasks.append(self._track(rid, self._respond(run.run_id, rid, model, full, params)))
         return run, tasks
 
     async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw) -> list[ResponseDone]:
@@ -152,10 +149,14 @@ class Runner:
 
     async def respond_one(self, run_id: str, response_id: str, model: str, messages: list[Message], params: Params) -> ResponseDone:
         """Re-run one column of an existing run (or any single request) under a given id."""
-        task = asyncio.ensure_future(self._respond(run_id, response_id, model, messages, params))
+        return await self._track(response_id, self._respond(run_id, response_id, model, messages, params))
+
+    def _track(self, response_id: str, coro) -> asyncio.Task:
+        """Start a response's task, known by its id (for ``cancel``) until it ends."""
+        task = asyncio.ensure_future(coro)
         self._tasks[response_id] = task
         task.add_done_callback(lambda _t: self._tasks.pop(response_id, None))
-        return await task
+        return task
 
     async def _respond(self, run_id: str, rid: str, model_id: str, messages: list[Message], params: Params) -> ResponseDone:
         rec = ResponseDone(run_id=run_id, response_id=rid, model=model_id)

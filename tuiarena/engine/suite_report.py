@@ -57,14 +57,6 @@ def exit_code(report: dict[str, Any]) -> int:
 # ------------------------------------------------------------------ rendering
 
 
-def _pct(v: float | None) -> str:
-    return f.DASH if v is None else f"{v * 100:.1f}%"
-
-
-def _num(v: float | None, digits: int = 2) -> str:
-    return f.DASH if v is None else f"{v:.{digits}f}"
-
-
 def _verdict(report: dict[str, Any], model: str) -> str:
     if not report["requirements"]:
         return "no requirements set"
@@ -95,8 +87,8 @@ def render(report: dict[str, Any], fmt: str) -> str:
     out.append(f"{report['cases']} cases × {len(report['models'])} models × {report['repeat']} repeat(s){judge}")
     if md:
         out.append("")
-    rows = [[m, f.seconds(S[m]["latency_p50_ms"]), _num(S[m]["judge_correctness"], 1), _num(S[m]["judge_clarity"], 1),
-             _num(S[m]["judge_conciseness"], 1), _num(S[m]["judge_total"], 1), _verdict(report, m)] for m in report["models"]]
+    rows = [[m, f.seconds(S[m]["latency_p50_ms"]), f.num(S[m]["judge_correctness"], 1), f.num(S[m]["judge_clarity"], 1),
+             f.num(S[m]["judge_conciseness"], 1), f.num(S[m]["judge_total"], 1), _verdict(report, m)] for m in report["models"]]
     out.append(f.table(["Model", "Latency (s)", "Correctness", "Clarity", "Conciseness", "Total", "Verdict"], rows, md, {1, 2, 3, 4, 5}))
     if not md:
         out.append("Latency = median total time; judge columns = mean 1-5 grades (Total = their sum)")
@@ -107,10 +99,10 @@ def render(report: dict[str, Any], fmt: str) -> str:
     rows = []
     for m in report["models"]:
         s = S[m]
-        rows.append([m, _pct(s["pass_rate"]), _num(s["mean_score"]), _num(s["judge_score"]), f.seconds(s["latency_p50_ms"]),
+        rows.append([m, f.pct(s["pass_rate"], 1), f.num(s["mean_score"]), f.num(s["judge_score"]), f.seconds(s["latency_p50_ms"]),
                      f.seconds(s["latency_p95_ms"]), f.seconds(s["latency_p99_ms"]), f.ms(s["ttft_p95_ms"]), f.rate(s["tokens_per_s"]),
                      f"{s['prompt_tokens']:,}/{s['completion_tokens']:,}", f.cost(s["cost_usd"]), f.cost(s["cost_per_acceptable"]) if s["passed"] else f.DASH,
-                     _pct(s["error_rate"]), _pct(s["refusal_rate"]), _pct(s["incomplete_rate"]), _pct(s["invalid_json_rate"])])
+                     f.pct(s["error_rate"], 1), f.pct(s["refusal_rate"], 1), f.pct(s["incomplete_rate"], 1), f.pct(s["invalid_json_rate"], 1)])
     out.append(f.table(headers, rows, md, set(range(1, 16))))
 
     if len(report["categories"]) > 1:
@@ -120,8 +112,8 @@ def render(report: dict[str, Any], fmt: str) -> str:
             for m in report["models"]:
                 s = per.get(m)
                 if s:
-                    rows.append([cat, m, _pct(s["pass_rate"]), _num(s["mean_score"]), _num(s["judge_score"]),
-                                 f.seconds(s["latency_p95_ms"]), f.cost(s["cost_per_request"]), _pct(s["error_rate"])])
+                    rows.append([cat, m, f.pct(s["pass_rate"], 1), f.num(s["mean_score"]), f.num(s["judge_score"]),
+                                 f.seconds(s["latency_p95_ms"]), f.cost(s["cost_per_request"]), f.pct(s["error_rate"], 1)])
         out.append(f.table(["Category", "Model", "Pass", "Score", "Judge", "p95 s", "Cost/request", "Errors"], rows, md, {2, 3, 4, 5, 6, 7}))
 
     out.append(_heading("Requirements", md))
@@ -144,19 +136,19 @@ def render(report: dict[str, Any], fmt: str) -> str:
         out.append(f.table(["Category", "Model", "Fallback"], rows, md))
     if report["flaky"]:
         out.append(_heading("Flaky cases", md))
-        rows = [[d["case_id"], d["model"], f"{d['passed']}/{d['runs']}", _num(d["mean_score"]), _num(d["score_stdev"])] for d in report["flaky"]]
+        rows = [[d["case_id"], d["model"], f"{d['passed']}/{d['runs']}", f.num(d["mean_score"]), f.num(d["score_stdev"])] for d in report["flaky"]]
         out.append(f.table(["Case", "Model", "Passed", "Mean score", "Stdev"], rows, md, {2, 3, 4}))
     pw = report["pairwise"]
     if pw:
         out.append(_heading("Pairwise judge", md))
         out.append(f"{pw['pairs']} pairs judged in both orders: {pw['consistent']} consistent, {pw['inconsistent']} inconsistent, "
-                   f"{pw['unparseable']} unparseable (consistency {_pct(pw['consistency_rate'])})")
+                   f"{pw['unparseable']} unparseable (consistency {f.pct(pw['consistency_rate'], 1)})")
         rows = [[m, w["wins"], w["losses"], w["ties"]] for m, w in pw["wins"].items()]
         out.append(f.table(["Model", "Wins", "Losses", "Ties"], rows, md, {1, 2, 3}))
         agreement = pw.get("human_agreement")
         if agreement and agreement["compared"]:
             out.append(f"Agreement with blind votes on the same pairs: {agreement['agree']}/{agreement['compared']} "
-                       f"({_pct(agreement['agreement'])}); {agreement['judge_undecided']} vote(s) where the judge was inconsistent")
+                       f"({f.pct(agreement['agreement'], 1)}); {agreement['judge_undecided']} vote(s) where the judge was inconsistent")
         elif agreement and agreement["judge_undecided"]:
             out.append(f"{agreement['judge_undecided']} blind vote(s) on these pairs, but the judge was inconsistent on them")
         elif agreement is not None:
@@ -180,7 +172,7 @@ def _recommendation(report: dict[str, Any], md: bool) -> list[str]:
         s = S[m]
         monthly = rec["monthly_cost"].get(m)
         tail = f", projected {f.cost(monthly)}/month" if monthly is not None else ""
-        return f"{bullet}{label}: {m} (pass {_pct(s['pass_rate'])}, {f.cost(s['cost_per_request'])}/request{tail})"
+        return f"{bullet}{label}: {m} (pass {f.pct(s['pass_rate'], 1)}, {f.cost(s['cost_per_request'])}/request{tail})"
 
     lines = [line("Cheapest meeting all requirements", rec["cheapest"])]
     if rec["best"] != rec["cheapest"]:

@@ -13,11 +13,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tuiarena import fmt
+
 COLUMNS = ("Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate")
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
 
 
 class LeaderboardScreen(Screen):
@@ -91,7 +89,7 @@ class LeaderboardScreen(Screen):
                 Text(f"{r.score:.0f}", justify="right"),
                 Text(f"{r.lower:.0f} – {r.upper:.0f}", justify="right"),
                 Text(f"{r.elo:.0f}", justify="right"), Text(str(r.battles), justify="right"),
-                Text(_pct(r.win_rate), justify="right"), key=r.model,
+                Text(fmt.pct(r.win_rate), justify="right"), key=r.model,
             )
         matrix = self.query_one("#lb-matrix", DataTable)
         matrix.clear(columns=True)
@@ -100,7 +98,7 @@ class LeaderboardScreen(Screen):
         for i, _m in enumerate(models, 1):
             matrix.add_column(str(i), key=f"c{i}")
         for i, a in enumerate(models, 1):
-            cells = [Text(_pct(board.matrix[a][b]) if a != b else "·", justify="right") for b in models]
+            cells = [Text(fmt.pct(board.matrix[a][b]) if a != b else "·", justify="right") for b in models]
             matrix.add_row(Text(f"{i}. {a}"), *cells, key=a)
         self.query_one("#lb-status", Static).update(Text(self._status(board, sessions, warnings)))
 

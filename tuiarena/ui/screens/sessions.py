@@ -343,17 +343,7 @@ class SessionsScreen(Screen):
 
     # -- re-run / diff / history ----------------------------------------------------------------------
     def selected_models(self) -> list[str]:
-        """The roster's selection on the compare screen, else the saved ui.selected."""
-        screen = getattr(self.app, "compare_screen", None)
-        if screen is not None:
-            try:
-                from tuiarena.ui.widgets.roster import Roster
-
-                picked = list(screen.query_one(Roster).selected)
-                if picked:
-                    return picked
-            except Exception:  # the compare screen is not composed (tests, other app)
-                pass
+        """The roster's selection (the app keeps ``ui.selected`` in step with every change to it)."""
         config = getattr(self.app, "config", None)
         return list(config.ui.selected or []) if config is not None else []
 

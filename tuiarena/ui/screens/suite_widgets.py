@@ -127,14 +127,6 @@ def short_names(models: list[str]) -> dict[str, str]:
 # ------------------------------------------------------------------ summary
 
 
-def _pct(v: float | None) -> str:
-    return fmt.DASH if v is None else f"{v * 100:.0f}%"
-
-
-def _num(v: float | None, digits: int = 2) -> str:
-    return fmt.DASH if v is None else f"{v:.{digits}f}"
-
-
 SUMMARY_COLUMNS = ("Model", "Pass", "Score", "Judge", "p95 s", "Cost", "Cost/pass", "Verdict")
 
 
@@ -154,8 +146,8 @@ def summary_rows(report: dict[str, Any]) -> list[list[Text]]:
                            style=BAD)
         right = {"justify": "right"}
         rows.append([
-            Text(_v(m)), Text(_pct(s["pass_rate"]), **right), Text(_num(s["mean_score"]), **right),
-            Text(_num(s["judge_score"]), **right), Text(fmt.seconds(s["latency_p95_ms"]), **right),
+            Text(_v(m)), Text(fmt.pct(s["pass_rate"]), **right), Text(fmt.num(s["mean_score"]), **right),
+            Text(fmt.num(s["judge_score"]), **right), Text(fmt.seconds(s["latency_p95_ms"]), **right),
             Text(fmt.cost(s["cost_usd"]), **right),
             Text(fmt.cost(s["cost_per_acceptable"]) if s["passed"] else fmt.DASH, **right), verdict,
         ])
@@ -190,7 +182,7 @@ def summary_text(report: dict[str, Any]) -> Text:
             t.append(f"  {label}: ")
             t.append(_v(m), style=f"bold {OK}")
             tail = f", projected {fmt.cost(monthly)}/month" if monthly is not None else ""
-            t.append(f" (pass {_pct(s['pass_rate'])}, {fmt.cost(s['cost_per_request'])}/request{tail})\n")
+            t.append(f" (pass {fmt.pct(s['pass_rate'])}, {fmt.cost(s['cost_per_request'])}/request{tail})\n")
 
         line("cheapest meeting all", rec["cheapest"])
         if rec["best"] != rec["cheapest"]:
