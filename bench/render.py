@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -56,10 +57,10 @@ class LagMonitor:
             self._task.cancel()
 
 
-def start_server(args) -> tuple[subprocess.Popen, str]:
+def start_server(args, stats: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.fakeserver", "--port", "0", "--ttft", str(args.ttft), "--rate", str(args.rate),
-         "--tokens", str(args.tokens)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+         "--tokens", str(args.tokens), "--stats", stats], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     url = proc.stdout.readline().strip()
     return proc, url
 
@@ -72,6 +73,19 @@ def write_config(home: Path, url: str, models: list[str]) -> None:
         f"max_concurrency = {len(models)}\n")
 
 
+async def warm(registry, model_ids: list[str]) -> None:
+    """One short request per model first, so both runs start with open, pooled connections (as a
+    user's second prompt does) and compare steady state rather than who paid the TCP set-up."""
+    from tuiarena.model import Params
+
+    async def one(model_id: str) -> None:
+        endpoint, model = model_id.split("/", 1)
+        async for _ in registry.get(endpoint).stream(model, [{"role": "user", "content": "warm"}], Params(max_tokens=2)):
+            pass
+
+    await asyncio.gather(*(one(m) for m in model_ids))
+
+
 async def headless(model_ids: list[str]):
     from tuiarena.engine.runner import Runner
     from tuiarena.engine.workspace import open_workspace
@@ -79,9 +93,10 @@ async def headless(model_ids: list[str]):
     ws = await open_workspace(probe_local=False)
     try:
         runner = Runner(ws.registry, ws.pricing, per_endpoint=len(model_ids))
+        await warm(ws.registry, model_ids)
         lag = LagMonitor()
         lag.start()
-        records = await runner.run(model_ids, [{"role": "user", "content": "bench"}])
+        records = await runner.run(model_ids, [{"role": "user", "content": "bench headless"}])
         lag.stop()
         return records, lag.lags
     finally:
@@ -104,9 +119,10 @@ async def with_ui(model_ids: list[str]):
         app.runner.sinks.append(lambda ev: ended.__setitem__(ev.response_id, time.perf_counter())
                                 if type(ev) is ResponseDone else None)
         app.runner.runner._per_endpoint = len(model_ids)  # the engine-thread Runner behind the app
+        await app.runner.engine.run_async(warm(app.runner.registry, model_ids))
         screen = app.compare_screen
         screen.query_one(Roster).select(model_ids)
-        screen.query_one("#user").text = "bench"
+        screen.query_one("#user").text = "bench ui"
         await pilot.pause()
         lag = LagMonitor()
         lag.start()
@@ -157,7 +173,8 @@ def main() -> int:
 
     home = Path(tempfile.mkdtemp(prefix="tuiarena-bench-"))
     os.environ.update(TUIARENA_HOME=str(home), TUIARENA_NO_PROBE="1", FAKE_BENCH_KEY="bench")
-    proc, url = start_server(args)
+    stats = str(home / "server-stats.jsonl")
+    proc, url = start_server(args, stats)
     try:
         models = [f"bench{i}" for i in range(args.columns)]
         write_config(home, url, models)
@@ -170,6 +187,12 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait()
+    server = {}  # (model, prompt) -> the server's own TTFT in ms (first token written - request read)
+    with open(stats) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["t_first_chunk"] is not None:
+                server[(r["model"], r["content"])] = (r["t_first_chunk"] - r["t_received"]) * 1000.0
 
     ok_all = True
     lag95 = pct(u_lags, 0.95)
@@ -181,15 +204,25 @@ def main() -> int:
           f"worst {worst:.0f} ms  target <= 100 ms: {verdict(worst <= 100 and texts_ok)}"
           + ("" if texts_ok else "  (text on screen incomplete!)"))
     ok_all &= worst <= 100 and texts_ok
-    print(f"\n{'stream':10} {'status':7} {'TTFT hl':>9} {'TTFT ui':>9} {'diff':>7} {'total hl':>9} {'total ui':>9} {'diff':>7}")
-    worst_ttft = worst_total = 0.0
+    # The two runs are different requests, and the fake server's own TTFT varies between them by a
+    # few ms (its event loop is busier in one than the other). So besides the raw comparison, each
+    # stream's measurement error against the server's own record of that request is compared:
+    # "ui err - hl err" is how much the UI moved the number, as a share of the TTFT.
+    print(f"\n{'stream':10} {'status':7} {'TTFT hl':>8} {'TTFT ui':>8} {'diff':>7} {'server hl':>9} {'server ui':>9} "
+          f"{'ui err-hl err':>13} {'total hl':>9} {'total ui':>9} {'diff':>7}")
+    worst_ttft = worst_raw = worst_total = 0.0
     for h, u in zip(h_records, u_records):
-        dt = (u.ttft_ms - h.ttft_ms) / h.ttft_ms * 100
+        model = h.model.split("/")[-1]
+        sh, su = server.get((model, "bench headless"), float("nan")), server.get((model, "bench ui"), float("nan"))
+        raw = (u.ttft_ms - h.ttft_ms) / h.ttft_ms * 100
+        moved = ((u.ttft_ms - su) - (h.ttft_ms - sh)) / h.ttft_ms * 100
         dtot = (u.total_ms - h.total_ms) / h.total_ms * 100
-        worst_ttft, worst_total = max(worst_ttft, abs(dt)), max(worst_total, abs(dtot))
-        print(f"{h.model.split('/')[-1]:10} {u.status:7} {h.ttft_ms:9.1f} {u.ttft_ms:9.1f} {dt:+6.1f}% "
-              f"{h.total_ms:9.0f} {u.total_ms:9.0f} {dtot:+6.2f}%")
-    print(f"TTFT within 2% of headless: worst {worst_ttft:.1f}%  {verdict(worst_ttft <= 2)}")
+        worst_raw, worst_ttft, worst_total = max(worst_raw, abs(raw)), max(worst_ttft, abs(moved)), max(worst_total, abs(dtot))
+        print(f"{model:10} {u.status:7} {h.ttft_ms:8.1f} {u.ttft_ms:8.1f} {raw:+6.1f}% {sh:9.1f} {su:9.1f} "
+              f"{moved:+12.1f}% {h.total_ms:9.0f} {u.total_ms:9.0f} {dtot:+6.2f}%")
+    print(f"TTFT: raw difference worst {worst_raw:.1f}% (includes the server's own variation between the runs)")
+    print(f"TTFT moved by the UI (error vs the server's record, UI minus headless): worst {worst_ttft:.1f}%  "
+          f"target 2%: {verdict(worst_ttft <= 2)}")
     print(f"total within 2% of headless: worst {worst_total:.2f}%  {verdict(worst_total <= 2)}")
     ok_all &= worst_ttft <= 2 and worst_total <= 2
     print(f"\nfirst paint of the app (process start -> ready, headless): {', '.join(f'{p:.0f}' for p in paint)} ms  "

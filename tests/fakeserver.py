@@ -310,11 +310,7 @@ class FakeServer:
         head = ('data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","created":%d,"model":%s,'
                 '"choices":[{"index":0,"delta":' % (int(time.time()), model))
         rfield = "reasoning_content" if "reasoning-content" in flags else "reasoning"
-        events: list[bytes] = [(head + '{"role":"assistant","content":""},"finish_reason":null}]}\n\n').encode()]
-        for tok in reasoning:
-            events.append((head + '{"%s":%s},"finish_reason":null}]}\n\n' % (rfield, json.dumps(tok))).encode())
-        for tok in content:
-            events.append((head + '{"content":%s},"finish_reason":null}]}\n\n' % json.dumps(tok)).encode())
+        events = _Events(head, rfield, reasoning, content)  # rendered as sent: cheap to set up
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         usage = json.dumps(self._usage(body, len(content), len(reasoning)))
         if "usage-in-choice" in flags:
@@ -329,8 +325,9 @@ class FakeServer:
         err_at = len(events) // 2 if "midstream-error" in flags else None
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
                      b"transfer-encoding: chunked\r\n\r\n")
-        start = time.perf_counter()
-        # event i (i >= 1, tokens) is due at ttft + (i-1)/rate; the role chunk goes with the first token
+        # event i (i >= 1, tokens) is due at ttft + (i-1)/rate after the request came in (building the
+        # events above is the fake's own cost, not part of its TTFT); the role chunk goes with token 1
+        start = rec.t_received
         try:
             i = 0
             while i < len(events):
@@ -386,6 +383,27 @@ class FakeServer:
     @staticmethod
     def _write_chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
         writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+class _Events:
+    """The stream's events (role chunk, reasoning, content), each rendered when it is sent, so a
+    long answer costs the server nothing up front and a burst of requests is read promptly."""
+
+    def __init__(self, head: str, rfield: str, reasoning: list[str], content: list[str]) -> None:
+        self.head, self.rfield, self.reasoning, self.content = head, rfield, reasoning, content
+
+    def __len__(self) -> int:
+        return 1 + len(self.reasoning) + len(self.content)
+
+    def __getitem__(self, i: int) -> bytes:
+        if i == 0:
+            return (self.head + '{"role":"assistant","content":""},"finish_reason":null}]}\n\n').encode()
+        i -= 1
+        if i < len(self.reasoning):
+            field, tok = self.rfield, self.reasoning[i]
+        else:
+            field, tok = "content", self.content[i - len(self.reasoning)]
+        return (self.head + '{"%s":%s},"finish_reason":null}]}\n\n' % (field, json.dumps(tok))).encode()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,9 +14,11 @@ from tuiarena.model import (
     ProviderError,
     ResponseDelta,
     ResponseDone,
+    RequestSent,
     ResponseStarted,
     RetryNotice,
     RunStarted,
+    StreamEnd,
     StreamFinish,
     TextDelta,
     UsageInfo,
@@ -122,6 +124,17 @@ async def test_measures_ttft_total_rate_usage_and_cost():
     assert kinds[0] is RunStarted and kinds[1] is ResponseStarted and kinds[-1] is ResponseDone
     assert sum(k is ResponseDelta for k in kinds) == 4
     assert rec.timeline[-1][1] == len("Hello world!") and rec.reasoning_timeline == [[200.0, 12]]
+
+
+async def test_socket_side_times_from_the_provider_win():
+    """RequestSent moves t0 to when the request went on the wire; StreamEnd ends total_ms."""
+    script = [(0.040, lambda t: RequestSent(t)), *FULL, (0.520, lambda t: StreamEnd(t - 0.015))]
+    runner, *_ = make({"full": script})
+    [rec] = await runner.run(["s/full"], [{"role": "user", "content": "hi"}])
+    assert rec.ttft_ms == pytest.approx(160.0)  # 200 - 40: building the request is not the model's time
+    assert rec.ttft_answer_ms == pytest.approx(260.0)
+    assert rec.total_ms == pytest.approx(465.0)  # last bytes at 505, not when the iterator wound up
+    assert rec.timeline[0][0] == pytest.approx(260.0)
 
 
 async def test_no_usage_is_estimated_and_flagged():

@@ -8,12 +8,13 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.fakeserver import FakeServer
-from tuiarena.model import Params, ProviderError, RetryNotice, StreamFinish, TextDelta, UsageInfo
+from tuiarena.model import Params, ProviderError, RequestSent, RetryNotice, StreamEnd, StreamFinish, TextDelta, UsageInfo
 from tuiarena.providers.base import EndpointSpec, Provider
 from tuiarena.providers.openai_compat import OpenAICompatProvider, request_params
 
@@ -146,7 +147,9 @@ def test_key_is_not_stored_on_spec_or_repr(monkeypatch):
 async def test_429_retry_after_then_success(srv, model):
     events = await collect(make(srv.base_url, max_retries=2), model)
     notices = of(events, RetryNotice)
-    assert len(notices) == 1 and events[0] is notices[0]
+    assert len(notices) == 1 and events[1] is notices[0]
+    sent = events[0]
+    assert isinstance(sent, RequestSent) and sent.t < notices[0].t  # measured from the first attempt
     n = notices[0]
     assert n.attempt == 1 and n.status == 429 and n.wait_s == pytest.approx(0.2)
     assert text_of(events) == "tok0 tok1 tok2 tok3 tok4"
@@ -238,6 +241,25 @@ async def test_timestamps_monotonic():
     assert text_of(events) == " ".join(f"tok{i}" for i in range(8))
     assert len(ts) >= 3  # paced tokens arrive in separate reads (same-read deltas are merged)
     assert ts == sorted(ts) and ts[-1] > ts[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive stamps are Linux's")
+async def test_times_are_socket_side_even_when_the_loop_is_busy():
+    """The tokens arrive while the event loop is stuck (a busy UI, a slow sink): their times are
+    still when they reached the socket, and the request is timed from when it went on the wire."""
+    with FakeServer(ttft=0.02, n_tokens=3) as s:
+        p = make(s.base_url)
+        events = []
+        async for ev in p.stream("fake-model", MSGS, Params()):
+            events.append(ev)
+            if isinstance(ev, RequestSent):
+                time.sleep(0.15)  # the whole answer comes in meanwhile
+        await p.aclose()
+        rec = s.chat_requests[-1]
+    sent, first, end = of(events, RequestSent)[0], of(events, TextDelta)[0], of(events, StreamEnd)[0]
+    assert sent.t <= rec.t_received
+    assert abs(first.t - rec.t_first_chunk) < 0.005
+    assert end.t - sent.t < 0.1  # well before the loop got round to reading it
 
 
 def test_chunk_parser_merges_per_read_and_handles_split_lines():

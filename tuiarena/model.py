@@ -115,7 +115,24 @@ class RetryNotice:
     t: float
 
 
-StreamEvent = TextDelta | UsageInfo | StreamFinish | RetryNotice
+@dataclass(slots=True)
+class RequestSent:
+    """The request went on the wire at ``t`` (its bytes were handed to the kernel, after any
+    connection set-up); latency is measured from the first one. Providers that cannot tell omit it
+    and the runner measures from just before it called the provider."""
+
+    t: float
+
+
+@dataclass(slots=True)
+class StreamEnd:
+    """The stream's last bytes arrived at ``t`` (the end of ``total_ms``); omitted, the runner
+    uses the time the stream's iterator finished."""
+
+    t: float
+
+
+StreamEvent = TextDelta | UsageInfo | StreamFinish | RetryNotice | RequestSent | StreamEnd
 
 
 class ProviderError(Exception):

@@ -1,9 +1,11 @@
 """Fan one prompt out to several models, measure every response, and emit events.
 
-The runner is the only place that measures. Times come from ``time.perf_counter`` (monotonic):
-``t0`` is taken just before the request is handed to the provider (after waiting for a concurrency
-slot, so queueing is not counted as latency), and each token's time is the ``t`` the provider took
-when its line arrived from the socket.
+The runner is the only place that measures. Times come from ``time.perf_counter`` (monotonic) and
+are taken at the socket side wherever the provider can: ``t0`` is when the request went on the wire
+(a ``RequestSent`` from the provider; else just before the provider was called, after waiting for a
+concurrency slot, so queueing is never latency), each token's time is the ``t`` at which its bytes
+arrived, and the end is when the stream's last bytes arrived (``StreamEnd``, else when the
+provider's iterator finished).
 
 Figures per response (all in ``ResponseDone``):
 - ``ttft_ms``: first token of any kind (reasoning included); ``ttft_answer_ms``: first answer token.
@@ -36,8 +38,10 @@ from tuiarena.model import (
     ResponseDone,
     ResponseRetry,
     ResponseStarted,
+    RequestSent,
     RetryNotice,
     RunStarted,
+    StreamEnd,
     StreamFinish,
     TextDelta,
     UsageInfo,
@@ -170,7 +174,8 @@ class Runner:
                 async with contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
                     async for ev in stream:
                         m.on(ev, rid, self.emit)
-                m.t_end = self._clock()
+                if m.t_end is None:
+                    m.t_end = self._clock()
             rec.status = "done"
         except asyncio.CancelledError:
             rec.status, rec.error_kind, rec.error = "cancelled", "cancelled", "cancelled by the user"
@@ -195,6 +200,7 @@ class _Measure:
     __slots__ = (
         "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
         "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
+        "sent",
     )
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -213,6 +219,7 @@ class _Measure:
         self.usage: UsageInfo | None = None
         self.finish_reason: str | None = None
         self.retries: list[dict[str, Any]] = []
+        self.sent = False
 
     def on(self, ev: Any, rid: str, emit: Sink) -> None:
         if type(ev) is TextDelta:
@@ -238,6 +245,12 @@ class _Measure:
             self.usage = ev
         elif type(ev) is StreamFinish:
             self.finish_reason = ev.reason
+        elif type(ev) is RequestSent:
+            if not self.sent and self.t_first is None and not self.retries:
+                self.sent = True
+                self.t0 = ev.t
+        elif type(ev) is StreamEnd:
+            self.t_end = ev.t
         elif type(ev) is RetryNotice:
             ms = (ev.t - self.t0) * 1000.0
             self.retries.append({"attempt": ev.attempt, "status": ev.status, "wait_s": ev.wait_s, "ms": round(ms, 1)})

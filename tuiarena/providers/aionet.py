@@ -3,29 +3,37 @@
 Only the byte pipe is replaced: HTTP stays httpcore2 + h11, requests / auth / retries / errors stay
 the openai SDK. httpcore2's documented extension point is ``AsyncConnectionPool(network_backend=)``;
 httpx2's transport does not expose it, so :func:`install` sets it on the transport's pool (and
-does nothing if the library's layout changes: the default backend is then used).
+does nothing if the library's layout changes: the default backend is then used). It is installed
+for plain-HTTP endpoints reached without a proxy (local servers), never for TLS.
 
-Why: the default backend goes through anyio, which per read enters an anyio cancel scope for the
-timeout (two generator context managers, task-state bookkeeping, a timer) and resumes / pauses
-reading on the transport (two epoll_ctl calls and selector bookkeeping). A streamed chat answer is
-one small read per token; on the loopback bench (2 shared cores) this layer takes ~100-115 us
-of CPU less per token than anyio's (realistic setting, 800 streams: 27.5 s -> 18.3 s of CPU).
-Here the protocol keeps reading on (flow control only past ``_HIGH`` buffered bytes) and a read
-with data waiting returns at once; a read that has to wait is one future plus one ``call_later``
-for its timeout. Proxied connections (``HTTPS_PROXY``) keep httpx2's default backend.
+Why, for CPU: the default backend goes through anyio, which per read enters an anyio cancel scope
+(two generator context managers, task-state bookkeeping, a timer) and resumes / pauses reading on
+the transport. A streamed chat answer is one small read per token; this layer is one non-blocking
+``recvmsg`` per readable event (``loop.add_reader``), a read with data waiting returns at once, and a
+read that has to wait is one future plus one ``call_later`` for its timeout.
 
-Arrival times: the protocol notes ``time.perf_counter()`` as the event loop hands it each piece of
-data, and ``read()`` returns one such piece at a time, setting ``stream.arrived`` to its arrival
-time. A caller that finds the stream in ``response.extensions["network_stream"]`` can time tokens
-by when their bytes came off the socket rather than when its task got round to them: under load
-(many fast streams in one loop) the task can run tens of ms after the bytes came in. h11 may hand
-out data from an earlier read later, so ``arrived`` is never earlier than the true arrival.
+Why, for honest numbers: every piece of data carries the time it reached the socket.
+* On Linux the kernel stamps each received segment (``SO_TIMESTAMPNS``); the stamp comes back with
+  the data (``recvmsg`` ancillary data) and is moved from CLOCK_REALTIME onto ``perf_counter``. So a
+  token's time does not depend on when a busy event loop (or a UI thread holding the GIL) got round
+  to reading it. When several segments are read at once the kernel reports the last one: a time
+  is never earlier than the true arrival.
+* Elsewhere, ``perf_counter()`` as the reader callback runs.
+``read()`` hands out one received piece at a time and sets ``stream.arrived`` to its time.
+
+And :data:`SENT`: a caller that sets it to a list gets, appended, the ``perf_counter`` time at which
+each write of its requests was handed to the kernel (the request went on the wire), so latency can
+be measured from there rather than from before the client library built the request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import socket
 import ssl
+import struct
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -43,24 +51,63 @@ except ImportError:  # pragma: no cover - a later httpcore2 layout
         fd = sock.fileno() if sock is not None else -1
         return fd < 0 or bool(select.select([fd], [], [], 0)[0])
 
-_HIGH = 1 << 20  # pause the socket past this many unread bytes...
-_LOW = 1 << 18  # ...and resume below this
+_HIGH = 1 << 20  # stop reading the socket past this many unread bytes...
+_LOW = 1 << 18  # ...and start again below this
+_RECV = 1 << 16
+
+SENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("aionet_sent", default=None)
+
+_perf = time.perf_counter
+_realtime = time.time
+if sys.platform.startswith("linux"):
+    _SO_TIMESTAMPNS = 35  # asm-generic/socket.h (SO_TIMESTAMPNS_OLD); SCM_TIMESTAMPNS has the same value
+    _ANC = socket.CMSG_SPACE(16)  # struct timespec: two 64-bit fields
+    _TIMESPEC = struct.Struct("qq")
+else:  # pragma: no cover - no kernel receive stamps: time by the reader callback
+    _SO_TIMESTAMPNS = None
+    _ANC = 0
+    _TIMESPEC = None
 
 
-class _Protocol(asyncio.Protocol):
-    __slots__ = ("transport", "chunks", "times", "size", "eof", "exc", "waiter", "paused", "write_paused", "drain")
+def _arrival(ancdata: list, now: float) -> float:
+    """The kernel's receive stamp of the data, on the perf_counter clock; ``now`` if there is none."""
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = _TIMESPEC.unpack_from(data)
+            t = now - (_realtime() - (sec + nsec * 1e-9))
+            # A stamp in the future or from long ago means the wall clock was stepped: use now.
+            return t if now - 5.0 < t <= now else now
+    return now
 
-    def __init__(self) -> None:
-        self.transport: Any = None
+
+def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
+    if not fut.done():
+        fut.set_exception(exc_type("timed out"))
+
+
+class _Reader:
+    """Reads a non-blocking socket on the event loop into a queue of (data, arrival time)."""
+
+    __slots__ = ("sock", "loop", "chunks", "times", "size", "eof", "exc", "waiter", "paused", "stamped")
+
+    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        self.sock = sock
+        self.loop = loop
         self.chunks: deque[bytes] = deque()
-        self.times: deque[float] = deque()  # arrival time of each chunk
+        self.times: deque[float] = deque()
         self.size = 0
         self.eof = False
         self.exc: BaseException | None = None
         self.waiter: asyncio.Future | None = None
         self.paused = False
-        self.write_paused = False
-        self.drain: asyncio.Future | None = None
+        self.stamped = False
+        if _SO_TIMESTAMPNS is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+                self.stamped = True
+            except OSError:
+                pass
+        loop.add_reader(sock.fileno(), self._readable)
 
     def _wake(self) -> None:
         waiter = self.waiter
@@ -69,62 +116,76 @@ class _Protocol(asyncio.Protocol):
             if not waiter.done():
                 waiter.set_result(None)
 
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.times.append(_now())
+    def _readable(self) -> None:
+        try:
+            if self.stamped:
+                data, anc, _flags, _addr = self.sock.recvmsg(_RECV, _ANC)
+                t = _arrival(anc, _perf())
+            else:
+                data = self.sock.recv(_RECV)
+                t = _perf()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            self._stop(e)
+            return
+        if not data:
+            self._stop(None)
+            return
         self.chunks.append(data)
+        self.times.append(t)
         self.size += len(data)
         if self.size > _HIGH and not self.paused:
             self.paused = True
-            self.transport.pause_reading()
+            self.loop.remove_reader(self.sock.fileno())
         if self.waiter is not None:
             self._wake()
 
-    def eof_received(self) -> None:
-        self.eof = True
-        self._wake()
-
-    def connection_lost(self, exc: BaseException | None) -> None:
+    def _stop(self, exc: BaseException | None) -> None:
         self.eof = True
         self.exc = exc
+        if not self.paused and self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+        self.paused = True  # no reader registered any more
         self._wake()
-        self.write_paused = False
-        drain, self.drain = self.drain, None
-        if drain is not None and not drain.done():
-            drain.set_result(None)
 
-    def pause_writing(self) -> None:
-        self.write_paused = True
+    def take(self, max_bytes: int) -> tuple[bytes, float]:
+        data = self.chunks.popleft()
+        if len(data) > max_bytes:
+            data, rest = data[:max_bytes], data[max_bytes:]
+            self.chunks.appendleft(rest)
+            t = self.times[0]
+        else:
+            t = self.times.popleft()
+        self.size -= len(data)
+        if self.paused and not self.eof and self.size < _LOW:
+            self.paused = False
+            self.loop.add_reader(self.sock.fileno(), self._readable)
+        return data, t
 
-    def resume_writing(self) -> None:
-        self.write_paused = False
-        drain, self.drain = self.drain, None
-        if drain is not None and not drain.done():
-            drain.set_result(None)
-
-
-_now = time.perf_counter
-
-
-def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
-    if not fut.done():
-        fut.set_exception(exc_type("timed out"))
+    def close(self) -> None:
+        if not self.paused and self.sock.fileno() >= 0 and not self.loop.is_closed():
+            self.loop.remove_reader(self.sock.fileno())
+        self.paused = self.eof = True
+        self.sock.close()
+        self._wake()
 
 
 class AsyncioStream(httpcore2.AsyncNetworkStream):
-    __slots__ = ("_transport", "_p", "_loop", "arrived")
+    __slots__ = ("_p", "_loop", "arrived")
 
-    def __init__(self, transport: Any, protocol: _Protocol, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._p = protocol
+    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        self._p = _Reader(sock, loop)
         self._loop = loop
-        self.arrived = 0.0  # perf_counter when the data last returned by read() came in
+        self.arrived = 0.0  # perf_counter time at which the data last returned by read() came in
+
+    @property
+    def kernel_stamps(self) -> bool:
+        return self._p.stamped
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         p = self._p
-        if not p.chunks:
+        while not p.chunks:
             if p.eof:
                 if p.exc is not None:
                     raise httpcore2.ReadError(str(p.exc) or type(p.exc).__name__)
@@ -138,102 +199,91 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
                     p.waiter = None
                 if timer is not None:
                     timer.cancel()
-            if not p.chunks:
-                return await self.read(max_bytes, timeout)  # woken by EOF / connection loss
-        data = p.chunks.popleft()
-        if len(data) > max_bytes:
-            data, rest = data[:max_bytes], data[max_bytes:]
-            p.chunks.appendleft(rest)
-            self.arrived = p.times[0]
-        else:
-            self.arrived = p.times.popleft()
-        p.size -= len(data)
-        if p.paused and p.size < _LOW:
-            p.paused = False
-            self._transport.resume_reading()
+        data, self.arrived = p.take(max_bytes)
         return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
         p = self._p
-        if p.exc is not None or self._transport.is_closing():
+        if p.exc is not None or p.sock.fileno() < 0:
             raise httpcore2.WriteError(str(p.exc) if p.exc else "connection closed")
-        self._transport.write(buffer)
-        if p.write_paused:
-            fut = p.drain = self._loop.create_future()
-            timer = self._loop.call_later(timeout, _expire, fut, httpcore2.WriteTimeout) if timeout else None
-            try:
-                await fut
-            finally:
-                if timer is not None:
-                    timer.cancel()
-            if p.exc is not None:
-                raise httpcore2.WriteError(str(p.exc))
+        try:
+            async with asyncio.timeout(timeout):
+                await self._loop.sock_sendall(p.sock, buffer)
+        except TimeoutError as e:
+            raise httpcore2.WriteTimeout("timed out sending the request") from e
+        except OSError as e:
+            raise httpcore2.WriteError(str(e)) from e
+        sent = SENT.get()
+        if sent is not None:
+            sent.append(_perf())
 
     async def aclose(self) -> None:
-        self._transport.close()
+        self._p.close()
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore2.AsyncNetworkStream:
-        try:
-            transport = await self._loop.start_tls(self._transport, self._p, ssl_context,
-                                                   server_hostname=server_hostname,
-                                                   ssl_handshake_timeout=timeout or None)
-        except (TimeoutError, asyncio.TimeoutError) as e:
-            self._transport.abort()
-            raise httpcore2.ConnectTimeout(str(e) or "TLS handshake timed out") from e
-        except (OSError, ssl.SSLError) as e:
-            self._transport.abort()
-            raise httpcore2.ConnectError(str(e)) from e
-        if transport is None:  # the connection was closed during the handshake
-            raise httpcore2.ConnectError("connection closed during the TLS handshake")
-        return AsyncioStream(transport, self._p, self._loop)
+        # install() is only used for plain HTTP without a proxy, where TLS never starts.
+        raise httpcore2.ConnectError("this connection does not support TLS (tuiarena's plain-HTTP socket layer)")
 
     def get_extra_info(self, info: str) -> Any:
-        if info == "ssl_object":
-            return self._transport.get_extra_info("ssl_object")
-        if info == "client_addr":
-            return self._transport.get_extra_info("sockname")
-        if info == "server_addr":
-            return self._transport.get_extra_info("peername")
+        sock = self._p.sock
         if info == "socket":
-            return self._transport.get_extra_info("socket")
+            return sock
+        if info == "client_addr":
+            return sock.getsockname() if sock.fileno() >= 0 else None
+        if info == "server_addr":
+            return sock.getpeername() if sock.fileno() >= 0 else None
         if info == "is_readable":  # asked of an idle pooled connection: has the server closed it?
             p = self._p
-            return bool(p.chunks) or p.eof or is_socket_readable(self._transport.get_extra_info("socket"))
+            return bool(p.chunks) or p.eof or is_socket_readable(sock)
         return None
 
 
 class AsyncioBackend(httpcore2.AsyncNetworkBackend):
-    async def _connect(self, factory: Any, timeout: float | None, options: Iterable[Any] | None) -> AsyncioStream:
+    async def _connect(self, family_addrs: list[tuple[int, Any]], timeout: float | None,
+                       options: Iterable[Any] | None, local: Any = None) -> AsyncioStream:
         loop = asyncio.get_running_loop()
+        errors: list[str] = []
         try:
             async with asyncio.timeout(timeout):
-                transport, protocol = await factory(loop)
+                for family, address in family_addrs:  # in resolver order, like a browser without happy eyeballs
+                    sock = socket.socket(family, socket.SOCK_STREAM)
+                    try:
+                        sock.setblocking(False)
+                        if local is not None:
+                            sock.bind(local)
+                        await loop.sock_connect(sock, address)
+                    except OSError as e:
+                        sock.close()
+                        errors.append(str(e))
+                        continue
+                    except BaseException:
+                        sock.close()
+                        raise
+                    if family in (socket.AF_INET, socket.AF_INET6):
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    for option in options or ():
+                        sock.setsockopt(*option)
+                    return AsyncioStream(sock, loop)
         except TimeoutError as e:
             raise httpcore2.ConnectTimeout("timed out connecting") from e
-        except OSError as e:
-            raise httpcore2.ConnectError(str(e)) from e
-        sock = transport.get_extra_info("socket")
-        for option in options or ():
-            sock.setsockopt(*option)
-        return AsyncioStream(transport, protocol, loop)
+        raise httpcore2.ConnectError("; ".join(dict.fromkeys(errors)) or "no address to connect to")
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                           socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as e:
+            raise httpcore2.ConnectError(str(e)) from e
         local = (local_address, 0) if local_address else None
-
-        def connect(loop: asyncio.AbstractEventLoop) -> Any:
-            # Happy eyeballs (as anyio does) where the loop has it: asyncio's own does, uvloop doesn't.
-            extra = {"happy_eyeballs_delay": 0.25} if isinstance(loop, asyncio.BaseEventLoop) else {}
-            return loop.create_connection(_Protocol, host, port, local_addr=local, **extra)
-
-        return await self._connect(connect, timeout, socket_options)
+        return await self._connect([(family, addr) for family, _t, _p, _c, addr in infos], timeout, socket_options, local)
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
-        return await self._connect(lambda loop: loop.create_unix_connection(_Protocol, path), timeout, socket_options)
+        return await self._connect([(socket.AF_UNIX, path)], timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -242,10 +292,10 @@ class AsyncioBackend(httpcore2.AsyncNetworkBackend):
 def install(transport: Any) -> bool:
     """Give an ``httpx2.AsyncHTTPTransport`` this backend; False (nothing changed) if it can't."""
     pool = getattr(transport, "_pool", None)
-    if isinstance(pool, httpcore2.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
+    if type(pool) is httpcore2.AsyncConnectionPool and hasattr(pool, "_network_backend"):
         pool._network_backend = AsyncioBackend()
         return True
     return False
 
 
-__all__ = ["AsyncioBackend", "AsyncioStream", "install"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "SENT", "install"]

@@ -14,11 +14,15 @@ What the SDK does and what we do:
   objects: openai-python 3.x builds a pydantic object per chunk, measured at ~0.2 ms of CPU each;
   at 16 concurrent fast streams that alone pushed measured time-to-first-token from ~0 to
   ~200 ms.
-* For plain-HTTP (local) endpoints the socket layer under httpx2 is ``aionet`` (asyncio-native,
-  instead of anyio's: ~100 us less CPU per streamed chunk, measured); HTTPS keeps the default. It notes ``time.perf_counter()`` as the event loop receives
-  each piece of data; that arrival time travels in the events' ``t`` (else the time the read
-  returns). A stream that finds a backlog (a fast stream read in one go) yields to the loop every
-  ``_SLICE_S`` of parsing, so other streams' bytes are timed when they arrive.
+* For plain-HTTP endpoints reached without a proxy (local servers) the socket layer under httpx2 is
+  ``aionet`` (asyncio-native, instead of anyio's: ~100 us less CPU per streamed chunk, measured).
+  Its data comes with the time it reached the socket (the kernel's receive stamp on Linux), so a
+  token's time does not depend on how busy the event loop was; a stream that finds a backlog
+  still yields to the loop every ``_SLICE_S`` of parsing so the other streams are not starved.
+  It also notes when the request's bytes went on the wire: the stream starts with a
+  ``RequestSent`` at that time (else at the time the SDK handed the first attempt to httpx2),
+  and ends with a ``StreamEnd`` at the arrival time of its last bytes. HTTPS endpoints keep
+  httpx2's own socket layer; there a piece's time is when the read returned.
 * After ``[DONE]`` the rest of the body (its terminating chunk) is read so the connection goes
   back to the pool: a fresh connection per request measured ~1 ms more time-to-first-token.
 * Retries are observed, not re-implemented: the client's httpx2 client has request/response
@@ -37,8 +41,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 from urllib.parse import urlparse
+from urllib.request import getproxies, proxy_bypass
 
-from tuiarena.model import Message, Params, ProviderError, RetryNotice, StreamEvent
+from tuiarena.model import Message, Params, ProviderError, RequestSent, RetryNotice, StreamEnd, StreamEvent
 from tuiarena.providers.base import EndpointSpec, ModelInfo
 from tuiarena.providers.sse import ChunkParser, error_message
 
@@ -55,6 +60,7 @@ class _CallLog:
     last_status: int | None = None
     last_wait: float | None = None
     last_t: float | None = None
+    t_request: float | None = None  # when the SDK handed the first attempt to httpx2
 
 
 _CALL: contextvars.ContextVar[_CallLog | None] = contextvars.ContextVar("tuiarena_call", default=None)
@@ -79,7 +85,10 @@ async def _on_request(request: Any) -> None:
         attempt = int(request.headers.get("x-stainless-retry-count") or 0)
     except ValueError:
         attempt = 0
-    if attempt > 0:
+    if attempt == 0:
+        if log.t_request is None:
+            log.t_request = time.perf_counter()
+    else:
         t = time.perf_counter()
         wait = log.last_wait
         if wait is None and log.last_t is not None:
@@ -100,6 +109,17 @@ async def _on_response(response: Any) -> None:
 def is_local_url(base_url: str) -> bool:
     host = (urlparse(base_url).hostname or "").lower()
     return host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.")
+
+
+def _proxied(base_url: str) -> bool:
+    """Would httpx2 send requests to this URL through a proxy from the environment?"""
+    if not getproxies():
+        return False
+    host = urlparse(base_url).hostname or ""
+    try:
+        return not proxy_bypass(host)
+    except OSError:  # pragma: no cover - a resolver failure inside proxy_bypass
+        return True
 
 
 def request_params(params: Params) -> dict[str, Any]:
@@ -148,19 +168,18 @@ class OpenAICompatProvider:
             from tuiarena.providers import aionet
 
             timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
-            # The SDK's own defaults (pool of 1000 connections, 100 kept alive: more than any
-            # concurrency we run, so requests never queue in the pool after t0), HTTP/1.1, and
-            # the asyncio-native socket layer (see aionet: ~100 us less CPU per streamed chunk).
-            transport = httpx2.AsyncHTTPTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
-            if self.spec.base_url.lower().startswith("http://"):
-                # Plain-HTTP endpoints only (local servers: vLLM, llama.cpp, Ollama, LM Studio, where
-                # token rates and so per-chunk CPU are highest). TLS endpoints keep the library's
-                # own, much more widely exercised socket layer.
+            hooks = {"request": [_on_request], "response": [_on_response]}
+            if self.spec.base_url.lower().startswith("http://") and not _proxied(self.spec.base_url):
+                # Plain-HTTP endpoints reached directly (local servers: vLLM, llama.cpp, Ollama, LM
+                # Studio, where token rates and so per-chunk CPU are highest) get the asyncio-native
+                # socket layer, with the SDK's own pool limits (more connections than any concurrency
+                # we run, so requests never queue in the pool after t0). Everything else keeps
+                # httpx2's defaults, environment proxies included.
+                transport = httpx2.AsyncHTTPTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
                 aionet.install(transport)
-            http = openai.DefaultAsyncHttpxClient(
-                timeout=timeout, transport=transport,
-                event_hooks={"request": [_on_request], "response": [_on_response]},
-            )
+                http = openai.DefaultAsyncHttpxClient(timeout=timeout, transport=transport, event_hooks=hooks)
+            else:
+                http = openai.DefaultAsyncHttpxClient(timeout=timeout, event_hooks=hooks)
             self._client = openai.AsyncOpenAI(
                 base_url=self.spec.base_url,
                 api_key=key,
@@ -289,13 +308,19 @@ class OpenAICompatProvider:
         from tuiarena.providers import aionet
 
         log = _CallLog()
+        sent: list[float] = []
         token: contextvars.Token | None = _CALL.set(log)
+        sent_token = aionet.SENT.set(sent)
         parser = ChunkParser()
         try:
             response = await self._open(model, messages, request_params(params), log)
         finally:
-            _reset(token)
+            _reset(_CALL, token)
+            _reset(aionet.SENT, sent_token)
         try:
+            t_sent = sent[0] if sent else log.t_request
+            if t_sent is not None:
+                yield RequestSent(t_sent)
             for notice in log.notices:
                 yield notice
             perf = time.perf_counter
@@ -303,20 +328,22 @@ class OpenAICompatProvider:
             # Time each piece by when its bytes came off the socket (see aionet), else by now.
             net = response.extensions.get("network_stream")
             arrival = net if isinstance(net, aionet.AsyncioStream) else None
+            stamped = arrival is not None and arrival.kernel_stamps
             chunks = response.aiter_bytes()
-            slice_start = perf()
+            slice_start = t = perf()
             try:
                 async for data in chunks:
                     if arrival is None:
-                        events = feed(data, perf())
+                        t = perf()
+                        events = feed(data, t)
                     else:
                         t = arrival.arrived
                         events = feed(data, t)
-                        # Bytes that arrived after this slice began mean the loop ran since: a new
-                        # slice. Otherwise we are working through a backlog (a fast stream read in
-                        # one go): after _SLICE_S of it, let the loop look at the other sockets so
-                        # their bytes get timed when they arrive, not when this backlog is done.
-                        if t > slice_start:
+                        # A backlog (a fast stream read in one go) is worked through in slices of
+                        # _SLICE_S, yielding to the loop in between so other streams are not starved.
+                        # Without kernel stamps that also keeps their times honest; then, bytes that
+                        # arrived after this slice began mean the loop ran since: a new slice.
+                        if not stamped and t > slice_start:
                             slice_start = perf()
                         elif perf() - slice_start > _SLICE_S:
                             await asyncio.sleep(0)
@@ -326,7 +353,8 @@ class OpenAICompatProvider:
                     if parser.done:
                         break
                 else:
-                    for ev in parser.flush(perf()):
+                    t = perf() if arrival is None else t
+                    for ev in parser.flush(t):
                         yield ev
             except httpx2.TimeoutException:
                 raise ProviderError(
@@ -342,6 +370,7 @@ class OpenAICompatProvider:
                 raise ProviderError("cut", f"stream ended after {parser.chars} chars without a finish")
             if parser.usage is not None:
                 yield parser.usage
+            yield StreamEnd(t)
             if parser.done:
                 await _drain(chunks)
         finally:
@@ -361,11 +390,11 @@ async def _drain(chunks: AsyncIterator[bytes]) -> None:
         pass
 
 
-def _reset(token: contextvars.Token) -> None:
+def _reset(var: contextvars.ContextVar, token: contextvars.Token) -> None:
     # An async generator may be finalised from another context (aclose by the GC); the var then
     # belongs to a context that is gone anyway.
     try:
-        _CALL.reset(token)
+        var.reset(token)
     except ValueError:
         pass
 
