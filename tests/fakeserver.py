@@ -31,8 +31,9 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
+
+from tests.fakeserver_parts import LazyEvents, RequestRecord, _Conf
 
 BEHAVIOURS = {
     "normal": "usage in a final chunk with empty choices (when stream_options.include_usage)",
@@ -55,29 +56,6 @@ BEHAVIOURS = {
     "escape": "content with ANSI escapes, Rich markup and control characters",
 }
 ESCAPE_TOKENS = ["\x1b[31mred\x1b[0m", " [bold red]x[/]", " bell\x07", " cr\rlf", " nul\x00", " \x1b]0;title\x07", " [link=x]y[/link]"]
-
-
-@dataclass
-class RequestRecord:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    t_received: float  # server perf_counter (only meaningful inside the same process)
-    ttft: float = 0.0  # configured TTFT applied to this request
-    tokens_per_s: float = 0.0
-    status: int = 200
-    outcome: str = "open"  # open | done | cut | error | disconnected
-    chunks_sent: int = 0
-    t_first_chunk: float | None = None  # server perf_counter when the first token chunk was written
-
-
-@dataclass
-class _Conf:
-    ttft: float
-    rate: float
-    n_tokens: int
-    flags: set[str] = field(default_factory=set)
 
 
 class FakeServer:
@@ -310,7 +288,7 @@ class FakeServer:
         head = ('data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","created":%d,"model":%s,'
                 '"choices":[{"index":0,"delta":' % (int(time.time()), model))
         rfield = "reasoning_content" if "reasoning-content" in flags else "reasoning"
-        events = _Events(head, rfield, reasoning, content)  # rendered as sent: cheap to set up
+        events = LazyEvents(head, rfield, reasoning, content)  # rendered as sent: cheap to set up
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         usage = json.dumps(self._usage(body, len(content), len(reasoning)))
         if "usage-in-choice" in flags:
@@ -383,27 +361,6 @@ class FakeServer:
     @staticmethod
     def _write_chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
         writer.write(b"%x\r\n%s\r\n" % (len(data), data))
-
-
-class _Events:
-    """The stream's events (role chunk, reasoning, content), each rendered when it is sent, so a
-    long answer costs the server nothing up front and a burst of requests is read promptly."""
-
-    def __init__(self, head: str, rfield: str, reasoning: list[str], content: list[str]) -> None:
-        self.head, self.rfield, self.reasoning, self.content = head, rfield, reasoning, content
-
-    def __len__(self) -> int:
-        return 1 + len(self.reasoning) + len(self.content)
-
-    def __getitem__(self, i: int) -> bytes:
-        if i == 0:
-            return (self.head + '{"role":"assistant","content":""},"finish_reason":null}]}\n\n').encode()
-        i -= 1
-        if i < len(self.reasoning):
-            field, tok = self.rfield, self.reasoning[i]
-        else:
-            field, tok = "content", self.content[i - len(self.reasoning)]
-        return (self.head + '{"%s":%s},"finish_reason":null}]}\n\n' % (field, json.dumps(tok))).encode()
 
 
 def main(argv: list[str] | None = None) -> int:
