@@ -14,6 +14,10 @@ shared across processes): send = request handed to the provider -> server got it
 path), server_late = server's lateness past its configured TTFT, receive = server wrote the first
 token -> tuiarena's timestamp for it (event-loop lag). It also times GC collections.
 
+--floor adds a bare asyncio Protocol client (no HTTP library, no parsing: it writes the request and
+collects bytes), the CPU any asyncio client pays here. On the 2-core machine this was built on it
+measured 6.3 s of CPU for the realistic setting, above the 6 s target on its own.
+
 Targets (issue 2): realistic wall <= 54 s, CPU <= 6 s, RSS <= 100 MB; fast wall <= 4 s;
 TTFT p95 within 3 ms of the true TTFT in both settings.
 """
@@ -144,6 +148,46 @@ async def run_plain_sdk(base_url: str, cases: int, models: int, concurrency: int
     return ttfts
 
 
+async def run_socket_floor(base_url: str, cases: int, models: int, concurrency: int, diag: bool = False) -> list[float]:
+    """The floor: the same requests from a bare asyncio Protocol that only writes the request and
+    collects the bytes (no HTTP library, no parsing). What any asyncio client pays per token here."""
+    from urllib.parse import urlparse
+
+    url = urlparse(base_url)
+    loop = asyncio.get_running_loop()
+    sem = asyncio.Semaphore(concurrency)
+    ttfts: list[float] = []
+
+    class Collect(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.buf = bytearray()
+            self.done = loop.create_future()
+            self.first: float | None = None
+
+        def data_received(self, data: bytes) -> None:
+            if self.first is None and b'"content":"tok' in data:
+                self.first = time.perf_counter()
+            self.buf += data
+            if self.buf.endswith(b"0\r\n\r\n") and not self.done.done():
+                self.done.set_result(None)
+
+    async def one(i: int, m: int) -> None:
+        body = json.dumps({"model": f"model-{m}", "messages": [{"role": "user", "content": f"case {i}"}],
+                           "stream": True, "max_tokens": 100, "stream_options": {"include_usage": True}}).encode()
+        async with sem:
+            transport, proto = await loop.create_connection(Collect, url.hostname, url.port)
+            t0 = time.perf_counter()
+            transport.write(b"POST %s/chat/completions HTTP/1.1\r\nhost: %s\r\ncontent-type: application/json\r\n"
+                            b"content-length: %d\r\n\r\n%s" % (url.path.encode(), url.netloc.encode(), len(body), body))
+            await proto.done
+            transport.close()
+            if proto.first is not None:
+                ttfts.append((proto.first - t0) * 1000)
+
+    await asyncio.gather(*(one(i, m) for i in range(cases) for m in range(models)))
+    return ttfts
+
+
 def _diag_figures(stats_path: str) -> dict:
     """Split measured TTFT per request into where the time went (same CLOCK_MONOTONIC both sides)."""
     server = {}
@@ -173,7 +217,7 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int, di
     server_cpu = float("nan")
     try:
         os.environ["TUIARENA_HOME"] = tempfile.mkdtemp(prefix="tuiarena-bench-")
-        fn = run_tuiarena if mode == "tuiarena" else run_plain_sdk
+        fn = {"tuiarena": run_tuiarena, "plain-sdk": run_plain_sdk, "socket-floor": run_socket_floor}[mode]
         # Imports (openai builds its pydantic types: ~1 s of CPU) are start-up, not the run: load
         # them before the clock starts, for both modes alike, and report them apart.
         i0 = time.process_time()
@@ -240,6 +284,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--setting", choices=[*SETTINGS, "all"], default="all")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain openai-python loop (quick iterations)")
+    ap.add_argument("--floor", action="store_true",
+                    help="also run a bare asyncio socket client (no HTTP library): the CPU floor on this machine")
     ap.add_argument("--diag", action="store_true",
                     help="also split TTFT into send / server lateness / receive, and count GC pauses")
     ap.add_argument("--profile", metavar="FILE", help="cProfile tuiarena's run into FILE (inflates CPU ~2x)")
@@ -254,6 +300,8 @@ def main() -> None:
     settings = list(SETTINGS) if args.setting == "all" else [args.setting]
     print(f"{args.cases} cases x {args.models} models = {args.cases * args.models} requests, concurrency {args.concurrency}")
     modes = ("tuiarena",) if args.no_plain else ("tuiarena", "plain-sdk")
+    if args.floor:
+        modes += ("socket-floor",)
     extra = [*(["--diag"] if args.diag else []), *(["--profile", args.profile] if args.profile else []),
              *(["--gc-freeze"] if args.gc_freeze else [])]
     for setting in settings:
@@ -272,7 +320,7 @@ def main() -> None:
             figures[mode] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"\n[{setting}] server TTFT {SETTINGS[setting]['ttft'] * 1000:.0f} ms, {SETTINGS[setting]['rate']} tok/s")
         for mode, f in figures.items():
-            print(f"  {mode:10} wall {f['wall_s']:6.2f} s  cpu {f['cpu_s']:5.2f} s  rss {f['rss_mb']:6.1f} MB  "
+            print(f"  {mode:12} wall {f['wall_s']:6.2f} s  cpu {f['cpu_s']:5.2f} s  rss {f['rss_mb']:6.1f} MB  "
                   f"ttft p50 {f['ttft_p50']:6.1f} ms  p95 {f['ttft_p95']:6.1f} ms  ({f['requests']} requests; "
                   f"imports {f['import_cpu_s']:.2f} s CPU before the clock; fake server cpu {f['server_cpu_s']:.2f} s)")
             if "gc" in f:

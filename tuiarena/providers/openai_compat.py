@@ -43,7 +43,15 @@ from typing import Any, AsyncIterator
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 
-from tuiarena.model import Message, Params, ProviderError, RequestSent, RetryNotice, StreamEnd, StreamEvent
+from tuiarena.model import (
+    Message,
+    Params,
+    ProviderError,
+    RequestSent,
+    RetryNotice,
+    StreamEnd,
+    StreamEvent,
+)
 from tuiarena.providers.base import EndpointSpec, ModelInfo
 from tuiarena.providers.sse import ChunkParser, error_message
 
