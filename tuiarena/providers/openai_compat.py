@@ -14,15 +14,11 @@ What the SDK does and what we do:
   objects: openai-python 3.x builds a pydantic object per chunk, measured at ~0.2 ms of CPU each;
   at 16 concurrent fast streams that alone pushed measured time-to-first-token from ~0 to
   ~200 ms.
-* For plain-HTTP endpoints reached without a proxy (local servers) the socket layer under httpx2 is
-  ``aionet`` (asyncio-native, instead of anyio's: ~100 us less CPU per streamed chunk, measured).
-  Its data comes with the time it reached the socket (the kernel's receive stamp on Linux), so a
-  token's time does not depend on how busy the event loop was; a stream that finds a backlog
-  still yields to the loop every ``_SLICE_S`` of parsing so the other streams are not starved.
-  It also notes when the request's bytes went on the wire: the stream starts with a
-  ``RequestSent`` at that time (else at the time the SDK handed the first attempt to httpx2),
-  and ends with a ``StreamEnd`` at the arrival time of its last bytes. HTTPS endpoints keep
-  httpx2's own socket layer; there a piece's time is when the read returned.
+* Plain-HTTP endpoints reached without a proxy (local servers) use ``aionet`` under httpx2: less
+  CPU per chunk, and each piece of data carries the time it reached the socket (see aionet). A
+  stream starts with a ``RequestSent`` (its bytes on the wire; else when the SDK handed the first
+  attempt to httpx2) and ends with a ``StreamEnd`` (its last bytes' arrival). A backlog is parsed
+  in ``_SLICE_S`` slices so other streams are not starved. HTTPS keeps httpx2's own socket layer.
 * After ``[DONE]`` the rest of the body (its terminating chunk) is read so the connection goes
   back to the pool: a fresh connection per request measured ~1 ms more time-to-first-token.
 * Retries are observed, not re-implemented: the client's httpx2 client has request/response
