@@ -141,12 +141,16 @@ class _Reader:
         if self.waiter is not None:
             self._wake()
 
+    def _unwatch(self) -> None:
+        """Stop reading the socket for good (no reader registered any more)."""
+        if not self.paused and self.sock.fileno() >= 0 and not self.loop.is_closed():
+            self.loop.remove_reader(self.sock.fileno())
+        self.paused = True
+
     def _stop(self, exc: BaseException | None) -> None:
         self.eof = True
         self.exc = exc
-        if not self.paused and self.sock.fileno() >= 0:
-            self.loop.remove_reader(self.sock.fileno())
-        self.paused = True  # no reader registered any more
+        self._unwatch()
         self._wake()
 
     def take(self, max_bytes: int) -> tuple[bytes, float]:
@@ -164,9 +168,8 @@ class _Reader:
         return data, t
 
     def close(self) -> None:
-        if not self.paused and self.sock.fileno() >= 0 and not self.loop.is_closed():
-            self.loop.remove_reader(self.sock.fileno())
-        self.paused = self.eof = True
+        self._unwatch()
+        self.eof = True
         self.sock.close()
         self._wake()
 
@@ -178,10 +181,6 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
         self._p = _Reader(sock, loop)
         self._loop = loop
         self.arrived = 0.0  # perf_counter time at which the data last returned by read() came in
-
-    @property
-    def kernel_stamps(self) -> bool:
-        return self._p.stamped
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         p = self._p

@@ -332,7 +332,6 @@ class OpenAICompatProvider:
             # Time each piece by when its bytes came off the socket (see aionet), else by now.
             net = response.extensions.get("network_stream")
             arrival = net if isinstance(net, aionet.AsyncioStream) else None
-            stamped = arrival is not None and arrival.kernel_stamps
             chunks = response.aiter_bytes()
             slice_start = t = perf()
             try:
@@ -345,9 +344,9 @@ class OpenAICompatProvider:
                         events = feed(data, t)
                         # A backlog (a fast stream read in one go) is worked through in slices of
                         # _SLICE_S, yielding to the loop in between so other streams are not starved.
-                        # Without kernel stamps that also keeps their times honest; then, bytes that
-                        # arrived after this slice began mean the loop ran since: a new slice.
-                        if not stamped and t > slice_start:
+                        # Bytes that arrived after this slice began were read by the loop since (an
+                        # arrival time is never later than its read): a new slice, no yield needed.
+                        if t > slice_start:
                             slice_start = perf()
                         elif perf() - slice_start > _SLICE_S:
                             await asyncio.sleep(0)
