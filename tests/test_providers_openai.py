@@ -276,9 +276,12 @@ def test_chunk_parser_merges_per_read_and_handles_split_lines():
     evs = p.feed(fin, 3.0)
     assert [(type(e).__name__, e.reason) for e in evs] == [("StreamFinish", "stop")]
     assert p.done and p.usage == UsageInfo(3, 2, 1) and p.chars == 6
-    with pytest.raises(ProviderError) as ei:
-        ChunkParser().feed(b'event: error\ndata: {"error": {"message": "boom", "code": 500}}\n\n', 0.0)
-    assert ei.value.kind == "stream_error" and ei.value.message == "boom"
+    # An error object ends the stream; text that came in the same read before it is kept.
+    p = ChunkParser()
+    evs = p.feed(chunk(content="x") + b'event: error\ndata: {"error": {"message": "boom", "code": 500}}\n\n' + chunk(content="y"), 0.0)
+    assert [e.text for e in evs] == ["x"]
+    assert p.error.kind == "stream_error" and p.error.message == "boom"
+    assert p.feed(chunk(content="z"), 1.0) == []
 
 
 async def test_list_models(srv):

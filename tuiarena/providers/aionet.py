@@ -8,18 +8,15 @@ for plain-HTTP endpoints reached without a proxy (local servers), never for TLS.
 
 Why, for CPU: the default backend goes through anyio, which per read enters an anyio cancel scope
 (two generator context managers, task-state bookkeeping, a timer) and resumes / pauses reading on
-the transport. A streamed chat answer is one small read per token; this layer is one non-blocking
-``recvmsg`` per readable event (``loop.add_reader``), a read with data waiting returns at once, and a
-read that has to wait is one future plus one ``call_later`` for its timeout.
+the transport. Here the socket is read by :class:`~tuiarena.providers.sockread.SocketReader`: one
+non-blocking ``recvmsg`` per readable event, and, once a stream's first answer token is in
+(``settle()``), on the loop's shared tick instead of on every token (see sockread). A read with
+data waiting returns at once; one that has to wait is one future plus a ``call_later`` timeout.
 
-Why, for honest numbers: every piece of data carries the time it reached the socket.
-* On Linux the kernel stamps each received segment (``SO_TIMESTAMPNS``); the stamp comes back with
-  the data (``recvmsg`` ancillary data) and is moved from CLOCK_REALTIME onto ``perf_counter``. So a
-  token's time does not depend on when a busy event loop (or a UI thread holding the GIL) got round
-  to reading it. When several segments are read at once the kernel reports the last one: a time
-  is never earlier than the true arrival.
-* Elsewhere, ``perf_counter()`` as the reader callback runs.
-``read()`` hands out one received piece at a time and sets ``stream.arrived`` to its time.
+Why, for honest numbers: every piece of data carries the time it reached the socket (the kernel's
+receive stamp on Linux, see sockread); ``read()`` hands out one received piece at a time and sets
+``stream.arrived`` to its time. A request written puts the socket in CLOSE mode until the caller
+settles it, so the answer's first bytes are read (and so stamped) as soon as they can be.
 
 And :data:`SENT`: a caller that sets it to a list gets, appended, the ``perf_counter`` time at which
 each write of its requests was handed to the kernel (the request went on the wire), so latency can
@@ -32,14 +29,13 @@ import asyncio
 import contextvars
 import socket
 import ssl
-import struct
-import sys
 import time
-from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
 import httpcore2
+
+from tuiarena.providers.sockread import CLOSE, NORMAL, TICK, SocketReader, poll_close
 
 try:
     from httpcore2._utils import is_socket_readable
@@ -51,33 +47,9 @@ except ImportError:  # pragma: no cover - a later httpcore2 layout
         fd = sock.fileno() if sock is not None else -1
         return fd < 0 or bool(select.select([fd], [], [], 0)[0])
 
-_HIGH = 1 << 20  # stop reading the socket past this many unread bytes...
-_LOW = 1 << 18  # ...and start again below this
-_RECV = 1 << 16
-
 SENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("aionet_sent", default=None)
 
 _perf = time.perf_counter
-_realtime = time.time
-if sys.platform.startswith("linux"):
-    _SO_TIMESTAMPNS = 35  # asm-generic/socket.h (SO_TIMESTAMPNS_OLD); SCM_TIMESTAMPNS has the same value
-    _ANC = socket.CMSG_SPACE(16)  # struct timespec: two 64-bit fields
-    _TIMESPEC = struct.Struct("qq")
-else:  # pragma: no cover - no kernel receive stamps: time by the reader callback
-    _SO_TIMESTAMPNS = None
-    _ANC = 0
-    _TIMESPEC = None
-
-
-def _arrival(ancdata: list, now: float) -> float:
-    """The kernel's receive stamp of the data, on the perf_counter clock; ``now`` if there is none."""
-    for level, kind, data in ancdata:
-        if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= 16:
-            sec, nsec = _TIMESPEC.unpack_from(data)
-            t = now - (_realtime() - (sec + nsec * 1e-9))
-            # A stamp in the future or from long ago means the wall clock was stepped: use now.
-            return t if now - 5.0 < t <= now else now
-    return now
 
 
 def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
@@ -85,102 +57,20 @@ def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
         fut.set_exception(exc_type("timed out"))
 
 
-class _Reader:
-    """Reads a non-blocking socket on the event loop into a queue of (data, arrival time)."""
-
-    __slots__ = ("sock", "loop", "chunks", "times", "size", "eof", "exc", "waiter", "paused", "stamped")
-
-    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
-        self.sock = sock
-        self.loop = loop
-        self.chunks: deque[bytes] = deque()
-        self.times: deque[float] = deque()
-        self.size = 0
-        self.eof = False
-        self.exc: BaseException | None = None
-        self.waiter: asyncio.Future | None = None
-        self.paused = False
-        self.stamped = False
-        if _SO_TIMESTAMPNS is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
-                self.stamped = True
-            except OSError:
-                pass
-        loop.add_reader(sock.fileno(), self._readable)
-
-    def _wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def _readable(self) -> None:
-        try:
-            if self.stamped:
-                data, anc, _flags, _addr = self.sock.recvmsg(_RECV, _ANC)
-                t = _arrival(anc, _perf())
-            else:
-                data = self.sock.recv(_RECV)
-                t = _perf()
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError as e:
-            self._stop(e)
-            return
-        if not data:
-            self._stop(None)
-            return
-        self.chunks.append(data)
-        self.times.append(t)
-        self.size += len(data)
-        if self.size > _HIGH and not self.paused:
-            self.paused = True
-            self.loop.remove_reader(self.sock.fileno())
-        if self.waiter is not None:
-            self._wake()
-
-    def _unwatch(self) -> None:
-        """Stop reading the socket for good (no reader registered any more)."""
-        if not self.paused and self.sock.fileno() >= 0 and not self.loop.is_closed():
-            self.loop.remove_reader(self.sock.fileno())
-        self.paused = True
-
-    def _stop(self, exc: BaseException | None) -> None:
-        self.eof = True
-        self.exc = exc
-        self._unwatch()
-        self._wake()
-
-    def take(self, max_bytes: int) -> tuple[bytes, float]:
-        data = self.chunks.popleft()
-        if len(data) > max_bytes:
-            data, rest = data[:max_bytes], data[max_bytes:]
-            self.chunks.appendleft(rest)
-            t = self.times[0]
-        else:
-            t = self.times.popleft()
-        self.size -= len(data)
-        if self.paused and not self.eof and self.size < _LOW:
-            self.paused = False
-            self.loop.add_reader(self.sock.fileno(), self._readable)
-        return data, t
-
-    def close(self) -> None:
-        self._unwatch()
-        self.eof = True
-        self.sock.close()
-        self._wake()
-
-
 class AsyncioStream(httpcore2.AsyncNetworkStream):
-    __slots__ = ("_p", "_loop", "arrived")
+    __slots__ = ("_p", "_loop", "arrived", "at_body", "_head", "_tail")
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
-        self._p = _Reader(sock, loop)
+        self._p = SocketReader(sock, loop)
         self._loop = loop
         self.arrived = 0.0  # perf_counter time at which the data last returned by read() came in
+        # After a request is written, read() hands out the response head on its own (it stops at
+        # the blank line that ends it), so h11 never buffers body bytes: ``at_body`` is True while
+        # the last read() ended exactly there, and the caller may then read the body itself (see
+        # providers.body) and give the unread rest back with ``unread()``.
+        self.at_body = False
+        self._head = False
+        self._tail = b""
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         p = self._p
@@ -199,7 +89,38 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
                 if timer is not None:
                     timer.cancel()
         data, self.arrived = p.take(max_bytes)
+        if not self._head:
+            self.at_body = False
+            return data
+        seen = self._tail + data
+        end = seen.find(b"\r\n\r\n")
+        if end < 0:
+            self._tail = seen[-3:]
+            self.at_body = False
+            return data
+        end += 4 - len(self._tail)  # just past the head, in data
+        if end < len(data):
+            p.unread(data[end:], self.arrived)
+            data = data[:end]
+        self._head = False
+        self._tail = b""
+        self.at_body = True
         return data
+
+    def settle(self) -> None:
+        """The bytes that needed exact times are in: read the rest of the answer on the loop's
+        tick (see sockread)."""
+        self._p.set_mode(TICK)
+
+    def relax(self) -> None:
+        """The answer is in: read as any idle connection (at once, for a server closing it)."""
+        self._p.set_mode(NORMAL)
+
+    def unread(self, data: bytes, t: float) -> None:
+        """Put bytes read off this stream back in front of what comes next."""
+        if data:
+            self._p.unread(data, t)
+        self.at_body = False
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -207,16 +128,30 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
         p = self._p
         if p.exc is not None or p.sock.fileno() < 0:
             raise httpcore2.WriteError(str(p.exc) if p.exc else "connection closed")
+        self._head, self._tail, self.at_body = True, b"", False
+        p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
+        # The time is taken just before the send: the syscall runs at once, whereas the time after
+        # it could be late by a wait for the GIL (a UI thread holding it).
+        t = _perf()
         try:
-            async with asyncio.timeout(timeout):
-                await self._loop.sock_sendall(p.sock, buffer)
-        except TimeoutError as e:
-            raise httpcore2.WriteTimeout("timed out sending the request") from e
+            n = p.sock.send(buffer)  # a request fits the socket's buffer: all of it, at once
+        except (BlockingIOError, InterruptedError):
+            n = 0
         except OSError as e:
             raise httpcore2.WriteError(str(e)) from e
+        if n < len(buffer):
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._loop.sock_sendall(p.sock, memoryview(buffer)[n:])
+            except TimeoutError as e:
+                raise httpcore2.WriteTimeout("timed out sending the request") from e
+            except OSError as e:
+                raise httpcore2.WriteError(str(e)) from e
+            t = _perf()
         sent = SENT.get()
         if sent is not None:
-            sent.append(_perf())
+            sent.append(t)
+        poll_close()
 
     async def aclose(self) -> None:
         self._p.close()
@@ -297,4 +232,4 @@ def install(transport: Any) -> bool:
     return False
 
 
-__all__ = ["AsyncioBackend", "AsyncioStream", "SENT", "install"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "SENT", "install", "poll_close"]

@@ -310,6 +310,7 @@ class OpenAICompatProvider:
         import httpx2
 
         from tuiarena.providers import aionet
+        from tuiarena.providers.body import Body
 
         log = _CallLog()
         sent: list[float] = []
@@ -321,6 +322,7 @@ class OpenAICompatProvider:
         finally:
             _reset(_CALL, token)
             _reset(aionet.SENT, sent_token)
+        body = Body(response, self.spec.timeout_s)  # each piece with the time its bytes reached the socket
         try:
             t_sent = sent[0] if sent else log.t_request
             if t_sent is not None:
@@ -329,36 +331,32 @@ class OpenAICompatProvider:
                 yield notice
             perf = time.perf_counter
             feed = parser.feed
-            # Time each piece by when its bytes came off the socket (see aionet), else by now.
-            net = response.extensions.get("network_stream")
-            arrival = net if isinstance(net, aionet.AsyncioStream) else None
-            chunks = response.aiter_bytes()
             slice_start = t = perf()
+            close = True  # the socket is closely watched until the first answer token is in
             try:
-                async for data in chunks:
-                    if arrival is None:
-                        t = perf()
-                        events = feed(data, t)
-                    else:
-                        t = arrival.arrived
-                        events = feed(data, t)
-                        # A backlog (a fast stream read in one go) is worked through in slices of
-                        # _SLICE_S, yielding to the loop in between so other streams are not starved.
-                        # Bytes that arrived after this slice began were read by the loop since (an
-                        # arrival time is never later than its read): a new slice, no yield needed.
-                        if t > slice_start:
-                            slice_start = perf()
-                        elif perf() - slice_start > _SLICE_S:
-                            await asyncio.sleep(0)
-                            slice_start = perf()
+                async for data, t in body:
+                    events = feed(data, t)
+                    if close and (parser.answered or parser.done or parser.error):
+                        body.settle()
+                        close = False
+                    # A backlog (a fast stream read in one go) is worked through in slices of
+                    # _SLICE_S, yielding to the loop in between so other streams are not starved.
+                    # Bytes that arrived after this slice began were read by the loop since (an
+                    # arrival time is never later than its read): a new slice, no yield needed.
+                    if t > slice_start:
+                        slice_start = perf()
+                    elif perf() - slice_start > _SLICE_S:
+                        await asyncio.sleep(0)
+                        slice_start = perf()
                     for ev in events:
                         yield ev
-                    if parser.done:
+                    if parser.done or parser.error:
                         break
                 else:
-                    t = perf() if arrival is None else t
                     for ev in parser.flush(t):
                         yield ev
+                if parser.error:
+                    raise parser.error
             except httpx2.TimeoutException:
                 raise ProviderError(
                     "connection",
@@ -375,22 +373,10 @@ class OpenAICompatProvider:
                 yield parser.usage
             yield StreamEnd(t)
             if parser.done:
-                await _drain(chunks)
+                await body.finish()
         finally:
+            body.relax()
             await response.aclose()
-
-
-async def _drain(chunks: AsyncIterator[bytes]) -> None:
-    """Read the few bytes after [DONE] (the body's end) so the connection can be reused; a server
-    that keeps the body open after [DONE] just loses its connection."""
-    import httpx2
-
-    try:
-        async with asyncio.timeout(0.05):
-            async for _ in chunks:
-                pass
-    except (TimeoutError, httpx2.HTTPError):
-        pass
 
 
 def _reset(var: contextvars.ContextVar, token: contextvars.Token) -> None:

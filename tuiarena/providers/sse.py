@@ -44,21 +44,27 @@ class ChunkParser:
 
     ``feed(data, t)`` returns the events in ``data`` (text deltas, the finish). Usage is kept in
     ``usage`` (the last one seen wins) for the caller to report at the end; ``done`` is set by
-    ``data: [DONE]`` and ``finish`` by the first ``finish_reason``. SSE comment lines (``:``),
+    ``data: [DONE]`` and ``finish`` by the first ``finish_reason``. An ``error`` object in the stream
+    (or a line that is not JSON) ends it: ``error`` is set, the events before it are still returned
+    (they may have come in the same read) and the caller raises it after handing them on. SSE comment lines (``:``),
     blank lines and other fields (``event:``, ``id:``, ``retry:``) are skipped.
     """
 
-    __slots__ = ("done", "finish", "usage", "chars", "_buf", "_decode")
+    __slots__ = ("done", "finish", "usage", "chars", "answered", "error", "_buf", "_decode")
 
     def __init__(self) -> None:
         self.done = False
         self.finish: str | None = None
         self.usage: UsageInfo | None = None
         self.chars = 0
+        self.answered = False  # an answer (not reasoning) token has been seen
+        self.error: ProviderError | None = None
         self._buf = ""
         self._decode = codecs.getincrementaldecoder("utf-8")("replace").decode
 
     def feed(self, data: bytes, t: float) -> list[StreamEvent]:
+        if self.error is not None:
+            return []
         text = self._decode(data)
         if self._buf:
             text = self._buf + text
@@ -79,12 +85,14 @@ class ChunkParser:
             try:
                 obj = _loads(payload)
             except ValueError:
-                raise ProviderError("stream_error", f"unreadable stream data: {payload[:120]!r}") from None
+                self.error = ProviderError("stream_error", f"unreadable stream data: {payload[:120]!r}")
+                break
             if type(obj) is not dict:
                 continue
             err = obj.get("error")
             if err:
-                raise ProviderError("stream_error", error_message(err))
+                self.error = ProviderError("stream_error", error_message(err))
+                break
             choices = obj.get("choices")
             if choices:
                 choice = choices[0]
@@ -106,6 +114,7 @@ class ChunkParser:
                         kind = False
                         parts.append(content)
                         self.chars += len(content)
+                        self.answered = True
                 fr = choice.get("finish_reason")
                 if fr and self.finish is None:
                     self.finish = fr

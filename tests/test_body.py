@@ -1,0 +1,190 @@
+"""Reading a chunked body straight off the socket (tuiarena.providers.body), with h11 still
+finishing each exchange so connections are reused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx2
+import pytest
+
+from tests.fakeserver import FakeServer
+from tuiarena.model import Params, ProviderError, StreamEnd, TextDelta
+from tuiarena.providers import body as body_mod
+from tuiarena.providers.base import EndpointSpec
+from tuiarena.providers.body import ChunkedDecoder
+from tuiarena.providers.openai_compat import OpenAICompatProvider
+
+MSGS = [{"role": "user", "content": "hi"}]
+
+
+def _chunked(*parts: bytes, ext: bool = False) -> bytes:
+    return b"".join(b"%x%s\r\n%s\r\n" % (len(p), b";name=v" if ext else b"", p) for p in parts)
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 7, 1000])
+def test_decoder_any_split(step):
+    wire = _chunked(b"hello ", b"chunked\r\n", b"world", ext=step == 3) + b"0\r\ntrailer: x\r\n\r\nNEXT"
+    dec = ChunkedDecoder()
+    out = b""
+    for i in range(0, len(wire), step):
+        out += dec.feed(wire[i:i + step])
+        if dec.last:
+            rest = dec.rest + wire[i + step:]
+            break
+    assert out == b"hello chunked\r\nworld"
+    assert dec.last and dec.at_boundary
+    assert rest == b"0\r\ntrailer: x\r\n\r\nNEXT"  # given back whole, for h11 to finish the body
+
+
+def test_decoder_mid_chunk_and_errors():
+    dec = ChunkedDecoder()
+    assert dec.feed(b"a\r\n12345") == b"12345"
+    assert not dec.at_boundary and not dec.last
+    assert dec.feed(b"67890\r\n") == b"67890"
+    assert dec.at_boundary
+    with pytest.raises(httpx2.RemoteProtocolError):
+        ChunkedDecoder().feed(b"zz\r\nhello\r\n")
+    with pytest.raises(httpx2.RemoteProtocolError):
+        ChunkedDecoder().feed(b"1" * 5000)
+
+
+def _provider(base_url: str) -> OpenAICompatProvider:
+    spec = EndpointSpec(name="t", base_url=base_url, api_key_env=None, source="local", max_retries=0)
+    return OpenAICompatProvider(spec)
+
+
+@pytest.fixture
+def direct_seen(monkeypatch):
+    seen: list[bool] = []
+    finish = body_mod.Body.finish
+
+    async def spy(self):
+        seen.append(self.direct)
+        await finish(self)
+
+    monkeypatch.setattr(body_mod.Body, "finish", spy)
+    return seen
+
+
+async def _text(provider, model="fake-model") -> str:
+    out = []
+    async for ev in provider.stream(model, MSGS, Params()):
+        if isinstance(ev, TextDelta):
+            out.append(ev.text)
+    return "".join(out)
+
+
+async def test_fake_server_streams_are_read_directly_and_reuse_one_connection(direct_seen):
+    with FakeServer(n_tokens=30, tokens_per_s=2000) as srv:
+        provider = _provider(srv.base_url)
+        for _ in range(4):
+            assert await _text(provider) == " ".join(f"tok{i}" for i in range(30))
+        await provider.aclose()
+        assert srv.connections == 1
+    assert direct_seen == [True] * 4
+
+
+def _sse(*texts: str, usage: bool = True) -> list[bytes]:
+    def ev(obj):
+        return b"data: " + json.dumps(obj).encode() + b"\n\n"
+
+    out = [ev({"choices": [{"index": 0, "delta": {"content": t}, "finish_reason": None}]}) for t in texts]
+    out.append(ev({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+    if usage:
+        out.append(ev({"choices": [], "usage": {"prompt_tokens": 2, "completion_tokens": len(texts)}}))
+    out.append(b"data: [DONE]\n\n")
+    return out
+
+
+async def _serve(respond):
+    """A loopback server that answers each request on a connection with ``respond(n)`` bytes."""
+    conns = []
+
+    async def handler(reader, writer):
+        conns.append(writer)
+        n = 0
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = [int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+                await reader.readexactly(length[0] if length else 0)
+                for piece in respond(n):
+                    writer.write(piece)
+                    await writer.drain()
+                n += 1
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", conns
+
+
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+
+
+async def test_head_and_body_in_one_segment_with_a_trailer(direct_seen):
+    # Everything in one write: the head arrives with the whole body, which aionet splits off.
+    def respond(n):
+        return [HEAD + _chunked(*_sse("a", "b", str(n))) + b"0\r\nx-trailer: 1\r\n\r\n"]
+
+    server, url, conns = await _serve(respond)
+    provider = _provider(url)
+    assert await _text(provider) == "ab0"
+    assert await _text(provider) == "ab1"
+    await provider.aclose()
+    server.close()
+    assert len(conns) == 1 and direct_seen == [True, True]
+
+
+async def test_not_chunked_is_read_through_httpx(direct_seen):
+    def respond(n):
+        body = b"".join(_sse("x", "y"))
+        return [b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n" % len(body), body]
+
+    server, url, conns = await _serve(respond)
+    provider = _provider(url)
+    assert await _text(provider) == "xy"
+    assert await _text(provider) == "xy"
+    await provider.aclose()
+    server.close()
+    assert len(conns) == 1 and direct_seen == [False, False]
+
+
+async def test_cut_in_the_middle_of_a_chunk():
+    def respond(n):
+        whole = _chunked(*_sse("a", "b"))
+        return [HEAD + whole[:30]]  # then the handler waits for a request that never comes...
+
+    server, url, conns = await _serve(respond)
+    provider = _provider(url)
+
+    async def cut_soon():
+        await asyncio.sleep(0.2)
+        for w in conns:
+            w.transport.abort()
+
+    cutter = asyncio.ensure_future(cut_soon())
+    with pytest.raises(ProviderError) as ei:
+        await _text(provider)
+    await cutter
+    assert ei.value.kind == "cut"
+    await provider.aclose()
+    server.close()
+
+
+async def test_stream_end_is_the_arrival_of_the_last_bytes():
+    def respond(n):
+        parts = _sse("a", "b")
+        return [HEAD + _chunked(*parts[:2]), _chunked(*parts[2:]) + b"0\r\n\r\n"]
+
+    server, url, _conns = await _serve(respond)
+    provider = _provider(url)
+    events = [ev async for ev in provider.stream("m", MSGS, Params())]
+    await provider.aclose()
+    server.close()
+    end = [e for e in events if isinstance(e, StreamEnd)]
+    texts = [e for e in events if isinstance(e, TextDelta)]
+    assert len(end) == 1 and end[0].t >= texts[-1].t
