@@ -1,0 +1,135 @@
+"""tuiarena.providers.sockread: the three reading modes, over real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+import threading
+import time
+
+import pytest
+
+from tuiarena.providers import sockread
+from tuiarena.providers.sockread import CLOSE, NORMAL, TICK, SocketReader, poll_close
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive stamps")
+
+
+def _pair() -> tuple[socket.socket, socket.socket]:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    client = socket.create_connection(srv.getsockname())
+    peer, _ = srv.accept()
+    srv.close()
+    client.setblocking(False)
+    peer.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return client, peer
+
+
+def _send_later(peer: socket.socket, pieces: list[tuple[float, bytes]], sent: list[float]) -> threading.Thread:
+    """Send each piece after sleeping its gap (s), from a thread, noting when each went out. (Gaps,
+    not a schedule: a thread that got the GIL late must not then send several pieces at once.)"""
+
+    def run() -> None:
+        for gap, data in pieces:
+            time.sleep(gap)
+            sent.append(time.perf_counter())
+            peer.sendall(data)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th
+
+
+def _busy_until_sent(th: threading.Thread) -> None:
+    """Keep the loop busy (never back to its selector) until the sender is done, and a bit more."""
+    while th.is_alive():
+        poll_close()
+    end = time.perf_counter() + 0.02
+    while time.perf_counter() < end:
+        poll_close()
+
+
+async def _drain(reader: SocketReader, n: int) -> list[tuple[bytes, float, float]]:
+    """Take n pieces as they come: (data, arrival, when taken)."""
+    out = []
+    while len(out) < n:
+        while not reader.chunks:
+            fut = reader.waiter = asyncio.get_running_loop().create_future()
+            await fut
+        data, t = reader.take(1 << 16)
+        out.append((data, t, time.perf_counter()))
+    return out
+
+
+@linux_only
+async def test_close_mode_times_the_first_bytes_while_the_loop_is_busy():
+    client, peer = _pair()
+    reader = SocketReader(client, asyncio.get_running_loop())
+    reader.set_mode(CLOSE)
+    sent: list[float] = []
+    # the first token, then more every 2 ms: read late, they would merge and take the newest stamp
+    th = _send_later(peer, [(0.01, b"first")] + [(0.002, b"more")] * 20, sent)
+    _busy_until_sent(th)  # a busy loop that calls poll_close() between its pieces of work
+    data, t = reader.take(1 << 16)
+    assert data == b"first"
+    assert sent[0] - 0.001 < t < sent[1]  # the first bytes' own arrival, before the next were even sent
+    reader.close()
+    peer.close()
+
+
+@linux_only
+async def test_normal_mode_is_not_polled_so_a_busy_loop_merges():
+    # The control for the test above: the same without CLOSE gets the newest stamp.
+    client, peer = _pair()
+    reader = SocketReader(client, asyncio.get_running_loop())
+    sent: list[float] = []
+    th = _send_later(peer, [(0.01, b"first")] + [(0.002, b"more")] * 20, sent)
+    _busy_until_sent(th)
+    await asyncio.sleep(0.01)
+    data, t = reader.take(1 << 16)
+    assert data.startswith(b"firstmore")
+    assert t > sent[-1] - 0.001  # the newest segment's stamp (to the clocks' µs of conversion)
+    reader.close()
+    peer.close()
+
+
+async def test_tick_mode_batches_but_keeps_the_last_bytes_time():
+    loop = asyncio.get_running_loop()
+    client, peer = _pair()
+    reader = SocketReader(client, loop)
+    reader.set_mode(TICK)
+    sent: list[float] = []
+    th = _send_later(peer, [(0.002, b"tok%d;" % i) for i in range(30)], sent)
+    got = await _drain(reader, 1)
+    th.join()
+    await asyncio.sleep(sockread.TICK_S * 1.5)
+    while reader.chunks:
+        data, t = reader.take(1 << 16)
+        got.append((data, t, time.perf_counter()))
+    assert b"".join(d for d, _, _ in got) == b"".join(b"tok%d;" % i for i in range(30))
+    assert len(got) < 15  # read on the tick: several tokens a piece, not one wake-up each
+    if sys.platform.startswith("linux"):
+        assert abs(got[-1][1] - sent[-1]) < 0.003  # the end's time is its own arrival, not the tick's
+    reader.close()
+    peer.close()
+    assert sockread._GROUPS[TICK][loop].timer is None  # no socket left: the tick stops
+
+
+async def test_modes_register_and_unregister_cleanly():
+    loop = asyncio.get_running_loop()
+    client, peer = _pair()
+    reader = SocketReader(client, loop)
+    fd = client.fileno()
+    for mode in (CLOSE, TICK, NORMAL, TICK, CLOSE, NORMAL):
+        reader.set_mode(mode)
+        in_close = fd in getattr(sockread._GROUPS[CLOSE].get(loop), "readers", {})
+        in_tick = fd in getattr(sockread._GROUPS[TICK].get(loop), "readers", {})
+        assert (in_close, in_tick) == (mode == CLOSE, mode == TICK)
+    reader.set_mode(TICK)
+    peer.close()  # EOF, read on the tick: the reader stops and leaves its group
+    await asyncio.sleep(sockread.TICK_S * 2)
+    assert reader.eof and fd not in sockread._GROUPS[TICK][loop].readers
+    reader.close()
