@@ -1,7 +1,7 @@
 """Headless throughput and timing honesty: tuiarena's runner vs a plain openai-python loop.
 
     python bench/headless.py [--cases 200] [--models 4] [--concurrency 16] [--setting realistic|fast]
-                             [--no-plain] [--diag] [--profile FILE] [--gc-freeze]
+                             [--no-plain] [--diag] [--profile FILE]
 
 800 streamed requests (200 cases x 4 models) at concurrency 16 against the loopback fake server,
 in two settings — realistic (TTFT 50 ms, 100 tok/s, 100 tokens) and fast (TTFT 0, 10,000 tok/s) —
@@ -20,7 +20,11 @@ collects bytes), the CPU any asyncio client pays here. On the 2-core machine thi
 measured 6.3 s of CPU for the realistic setting, above the 6 s target on its own.
 
 Targets (issue 2): realistic wall <= 54 s, CPU <= 6 s, RSS <= 100 MB; fast wall <= 4 s;
-TTFT p95 within 3 ms of the true TTFT in both settings.
+TTFT p95 within 3 ms of the true TTFT in both settings. "True" is per request, the server's own
+record (from when its code had the request to when it had written the first token), not the
+configured TTFT: a Python server on a busy 2-core box is late by a millisecond or more itself.
+The p95 against the configured TTFT is printed too. The server runs at a higher priority (it
+stands in for a machine of its own).
 """
 
 from __future__ import annotations
@@ -79,7 +83,33 @@ def stop_server(proc: subprocess.Popen) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-DIAG: dict[tuple[str, str], list[float]] = {}  # (model, prompt) -> [t_call, t_first_token]
+DIAG: dict[tuple[str, str], list[float]] = {}  # (model, prompt) -> [t_call, t_first_token, t_sent]
+MEASURED: dict[tuple[str, str], float | None] = {}  # (model, prompt) -> tuiarena's ttft_ms
+
+
+def _server_records(stats_path: str) -> dict:
+    server = {}
+    with open(stats_path) as f:
+        for line in f:
+            r = json.loads(line)
+            server[(r["model"], r["content"])] = r
+    return server
+
+
+def _errors_vs_server(stats_path: str) -> dict:
+    """Each request's measured TTFT against the server's own record of it: from when its code had
+    the request to when it had written the first token (same CLOCK_MONOTONIC both sides). The time
+    the request waited in the server's socket before its code read it counts as error here."""
+    server = _server_records(stats_path)
+    errs, true = [], []
+    for key, ttft in MEASURED.items():
+        r = server.get(key)
+        if ttft is None or r is None or r["t_first_chunk"] is None:
+            continue
+        t = (r["t_first_chunk"] - r["t_received"]) * 1000
+        true.append(t)
+        errs.append(ttft - t)
+    return {"err_p50": pct(errs, 50), "err_p95": pct(errs, 95), "true_p95": pct(true, 95), "matched": len(errs)}
 
 
 def _trace_provider(registry) -> None:
@@ -118,8 +148,12 @@ async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int,
     sem = asyncio.Semaphore(max(1, concurrency // models))
 
     async def one_case(i: int):
+        content = f"case {i}: say something"
         async with sem:
-            return await runner.run(names, [{"role": "user", "content": f"case {i}: say something"}], Params(max_tokens=100))
+            recs = await runner.run(names, [{"role": "user", "content": content}], Params(max_tokens=100))
+        for r in recs:
+            MEASURED[(r.model.split("/", 1)[1], content)] = r.ttft_ms
+        return recs
 
     results = await asyncio.gather(*(one_case(i) for i in range(cases)))
     writer.close()
@@ -199,11 +233,7 @@ async def run_socket_floor(base_url: str, cases: int, models: int, concurrency: 
 
 def _diag_figures(stats_path: str) -> dict:
     """Split measured TTFT per request into where the time went (same CLOCK_MONOTONIC both sides)."""
-    server = {}
-    with open(stats_path) as f:
-        for line in f:
-            r = json.loads(line)
-            server[(r["model"], r["content"])] = r
+    server = _server_records(stats_path)
     build, wire, late, recv = [], [], [], []
     for key, (t_call, t_first, t_sent) in DIAG.items():
         r = server.get(key)
@@ -218,10 +248,10 @@ def _diag_figures(stats_path: str) -> dict:
 
 
 def child(mode: str, setting: str, cases: int, models: int, concurrency: int, diag: bool = False,
-          profile: str | None = None, gc_freeze: bool = False) -> None:
+          profile: str | None = None) -> None:
     """Runs in its own process: one mode x setting; prints a JSON line of figures."""
     cfg = SETTINGS[setting]
-    stats = tempfile.mktemp(prefix="fakeserver-", suffix=".jsonl") if diag else None
+    stats = tempfile.mktemp(prefix="fakeserver-", suffix=".jsonl") if diag or mode == "tuiarena" else None
     proc, base_url = start_server(cfg["ttft"], cfg["rate"], cfg["tokens"], stats)
     gc_pauses: list[float] = []
     server_cpu = float("nan")
@@ -241,8 +271,6 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int, di
         import_cpu = time.process_time() - i0
         import gc
 
-        if gc_freeze:  # an experiment (tuiarena does not do this): keep start-up objects out of GC passes
-            gc.freeze()
         if diag:
 
             def on_gc(phase: str, info: dict, _t=[0.0]) -> None:
@@ -274,10 +302,13 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int, di
         "rss_mb": r1.ru_maxrss / 1024, "ttft_p50": pct(ttfts, 50), "ttft_p95": pct(ttfts, 95),
         "true_ttft_ms": cfg["ttft"] * 1000, "import_cpu_s": import_cpu, "server_cpu_s": server_cpu,
     }
+    if mode == "tuiarena":
+        out.update(_errors_vs_server(stats))
     if diag:
         out["gc"] = [len(gc_pauses), sum(gc_pauses), max(gc_pauses, default=0.0)]
         if mode == "tuiarena":
             out.update(_diag_figures(stats))
+    if stats:
         os.unlink(stats)
     if profiler:
         import pstats
@@ -299,12 +330,10 @@ def main() -> None:
     ap.add_argument("--diag", action="store_true",
                     help="also split TTFT into build / wire / server lateness / receive, and count GC pauses")
     ap.add_argument("--profile", metavar="FILE", help="cProfile tuiarena's run into FILE (inflates CPU ~2x)")
-    ap.add_argument("--gc-freeze", action="store_true", help="experiment: gc.freeze() after the imports, both modes")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "SETTING"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.cases, args.models, args.concurrency, args.diag, args.profile,
-              args.gc_freeze)
+        child(args.child[0], args.child[1], args.cases, args.models, args.concurrency, args.diag, args.profile)
         return
     targets = {"realistic": {"wall_s": 54, "cpu_s": 6, "rss_mb": 100}, "fast": {"wall_s": 4}}
     settings = list(SETTINGS) if args.setting == "all" else [args.setting]
@@ -312,8 +341,7 @@ def main() -> None:
     modes = ("tuiarena",) if args.no_plain else ("tuiarena", "plain-sdk")
     if args.floor:
         modes += ("socket-floor",)
-    extra = [*(["--diag"] if args.diag else []), *(["--profile", args.profile] if args.profile else []),
-             *(["--gc-freeze"] if args.gc_freeze else [])]
+    extra = [*(["--diag"] if args.diag else []), *(["--profile", args.profile] if args.profile else [])]
     for setting in settings:
         figures = {}
         for mode in modes:
@@ -347,8 +375,10 @@ def main() -> None:
         for key, limit in targets[setting].items():
             print(f"  target {key} <= {limit}: {t[key]:.2f} -> {'met' if t[key] <= limit else 'NOT met'}")
         err = t["ttft_p95"] - t["true_ttft_ms"]
-        print(f"  target ttft p95 within 3 ms of true ({t['true_ttft_ms']:.0f} ms): +{err:.1f} ms -> "
-              f"{'met' if abs(err) <= 3 else 'NOT met'}")
+        print(f"  (ttft p95 against the configured {t['true_ttft_ms']:.0f} ms: {err:+.1f} ms; the server's own TTFT "
+              f"p95 was {t['true_p95']:.1f} ms)")
+        print(f"  target ttft within 3 ms of the server's true TTFT, p95 over {t['matched']} requests: "
+              f"{t['err_p95']:+.1f} ms (p50 {t['err_p50']:+.1f}) -> {'met' if abs(t['err_p95']) <= 3 else 'NOT met'}")
 
 if __name__ == "__main__":
     main()

@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - a later httpcore2 layout
 SENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("aionet_sent", default=None)
 
 _perf = time.perf_counter
+_MSG_MORE = getattr(socket, "MSG_MORE", 0)  # Linux
 
 
 def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
@@ -132,9 +133,12 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
         p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
         # The time is taken just before the send: the syscall runs at once, whereas the time after
         # it could be late by a wait for the GIL (a UI thread holding it).
+        # httpcore2 writes a request's head and its body separately: the head goes with MSG_MORE,
+        # so the kernel sends both in one segment (one transmit, one wake-up of the server).
+        more = _MSG_MORE if self._request_head_with_body(buffer) else 0
         t = _perf()
         try:
-            n = p.sock.send(buffer)  # a request fits the socket's buffer: all of it, at once
+            n = p.sock.send(buffer, more)  # a request fits the socket's buffer: all of it, at once
         except (BlockingIOError, InterruptedError):
             n = 0
         except OSError as e:
@@ -148,10 +152,19 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
             except OSError as e:
                 raise httpcore2.WriteError(str(e)) from e
             t = _perf()
+        if more:
+            return  # not on the wire yet: the body's write sends it
         sent = SENT.get()
         if sent is not None:
             sent.append(t)
         poll_close()
+
+    @staticmethod
+    def _request_head_with_body(buffer: bytes) -> bool:
+        if not buffer.endswith(b"\r\n\r\n") or len(buffer) > 16384:
+            return False
+        head = buffer.lower()
+        return b"\r\ncontent-length: " in head and b"\r\ncontent-length: 0\r\n" not in head
 
     async def aclose(self) -> None:
         self._p.close()

@@ -34,7 +34,6 @@ import asyncio
 import contextvars
 import os
 import time
-from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
@@ -44,70 +43,18 @@ from tuiarena.model import (
     Params,
     ProviderError,
     RequestSent,
-    RetryNotice,
     StreamEnd,
     StreamEvent,
 )
 from tuiarena.providers.base import EndpointSpec, ModelInfo
+from tuiarena.providers.calllog import CALL as _CALL
+from tuiarena.providers.calllog import CallLog as _CallLog
+from tuiarena.providers.calllog import on_request as _on_request
+from tuiarena.providers.calllog import on_response as _on_response
 from tuiarena.providers.sse import ChunkParser, error_message
 
 LOCAL_PLACEHOLDER_KEY = "not-needed-for-local"
 _SLICE_S = 0.0002  # longest run of backlog parsing before yielding to the event loop (see stream)
-_RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
-
-
-@dataclass
-class _CallLog:
-    """What the HTTP hooks saw during one ``stream()`` / ``list_models()`` call."""
-
-    notices: list[RetryNotice] = field(default_factory=list)
-    last_status: int | None = None
-    last_wait: float | None = None
-    last_t: float | None = None
-    t_request: float | None = None  # when the SDK handed the first attempt to httpx2
-
-
-_CALL: contextvars.ContextVar[_CallLog | None] = contextvars.ContextVar("tuiarena_call", default=None)
-
-
-def _header_wait(headers: Any) -> float | None:
-    for name, div in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                return float(value) / div
-            except ValueError:
-                return None
-    return None
-
-
-async def _on_request(request: Any) -> None:
-    log = _CALL.get()
-    if log is None:
-        return
-    try:
-        attempt = int(request.headers.get("x-stainless-retry-count") or 0)
-    except ValueError:
-        attempt = 0
-    if attempt == 0:
-        if log.t_request is None:
-            log.t_request = time.perf_counter()
-    else:
-        t = time.perf_counter()
-        wait = log.last_wait
-        if wait is None and log.last_t is not None:
-            wait = round(t - log.last_t, 4)
-        log.notices.append(RetryNotice(attempt=attempt, status=log.last_status, wait_s=wait, t=t))
-        log.last_status = log.last_wait = log.last_t = None
-
-
-async def _on_response(response: Any) -> None:
-    log = _CALL.get()
-    if log is None:
-        return
-    log.last_status = response.status_code
-    log.last_t = time.perf_counter()
-    log.last_wait = _header_wait(response.headers) if response.status_code in _RETRY_STATUSES else None
 
 
 def is_local_url(base_url: str) -> bool:
@@ -215,6 +162,7 @@ class OpenAICompatProvider:
                 importlib.import_module(name)
             except ImportError:  # a different anyio layout: only the warm-up is lost
                 pass
+        _freeze_heap()
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
@@ -377,6 +325,22 @@ class OpenAICompatProvider:
         finally:
             body.relax()
             await response.aclose()
+
+
+_FROZEN = False
+
+
+def _freeze_heap() -> None:
+    """Once, after the SDK's imports: its ~1 s of imports build tens of thousands of objects (the
+    pydantic types) that live as long as the process. ``gc.freeze()`` moves them out of the cyclic
+    collector's reach, so its full passes do not walk them in the middle of streams: measured
+    pauses of ~40 ms without it, under 3 ms with it (bench/headless.py --diag)."""
+    global _FROZEN
+    if not _FROZEN:
+        import gc
+
+        gc.freeze()
+        _FROZEN = True
 
 
 def _reset(var: contextvars.ContextVar, token: contextvars.Token) -> None:

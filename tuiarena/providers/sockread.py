@@ -156,11 +156,7 @@ class SocketReader:
         if mode != TICK:
             self.loop.add_reader(fd, self.readable)
         if mode != NORMAL:
-            groups = _GROUPS[mode]
-            group = groups.get(self.loop)
-            if group is None:
-                group = groups[self.loop] = _Group(self.loop)
-            group.add(fd, self, mode == TICK)
+            self._group(mode).add(fd, self, mode == TICK)
         self._on = True
 
     def _deregister(self) -> None:
@@ -175,11 +171,29 @@ class SocketReader:
         if mode != TICK and not self.loop.is_closed():
             self.loop.remove_reader(fd)
 
+    def _group(self, mode: str) -> _Group:
+        groups = _GROUPS[mode]
+        group = groups.get(self.loop)
+        if group is None:
+            group = groups[self.loop] = _Group(self.loop)
+        return group
+
     def set_mode(self, mode: str) -> None:
-        if mode != self.mode:
-            self._deregister()
-            self.mode = mode
-            self._register()
+        old = self.mode
+        if mode == old:
+            return
+        self.mode = mode
+        if not self._on:  # paused or ended: takes effect when registered again
+            return
+        fd = self.sock.fileno()
+        if old != NORMAL:
+            self._group(old).remove(fd, self)
+        if mode == TICK:
+            self.loop.remove_reader(fd)
+        elif old == TICK:
+            self.loop.add_reader(fd, self.readable)
+        if mode != NORMAL:
+            self._group(mode).add(fd, self, mode == TICK)
 
     # -------------------------------------------------------------- reading
     def _wake(self) -> None:
