@@ -59,7 +59,7 @@ def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
 
 
 class AsyncioStream(httpcore2.AsyncNetworkStream):
-    __slots__ = ("_p", "_loop", "arrived", "at_body", "_head", "_tail")
+    __slots__ = ("_p", "_loop", "arrived", "at_body", "_head", "_tail", "_deadline", "_watchdog")
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         self._p = SocketReader(sock, loop)
@@ -72,6 +72,20 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
         self.at_body = False
         self._head = False
         self._tail = b""
+        # Read timeouts: one long-lived timer per stream that checks a deadline, instead of a timer
+        # made and cancelled for every wait (a wait per tick per stream: measured 6% of the CPU).
+        self._deadline = 0.0
+        self._watchdog: asyncio.TimerHandle | None = None
+
+    def _watch(self) -> None:
+        self._watchdog = None
+        fut = self._p.waiter
+        if fut is None or fut.done():
+            return  # not waiting: the next wait starts the watch again
+        if self._loop.time() >= self._deadline:
+            _expire(fut, httpcore2.ReadTimeout)
+        else:
+            self._watchdog = self._loop.call_at(self._deadline, self._watch)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         p = self._p
@@ -81,14 +95,20 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
                     raise httpcore2.ReadError(str(p.exc) or type(p.exc).__name__)
                 return b""
             fut = p.waiter = self._loop.create_future()
-            timer = self._loop.call_later(timeout, _expire, fut, httpcore2.ReadTimeout) if timeout else None
+            if timeout:
+                self._deadline = deadline = self._loop.time() + timeout
+                watchdog = self._watchdog
+                if watchdog is None or watchdog.when() > deadline:
+                    if watchdog is not None:
+                        watchdog.cancel()
+                    self._watchdog = self._loop.call_at(deadline, self._watch)
+            else:
+                self._deadline = float("inf")
             try:
                 await fut
             finally:
                 if p.waiter is fut:
                     p.waiter = None
-                if timer is not None:
-                    timer.cancel()
         data, self.arrived = p.take(max_bytes)
         if not self._head:
             self.at_body = False
@@ -167,6 +187,9 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
         return b"\r\ncontent-length: " in head and b"\r\ncontent-length: 0\r\n" not in head
 
     async def aclose(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         self._p.close()
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
@@ -184,7 +207,11 @@ class AsyncioStream(httpcore2.AsyncNetworkStream):
             return sock.getpeername() if sock.fileno() >= 0 else None
         if info == "is_readable":  # asked of an idle pooled connection: has the server closed it?
             p = self._p
-            return bool(p.chunks) or p.eof or is_socket_readable(sock)
+            if p.chunks or p.eof:
+                return True
+            # Read on the loop at once (NORMAL): a close or stray bytes would have been seen. The pool
+            # asks this of every idle connection for every request: no syscall for each.
+            return False if p.mode == NORMAL and p.registered else is_socket_readable(sock)
         return None
 
 

@@ -171,6 +171,11 @@ class SocketReader:
         if mode != TICK and not self.loop.is_closed():
             self.loop.remove_reader(fd)
 
+    @property
+    def registered(self) -> bool:
+        """Watched (by the loop or a group): not paused, not ended."""
+        return self._on
+
     def _group(self, mode: str) -> _Group:
         groups = _GROUPS[mode]
         group = groups.get(self.loop)
