@@ -9,6 +9,7 @@ file, never a traceback on the screen.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from textual.screen import Screen
 from tuiarena.errors import UserError
 from tuiarena.model import Event, RunStarted, SessionRenamed
 from tuiarena.ui.commands import ArenaCommands
+from tuiarena.ui.gcpolicy import QuietCollector
 from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
 
 DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
@@ -66,6 +68,7 @@ class TuiArena(App):
         self._writer: Any = None
         self._session_name = ""
         self._write_failed = False
+        self.collector = QuietCollector()
         themes, problems = load_themes(theme_folders())
         self.problems += [f"theme skipped: {p}" for p in problems]
         for theme in themes.values():
@@ -112,6 +115,14 @@ class TuiArena(App):
         if self.problems:
             self.notify("\n".join(self.problems), title="configuration", severity="error", markup=False, timeout=12)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.collector.start_up()
+        self.call_after_refresh(self._first_frame_done)
+
+    def _first_frame_done(self) -> None:
+        self.collector.settle()
+        self.set_interval(2.0, self.collector.tick)
+        # Discovery starts after the first frame: it fills the roster, and building the SDK
+        # clients (on the engine thread) takes turns with the event loop for the GIL.
         self.discover_models()
 
     # -- discovery -------------------------------------------------------------------------------
@@ -163,6 +174,7 @@ class TuiArena(App):
                 known = [e.id for e in entries]
                 pick = [m for m in DEFAULT_PICK if m in known] or known[:3]
                 roster.select(pick)
+        self.collector.settle()  # the SDK clients are built: freeze them too
         notes = [] if ws.only_demo else list(ws.notes)  # the roster already says "demo only"
         notes += [f"{name}: {msg}" for name, msg in errors.items()]
         if notes:
@@ -185,6 +197,7 @@ class TuiArena(App):
 
     def _deliver(self, event: Event) -> None:
         """One event from the engine, on this thread: into the session file, then to the screens."""
+        self.collector.last_activity = time.monotonic()
         self._session_sink(event)
         self._ui_sink(event)
 
@@ -340,6 +353,7 @@ class TuiArena(App):
         if self.workspace is not None:
             await self.workspace.aclose()
             self.workspace = None
+        self.collector.restore()
 
     def _handle_exception(self, error: Exception) -> None:
         self._crash = error

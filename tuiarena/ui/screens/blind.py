@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tuiarena import fmt
 from tuiarena.engine.arena import (
@@ -35,6 +35,7 @@ from tuiarena.engine.arena import (
 from tuiarena.engine.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Message, Params, VoteCast, new_id
 from tuiarena.ui.widgets.column import stats_text
+from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.streamtext import LiveText
 
 NEUTRAL_STATUS = {"waiting": "waiting", "thinking": "writing", "streaming": "writing", "done": "done",
@@ -179,7 +180,7 @@ class BlindScreen(Screen):
             yield BlindColumn("A", show_speed, mask)
             yield BlindColumn("B", show_speed, mask)
         yield Static("", id="blind-result")
-        yield Footer()
+        yield KeyBar()
 
     def _intro(self) -> str:
         src = f"{self.total_prompts} prompts queued; n starts the first" if self.queue else \

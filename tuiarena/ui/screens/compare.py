@@ -6,26 +6,25 @@ a timer redraws the columns whose ``version`` moved, inside ``app.batch_update()
 
 from __future__ import annotations
 
-import time
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tuiarena.engine.runner import build_messages
 from tuiarena.engine.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
+from tuiarena.ui.screens.compare_frames import MIN_COLUMN, CompareFrames
 from tuiarena.ui.widgets.column import OutputColumn
+from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.prompt import PromptEditor
 from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster
 
-MIN_COLUMN = 36  # narrower than this and the columns scroll sideways instead
 
-
-class CompareScreen(Screen):
+class CompareScreen(CompareFrames, Screen):
+    AUTO_FOCUS = "#user"  # focused while composing: a later focus change would restyle the screen
     DEFAULT_CSS = """
     CompareScreen #work { width: 1fr; }
     CompareScreen.-no-roster Roster { display: none; }
@@ -61,8 +60,11 @@ class CompareScreen(Screen):
         self._live = False
         self._zoomed: OutputColumn | None = None
         self._grid_at = 0.0
-        self._grid_finals = -1
+        self._grid_finals: tuple = ()
         self._column_widths_for = None
+        self._column_width = 0  # each column's width as laid out (0: not yet)
+        self._frame_soon = False
+        self._grid_held = 0.0  # since when columns that just ended are being painted (the grid waits)
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -78,15 +80,15 @@ class CompareScreen(Screen):
                     yield Static("Pick models on the left (space), write a prompt, press ctrl+r.\n"
                                  "? shows every key · ctrl+p opens the command palette.", id="columns-empty")
                 yield ResultsGrid(mask_timings=self.app.options.mask_timings, id="results", classes="-empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if not self.app.options.cursor_blink:
             for widget in self.query("TextArea, Input"):
                 widget.cursor_blink = False
         self.app.add_listener(self.fold_event)
+        self.watch(self.query_one("#columns", HorizontalScroll), "scroll_x", self._scrolled, init=False)
         self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
-        self.query_one(PromptEditor).focus_user()
 
     def on_unmount(self) -> None:
         self.app.remove_listener(self.fold_event)
@@ -99,42 +101,13 @@ class CompareScreen(Screen):
         self._dirty = True
         if type(event) is ResponseDone:
             self.app.call_later(self._response_done, event)
+            if not self._frame_soon:  # an ended stream is drawn at once, not at the next tick
+                self._frame_soon = True
+                self.call_later(self.frame)
 
     def _response_done(self, event: ResponseDone) -> None:
         if event.error_kind == "auth":
             self.notify(f"{event.model}: {event.error}", severity="error", markup=False, timeout=8)
-
-    # -- redraw (timer) ----------------------------------------------------------------------------
-    def frame(self) -> None:
-        area = self.query_one("#columns", HorizontalScroll)
-        if area.size != self._column_widths_for:  # resized: share the new width
-            self._column_widths_for = area.size
-            self.layout_columns()
-        if not (self._dirty or self._live):
-            return
-        self._dirty = False
-        run = self.view.runs.get(self.current_run_id or "")
-        if run is None:
-            return
-        cols = self.view.columns_of(run.run_id)
-        pending = False
-        with self.app.batch_update():
-            for widget in self.query(OutputColumn):
-                col = self.view.columns.get(widget.response_id)
-                if col is not None:
-                    widget.sync(col)
-                    pending = pending or not widget.ready
-            # the grid is costly to repaint (~40 ms at 240x60): live figures once a second (each
-            # column's own stats line is live), every final row at once
-            finals = sum(c.final for c in cols)
-            now = time.monotonic()
-            if finals != self._grid_finals or now - self._grid_at >= 1.0:
-                self._grid_finals, self._grid_at = finals, now
-                self.query_one(ResultsGrid).sync(cols)
-            else:
-                self._dirty = True
-        self._live = any(not c.final for c in cols)
-        self._dirty = self._dirty or pending  # columns not mounted yet: draw them next frame
 
     # -- runs ------------------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -226,8 +199,9 @@ class CompareScreen(Screen):
         self._unzoom()
         with self.app.batch_update():
             area.remove_children()
-            mounted = area.mount_all([OutputColumn(rid, model, mask_timings=self.app.options.mask_timings)
-                                      for model, rid in response_ids.items()])
+            mask, n = self.app.options.mask_timings, len(response_ids)
+            mounted = area.mount_all([OutputColumn(rid, model, mask_timings=mask, jump_phase=i / n)
+                                      for i, (model, rid) in enumerate(response_ids.items())])
             grid = self.query_one(ResultsGrid)
             grid.reset()
             grid.remove_class("-empty")
@@ -241,23 +215,6 @@ class CompareScreen(Screen):
         editor.toggle_class("-no-system")
         if not editor.has_class("-no-system"):
             editor.query_one("#system").focus()
-
-    def layout_columns(self) -> None:
-        """Share the width between columns; below MIN_COLUMN each they scroll sideways."""
-        area = self.query_one("#columns", HorizontalScroll)
-        columns = list(self.query(OutputColumn))
-        if not columns or not area.size.width:
-            return
-        total = area.size.width
-        n = len(columns)
-        width = max(MIN_COLUMN, total // n)
-        for i, column in enumerate(columns):
-            if column.has_class("-zoomed"):
-                column.styles.width = "1fr"
-            elif i == n - 1 and width * n <= total:
-                column.styles.width = total - width * (n - 1)
-            else:
-                column.styles.width = width
 
     def rerun(self, column: OutputColumn) -> None:
         run = self.view.runs.get(self.current_run_id or "")

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from tuiarena import fmt
+from tuiarena.ui.widgets.keybar import KeyBar
 
 MAX_ANSWER = 20_000  # characters shown per answer; the export has them whole
 
@@ -100,7 +101,7 @@ class DiffScreen(Screen):
         yield Static(Text("comparing…"), id="diff-summary")
         yield DataTable(id="diff-prompts", cursor_type="row", zebra_stripes=True)
         yield VerticalScroll(id="diff-detail", can_focus=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "diff"

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
 from tuiarena import fmt
+from tuiarena.ui.widgets.keybar import KeyBar
 
 MAX_BARS = 60  # beyond this many sessions, neighbouring sessions share a bar (their max)
 METRICS = (
@@ -63,7 +64,7 @@ class HistoryScreen(Screen):
         yield Header(show_clock=False, icon="⚖")
         yield Static(Text("Reading sessions…"), id="history-status")
         yield VerticalScroll(id="history-body", can_focus=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "history"

@@ -11,9 +11,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from tuiarena import fmt
+from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = ("Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate")
 
@@ -44,7 +45,7 @@ class LeaderboardScreen(Screen):
         yield DataTable(id="lb-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text("Pairwise win rate (row against column; ties count half)"), id="lb-matrix-title")
         yield DataTable(id="lb-matrix", cursor_type="cell", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#lb-table", DataTable).focus()

@@ -19,13 +19,14 @@ from textual.binding import Binding
 from textual.containers import HorizontalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from tuiarena import fmt
 from tuiarena.engine.replay import ReplayControl, replay_events
 from tuiarena.engine.state import ColumnState, ViewState, apply
 from tuiarena.model import Event, ResponseDone, ResponseStarted, RunStarted
 from tuiarena.ui.widgets.column import OutputColumn
+from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.results import ResultsGrid
 
 MIN_COLUMN = 36
@@ -92,7 +93,7 @@ class ReplayScreen(Screen):
         yield HorizontalScroll(id="replay-columns")
         yield Static(id="replay-notes")
         yield ResultsGrid(mask_timings=getattr(getattr(self.app, "options", None), "mask_timings", False))
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "replay"
@@ -198,7 +199,9 @@ class ReplayScreen(Screen):
         mask = getattr(getattr(self.app, "options", None), "mask_timings", False)
         with self.app.batch_update():
             area.remove_children()
-            self._columns = [ReplayColumn(rid, model, mask_timings=mask) for model, rid in self._models[run_id].items()]
+            models = self._models[run_id]
+            self._columns = [ReplayColumn(rid, model, mask_timings=mask, jump_phase=i / len(models))
+                             for i, (model, rid) in enumerate(models.items())]
             area.mount_all(self._columns)
             grid = self.query_one(ResultsGrid)
             grid.reset()

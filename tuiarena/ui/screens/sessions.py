@@ -15,10 +15,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from tuiarena import fmt
 from tuiarena.errors import UserError
+from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = (("date", "Date"), ("name", "Name"), ("kind", "Kind"), ("models", "Models"), ("runs", "Runs"),
            ("votes", "Votes"), ("cost", "Cost"))
@@ -77,7 +78,7 @@ class SessionsScreen(Screen):
         yield Static(Text("Reading sessions…"), id="sessions-status")
         yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="sessions-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "sessions"

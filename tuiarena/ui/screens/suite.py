@@ -21,7 +21,6 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Input,
     OptionList,
@@ -37,6 +36,7 @@ from tuiarena.ui.screens.suite_detail import CellDetailScreen
 from tuiarena.ui.screens.suite_setup import SuiteSetup
 from tuiarena.ui.screens.suite_state import LiveSuite
 from tuiarena.ui.screens.suite_widgets import SummaryPane, cell_text, short_names
+from tuiarena.ui.widgets.keybar import KeyBar
 
 FRAME_S = 0.1  # matrix redraw: ~10 Hz, never per token
 
@@ -98,7 +98,7 @@ class SuiteScreen(Screen):
                 yield Static(Text("enter: answers side by side · esc cancels a run"), id="matrix-hint")
             with TabPane("Summary F5", id="summary-tab"):
                 yield SummaryPane(id="summary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if not getattr(self.app.options, "cursor_blink", True):

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tuiarena import fmt
 from tuiarena.ui.screens.suite_widgets import BAD, MUTED, OK, WARN, _one_line, _v
+from tuiarena.ui.widgets.keybar import KeyBar
 
 MIN_ANSWER = 26  # narrower answer columns scroll sideways instead
 
@@ -132,7 +133,7 @@ class CellDetailScreen(Screen):
                 yield col
         with Vertical(id="detail-pairwise"):
             yield Static(id="detail-pairwise-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_detail()

@@ -18,10 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Static
 
 from tuiarena import fmt
 from tuiarena.engine.state import ColumnState
+from tuiarena.ui.widgets.lines import TextLine
 from tuiarena.ui.widgets.streamtext import LiveText
 
 STATUS_STYLE = {
@@ -79,11 +79,12 @@ class OutputColumn(Vertical):
             self.column = column
             self.action = action
 
-    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False) -> None:
+    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False, jump_phase: float = 0.0) -> None:
         super().__init__(classes="output-column")
         self.response_id = response_id
         self.model = model
         self.mask_timings = mask_timings
+        self.jump_phase = jump_phase  # see LiveText._settle: columns side by side take turns to jump
         self._version = -1
         self._status = ""
         self._ready = False
@@ -93,9 +94,9 @@ class OutputColumn(Vertical):
         self.shown_final_at: float | None = None  # perf_counter when the full text was on screen
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header("waiting"), classes="col-header")
-        yield Static(Text("TTFT —", no_wrap=True, overflow="ellipsis"), classes="col-stats")
-        yield LiveText()
+        yield TextLine(self._header("waiting"), classes="col-header")
+        yield TextLine(Text("TTFT —"), classes="col-stats")
+        yield LiveText(jump_phase=self.jump_phase)
 
     def _header(self, status: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -120,8 +121,8 @@ class OutputColumn(Vertical):
 
     def on_mount(self) -> None:
         self._live = self.query_one(LiveText)
-        self._head = self.query_one(".col-header", Static)
-        self._stats = self.query_one(".col-stats", Static)
+        self._head = self.query_one(".col-header", TextLine)
+        self._stats = self.query_one(".col-stats", TextLine)
         self._stats_plain = ""
         self._ready = True
 
@@ -153,14 +154,14 @@ class OutputColumn(Vertical):
             self.text = col.text
             if col.status != self._status:  # the header changes only with the status
                 self._status = col.status
-                self._head.update(self._status_header(col), layout=False)
+                self._head.update(self._status_header(col))
             if col.final:
                 self._finalise(col)
         if changed or not col.final:
             stats = stats_text(col, self._elapsed(col), self.mask_timings)
             if stats.plain != self._stats_plain:
                 self._stats_plain = stats.plain
-                self._stats.update(stats, layout=False)
+                self._stats.update(stats)
         return changed
 
     def _elapsed(self, col: ColumnState) -> float | None:

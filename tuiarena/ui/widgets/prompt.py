@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from tuiarena.model import Params
+from tuiarena.ui.widgets.choice import Choice
 
 FORMATS = [("text", "text"), ("JSON object", "json_object"), ("JSON schema", "json_schema")]
 
@@ -23,7 +24,7 @@ class PromptEditor(Vertical):
     PromptEditor .params { height: 1; padding: 0 1; }
     PromptEditor .params Label { color: $text-muted; padding: 0 1 0 0; }
     PromptEditor .params Input { width: 8; margin: 0 2 0 0; }
-    PromptEditor .params Select { width: 18; }
+    PromptEditor .params Choice { width: 18; }
     """
 
     def __init__(self, defaults: Params | None = None, history: list[str] | None = None, *, id: str | None = None,
@@ -50,7 +51,7 @@ class PromptEditor(Vertical):
             yield Label("seed")
             yield Input("" if d.seed is None else str(d.seed), id="seed", compact=True, placeholder="none",
                         type="integer")
-            yield Select(FORMATS, value=d.response_format or "text", allow_blank=False, compact=True, id="format")
+            yield Choice(FORMATS, value=d.response_format or "text", id="format")
 
     def on_mount(self) -> None:
         self.border_title = "prompt"
@@ -97,7 +98,7 @@ class PromptEditor(Vertical):
         p.seed = read("seed", int)
         if p.max_tokens is not None and p.max_tokens < 1:
             raise ValueError("max tokens must be at least 1")
-        p.response_format = self.query_one("#format", Select).value  # type: ignore[assignment]
+        p.response_format = self.query_one("#format", Choice).value  # type: ignore[assignment]
         if p.response_format == "json_schema" and not p.json_schema:
             p.json_schema = {"type": "object"}
         return p

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -24,11 +25,31 @@ WIDTHS = {"ttft": 8, "ttft_answer": 8, "total": 7, "tps": 8, "prompt": 7, "compl
 
 
 class Cell(Text):
-    """A table cell that sorts by its value (unknown values last), not by its text."""
+    """A table cell that sorts by its value (unknown values last), not by its text.
+
+    It renders its one line directly: the grid repaints every cell whenever one changes, and
+    Rich's general wrap-and-justify path was a third of that.
+    """
 
     def __init__(self, display: str, value: Any = None, right: bool = False, style: str = "") -> None:
         super().__init__(display, style=style, justify="right" if right else "left", no_wrap=True, overflow="ellipsis")
         self.sort_value = value
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if "\n" in self.plain:
+            yield from super().__rich_console__(console, options)
+            return
+        width = options.max_width
+        line = self.copy()
+        if self.justify == "right":
+            line.rstrip()
+            line.truncate(width, overflow=self.overflow)
+            line.pad_left(width - line.cell_len)
+        else:
+            line.truncate(width, overflow=self.overflow, pad=True)
+        out = Text()
+        out.append_text(line)  # the cell's own style becomes a span, as Rich's joined lines do
+        yield from out.render(console, end="\n")
 
 
 def _sort_key(cell: Any) -> tuple:

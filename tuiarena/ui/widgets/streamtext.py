@@ -3,111 +3,38 @@
 Model output is data: text goes through :func:`tuiarena.fmt.visible` and is drawn as plain
 segments, so Rich markup, ANSI escapes and control characters show literally.
 
-Appending is incremental: greedy word wrapping only ever changes the last wrapped line, so each
-append re-wraps the last line plus the new text — O(new text), not O(answer). Only visible lines
-are rendered (Line API). Re-wrapping everything happens only when the width changes.
+Appending is incremental (:mod:`tuiarena.ui.widgets.wrap`): each append re-wraps the last line
+plus the new text — O(new text), not O(answer). Only visible rows are drawn, each once, when it
+first shows a line (:mod:`tuiarena.ui.widgets.lines`). Re-wrapping everything happens only when the
+width changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections.abc import Callable
+from functools import partial
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from tuiarena.fmt import visible
+from tuiarena.ui.widgets.lines import OwnLines, fresh
+from tuiarena.ui.widgets.wrap import Wrapped, wrap_line
+
+__all__ = ["LiveText", "Wrapped", "render_markdown", "wrap_line"]
 
 
-def _fit(text: str, width: int) -> int:
-    """How many characters of ``text`` fit in ``width`` cells."""
-    if text.isascii():
-        return min(len(text), width)
-    used = 0
-    for i, ch in enumerate(text):
-        used += cell_len(ch)
-        if used > width:
-            return max(i, 1)
-    return len(text)
+MARKDOWN_DELAY = 0.25  # seconds between a stream's end and rendering its Markdown
 
 
-def wrap_line(line: str, width: int) -> list[str]:
-    """Greedy word wrap of one logical line (no newlines) into lines of at most ``width`` cells."""
-    width = max(width, 1)
-    out: list[str] = []
-    while cell_len(line) > width:
-        cut = _fit(line, width)
-        space = line.rfind(" ", 0, cut + 1)
-        if space > 0:
-            out.append(line[:space])
-            line = line[space + 1:]
-        else:
-            out.append(line[:cut])
-            line = line[cut:]
-    out.append(line)
-    return out
-
-
-class Wrapped:
-    """Text wrapped to a width, growing by appends: only the last wrapped line is ever re-wrapped."""
-
-    __slots__ = ("chunks", "length", "width", "lines", "tail")
-
-    def __init__(self) -> None:
-        self.chunks: list[str] = []
-        self.length = 0  # characters received (before escaping)
-        self.width = 0
-        self.lines: list[str] = []
-        self.tail = ""
-
-    @property
-    def text(self) -> str:
-        if len(self.chunks) > 1:
-            self.chunks[:] = ["".join(self.chunks)]
-        return self.chunks[0] if self.chunks else ""
-
-    def clear(self) -> None:
-        self.chunks, self.length, self.lines, self.tail = [], 0, [], ""
-
-    def sync(self, full_text: str) -> int | None:
-        """Catch up with ``full_text``; returns the first changed line, or None if nothing changed."""
-        if len(full_text) == self.length:
-            return None
-        if len(full_text) < self.length:
-            self.clear()
-        raw = full_text[self.length:]
-        self.length = len(full_text)
-        piece = visible(raw).replace("\t", "    ")
-        self.chunks.append(piece)
-        return self._wrap_more(piece) if self.width else 0
-
-    def _wrap_more(self, piece: str) -> int:
-        lines = self.lines
-        if lines:
-            lines.pop()
-        first = len(lines)
-        parts = (self.tail + piece).split("\n")
-        for part in parts[:-1]:
-            lines.extend(wrap_line(part, self.width))
-        last = wrap_line(parts[-1], self.width)
-        lines.extend(last)
-        self.tail = last[-1]
-        return first
-
-    def rewrap(self, width: int) -> None:
-        self.width, self.lines, self.tail = width, [], ""
-        text = self.text
-        if text:
-            self._wrap_more(text)
-
-
-class LiveText(Widget, can_focus=True):
+class LiveText(OwnLines, can_focus=True):
     """Streaming reasoning + answer in a fixed-size box that scrolls itself.
 
     A growing ``height: auto`` widget, or a ScrollView's ``virtual_size``, asks the whole screen for a
@@ -130,15 +57,18 @@ class LiveText(Widget, can_focus=True):
         Binding("end", "scroll_to(-1)", "Follow", show=False, id="live_end"),
     ]
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, jump_phase: float = 0.0, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.jump_phase = jump_phase
         self.reasoning = Wrapped()
         self.answer = Wrapped()
         self.show_reasoning = True
         self.follow = True
         self.top = 0
         self._width = 0
-        self._styles: tuple[Style, Style, Style] | None = None  # base, reasoning, hint
+        self._styles: tuple[Style, Style, Style, Style] | None = None  # base, reasoning, hint, error
+        self._outer_seen: Size | None = None
+        self._view = Size(0, 0)
         self.markdown: str | None = None  # final answer to show rendered
         self._md_strips: list[Strip] | None = None
         self._md_width = 0
@@ -166,20 +96,31 @@ class LiveText(Widget, can_focus=True):
         self.refresh()
 
     def show_final(self, markdown: str | None, error: str = "") -> None:
-        """The stream ended: render ``markdown`` (off the event loop) and show ``error`` below it."""
+        """The stream ended: render ``markdown`` (off the event loop) and show ``error`` below it.
+
+        The plain text already on screen stays where it is (only an error adds lines), so the end
+        of a stream repaints nothing but those lines; the Markdown replaces the text when ready.
+        """
+        # the error (if any) starts after the text; Markdown shown before means all lines change
+        text_lines = None if self._md_strips is not None else self.line_count - len(self.error)
         self._error_raw = error
         self.error = [ln for part in error.split("\n") for ln in wrap_line(part, max(self._width, 1))] if error else []
         self.markdown = markdown or None
         self._md_strips = None
         self.rendered = not self.markdown
         if self.markdown and self._width:
-            # the full plain text is painted first; the Markdown replaces it when ready
-            self.call_after_refresh(self._render_markdown)
-        self._settle(streaming=False)
+            # the plain text is painted first; streams that end together are painted before the
+            # Markdown thread starts taking turns with the event loop for the GIL
+            self._md_gen += 1
+            self.set_timer(MARKDOWN_DELAY, partial(self._render_markdown, self._md_gen))
+        self._settle(first_changed=text_lines, streaming=False)
 
-    def _render_markdown(self) -> None:
+    def _render_markdown(self, gen: int | None = None) -> None:
+        if not self.markdown or (gen is not None and gen != self._md_gen):
+            return  # cleared, or shown again, since this was asked for
         self._md_gen += 1
-        self.run_worker(self._md_render(self._md_gen, self._width, self.markdown or ""), group="markdown",
+        # a callable, not a coroutine: a worker that never starts (the column is going) leaves nothing behind
+        self.run_worker(partial(self._md_render, self._md_gen, self._width, self.markdown or ""), group="markdown",
                         exit_on_error=False)
 
     async def _md_render(self, gen: int, width: int, text: str) -> None:
@@ -196,12 +137,15 @@ class LiveText(Widget, can_focus=True):
         first_a = self.answer.sync(answer)
         if first_r is None and first_a is None:
             return False
-        if first_r is not None or not self.show_reasoning:
-            first = 0 if first_r is None else first_r
-        else:
-            r, _a = self._rows()
-            first = len(r) + first_a - (1 if before == len(r) - 1 else 0)  # the blank separator appears
-        self._settle(first_changed=max(0, min(first, before - 1)))
+        shown_r = len(self.reasoning.lines) if self.show_reasoning else 0
+        changed = []
+        if first_r is not None and self.show_reasoning:
+            changed.append(first_r)
+        if first_a is not None:
+            gap = 1 if shown_r else 0  # one blank line between thinking and answer
+            changed.append(shown_r + gap + first_a - (1 if gap and before == shown_r else 0))  # the gap appears
+        if changed:
+            self._settle(first_changed=max(0, min(min(changed), before - 1)))
         return True
 
     def set_show_reasoning(self, show: bool) -> None:
@@ -211,32 +155,35 @@ class LiveText(Widget, can_focus=True):
     def _rows(self) -> tuple[list[str], list]:
         answer = self._md_strips if self._md_strips is not None else self.answer.lines
         reasoning = self.reasoning.lines if self.show_reasoning else []
-        if reasoning and answer:
-            reasoning = reasoning + [""]  # one blank line between thinking and answer
         return reasoning, answer
 
     @property
     def line_count(self) -> int:
         r, a = self._rows()
-        return len(r) + len(a) + len(self.error)
+        return len(r) + (1 if r and a else 0) + len(a) + len(self.error)
 
     def _settle(self, first_changed: int | None = None, streaming: bool = True) -> None:
         """Place the view and repaint what changed.
 
         Following a stream moves the view in half-page jumps rather than a line at a time: a view
         that shifts repaints every line of it, and with several columns streaming that is most of
-        the screen every frame; between jumps only the changed last lines are repainted.
+        the screen every frame; between jumps only the changed last lines are repainted. Columns
+        that stream at the same pace would all jump in the same frame: ``jump_phase`` (0 to 1,
+        one per column) makes the first jump that share of half a page early, so they take turns.
         """
-        height = max(self.size.height, 1)
+        width, height = self._view_size()
+        height = max(height, 1)
         count = self.line_count
         last_top = max(0, count - height)
         top = self.top
+        half = height // 2
+        early = int(self.jump_phase * half) if top == 0 else 0
         if not self.follow:
             top = min(top, last_top)
-        elif not streaming or self.markdown is not None:
-            top = last_top
-        elif count > top + height:
-            top = max(0, count - height + height // 2) if height > 4 else last_top
+        elif self._md_strips is not None or (not streaming and count > top + height):
+            top = last_top  # the rendered Markdown, or an ended stream whose end is out of view
+        elif count > top + height - early:
+            top = max(0, count - height + half) if height > 4 else last_top
             top = min(top, max(0, count - 1))
         if top != self.top or first_changed is None:
             self.top = top
@@ -245,7 +192,7 @@ class LiveText(Widget, can_focus=True):
             y = max(first_changed - top, 0)
             end = min(height, count - top)
             if y < end:
-                self.refresh(Region(0, y, self.size.width, end - y))
+                self.refresh(Region(0, y, width, end - y))
 
     # -- size ------------------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
@@ -285,8 +232,19 @@ class LiveText(Widget, can_focus=True):
         self._scroll(self.top + 3)
 
     # -- drawing ---------------------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
+    def _view_size(self) -> Size:
+        """The content size, read from Textual only when the outer size changed.
+
+        ``Widget.size`` looks the widget up in the screen's map; once per rendered line that was
+        half the cost of drawing a line.
+        """
+        outer = self.outer_size
+        if outer != self._outer_seen:
+            self._outer_seen = outer
+            self._view = self.size
+        return self._view
+
+    def _line_styles(self) -> tuple[Style, Style, Style, Style]:
         if self._styles is None:  # rich_style walks the ancestors: once per style change, not per line
             base = self.rich_style
             try:
@@ -294,25 +252,49 @@ class LiveText(Widget, can_focus=True):
             except Exception:  # an odd theme value: plain red
                 error = base + Style(color="red")
             self._styles = (base, base + Style(dim=True, italic=True), base + Style(dim=True, reverse=True), error)
-        base, dim, hint_style, error_style = self._styles
-        reasoning, answer = self._rows()
-        height = self.size.height
-        below = self.line_count - (self.top + height)
+        return self._styles
+
+    def row_source(self, y: int) -> tuple[str, object, Callable[[], Strip]]:
+        """What content row ``y`` shows: (kind, the line object, how to draw it)."""
+        width, height = self._view_size()
+        base, dim, hint_style, error_style = self._line_styles()
+        reasoning = self.reasoning.lines if self.show_reasoning else ()
+        answer = self._md_strips if self._md_strips is not None else self.answer.lines
+        n_reasoning = len(reasoning)
+        gap = 1 if n_reasoning and answer else 0  # one blank line between thinking and answer
+        n_text = n_reasoning + gap + len(answer)
+        below = n_text + len(self.error) - (self.top + height)
         if y == height - 1 and below > 0 and not self.follow:
             hint = f"↓ {below} more line{'s' if below != 1 else ''} · end follows"[:width]
-            return Strip([Segment(hint, hint_style)], cell_len(hint)).extend_cell_length(width, base)
+            return "hint", fresh(), lambda: _plain_strip(hint, hint_style, base, width)
         i = self.top + y
-        if i < len(reasoning):
-            line, style = reasoning[i], dim
-        elif i - len(reasoning) < len(answer):
-            line, style = answer[i - len(reasoning)], base
+        if i < n_reasoning:
+            line = reasoning[i]
+            return "reasoning", line, lambda: _plain_strip(line, dim, base, width)
+        if n_reasoning <= i < n_text:
+            line = answer[i - n_reasoning - gap] if i >= n_reasoning + gap else None
             if isinstance(line, Strip):  # rendered Markdown
-                return line.apply_style(base).crop_extend(0, width, base)
-        elif i - len(reasoning) - len(answer) < len(self.error):
-            line, style = self.error[i - len(reasoning) - len(answer)], error_style
-        else:
-            return Strip.blank(width, base)
-        return Strip([Segment(line, style)], cell_len(line)).extend_cell_length(width, base)
+                return "markdown", line, lambda: line.apply_style(base).crop_extend(0, width, base)
+            if line is not None:
+                return "answer", line, lambda: _plain_strip(line, base, base, width)
+        elif 0 <= i - n_text < len(self.error):
+            line = self.error[i - n_text]
+            return "error", line, lambda: _plain_strip(line, error_style, base, width)
+        return "blank", None, lambda: Strip.blank(width, base)
+
+    def render_line(self, y: int) -> Strip:
+        return self.row_source(y)[2]()
+
+
+def _plain_strip(line: str, style: Style, base: Style, width: int) -> Strip:
+    """One line of plain text padded to ``width`` with ``base``: a single Strip, built once."""
+    cells = len(line) if line.isascii() else cell_len(line)
+    pad = width - cells
+    if pad < 0:  # wider than the box (the width changed and the re-wrap has not run yet)
+        return Strip([Segment(line, style)], cells).crop(0, width)
+    if style is base:
+        return Strip([Segment(line + " " * pad, base)], width)
+    return Strip([Segment(line, style), Segment(" " * pad, base)], width)
 
 
 _POOL: concurrent.futures.ThreadPoolExecutor | None = None

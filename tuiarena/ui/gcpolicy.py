@@ -1,0 +1,65 @@
+"""Garbage collection that stays out of the way of frames and tokens (:class:`QuietCollector`).
+
+A full collection walks every live object (Textual keeps a few Strips per line on screen, each
+with its caches): 25 to 70 ms during which neither a frame nor a token moves, several times a
+minute while columns stream. So:
+
+- while the first screen is built, nothing is collected (start-up allocates a lot, frees little);
+- what exists once it is painted (modules, the SDK, the widgets) lives as long as the app and is
+  frozen out of all later passes;
+- the young generations are collected as usual; full passes wait for a moment without events
+  (or, in a stream that never pauses, for a large backlog).
+
+``restore()`` puts everything back (tests run many apps in one process).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+
+FULL_PASS_DUE = 10  # middle-generation collections before a full pass (CPython's own default)
+FULL_PASS_FORCED = 500  # ... after which one runs even while events flow
+QUIET_S = 1.0  # no event for this long: a quiet moment
+
+
+class QuietCollector:
+    def __init__(self) -> None:
+        self._saved: tuple[tuple[int, int, int], bool] | None = None
+        self.last_activity = 0.0  # time.monotonic() of the latest event (the app sets it)
+
+    def start_up(self) -> None:
+        """No collection until :meth:`settle` (the first frame is being built)."""
+        if self._saved is None:
+            self._saved = (gc.get_threshold(), gc.isenabled())
+        gc.disable()
+
+    def settle(self) -> None:
+        """Freeze what exists now and collect from here on, full passes only when quiet."""
+        if self._saved is None:
+            self._saved = (gc.get_threshold(), gc.isenabled())
+        young, middle, _full = self._saved[0]
+        gc.freeze()
+        gc.set_threshold(young, middle, 1_000_000)  # automatic full passes: practically never
+        gc.enable()
+
+    def tick(self) -> None:
+        """Called on a timer: run a full pass if one is due and nothing is streaming."""
+        if self._saved is None:
+            return
+        due = gc.get_count()[2]
+        quiet = time.monotonic() - self.last_activity > QUIET_S
+        if (quiet and due >= FULL_PASS_DUE) or due >= FULL_PASS_FORCED:
+            gc.collect()
+
+    def restore(self) -> None:
+        if self._saved is None:
+            return
+        threshold, enabled = self._saved
+        self._saved = None
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
