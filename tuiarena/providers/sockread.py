@@ -190,7 +190,7 @@ class SocketReader:
         self.mode = mode
         if not self._on:  # paused or ended: takes effect when registered again
             return
-        fd = self.sock.fileno()
+        fd = self._fd
         if old != NORMAL:
             self._group(old).remove(fd, self)
         if mode == TICK:
