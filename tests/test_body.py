@@ -38,6 +38,22 @@ def test_decoder_any_split(step):
     assert rest == b"0\r\ntrailer: x\r\n\r\nNEXT"  # given back whole, for h11 to finish the body
 
 
+def test_decoder_random_splits_match_the_payload():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        parts = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))) for _ in range(rng.randrange(1, 8))]
+        wire = _chunked(*parts, ext=rng.random() < 0.2) + b"0\r\n\r\n"
+        cuts = sorted(rng.sample(range(1, len(wire)), min(len(wire) - 1, rng.randrange(0, 12))))
+        dec, out = ChunkedDecoder(), b""
+        for a, b in zip([0, *cuts], [*cuts, len(wire)]):
+            out += dec.feed(wire[a:b])
+            if dec.last:
+                break
+        assert out == b"".join(parts) and dec.last and dec.at_boundary
+
+
 def test_decoder_mid_chunk_and_errors():
     dec = ChunkedDecoder()
     assert dec.feed(b"a\r\n12345") == b"12345"

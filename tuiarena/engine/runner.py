@@ -49,6 +49,8 @@ from tuiarena.model import (
 )
 
 Sink = Callable[[Event], Any]
+# A sink with ``persisted_only = True`` (as ``SessionWriter.write``) ignores transient events: when
+# every sink is one, no ResponseDelta is built per piece of text (headless runs with no live view).
 
 
 def build_messages(shared: list[Message], history: list[Message] | None) -> list[Message]:
@@ -166,6 +168,8 @@ class Runner:
         rec = ResponseDone(run_id=run_id, response_id=rid, model=model_id)
         self.emit(ResponseStarted(run_id=run_id, response_id=rid, model=model_id))
         m = _Measure(self._clock)
+        # Deltas are made only for a sink that takes them (a session writer stores none of them).
+        m.deltas = any(not getattr(sink, "persisted_only", False) for sink in self.sinks)
         try:
             ref = ModelRef.parse(model_id)
             provider = self.registry.get(ref.endpoint)
@@ -200,7 +204,7 @@ class _Measure:
     __slots__ = (
         "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
         "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
-        "sent",
+        "sent", "deltas",
     )
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -220,6 +224,7 @@ class _Measure:
         self.finish_reason: str | None = None
         self.retries: list[dict[str, Any]] = []
         self.sent = False
+        self.deltas = True  # emit a ResponseDelta per piece of text
 
     def on(self, ev: Any, rid: str, emit: Sink) -> None:
         if type(ev) is TextDelta:
@@ -240,7 +245,8 @@ class _Measure:
                 self.answer.append(ev.text)
                 self.answer_chars += len(ev.text)
                 self.timeline.add(ms, self.answer_chars)
-            emit(ResponseDelta(response_id=rid, text=ev.text, ms=ms, reasoning=ev.reasoning))
+            if self.deltas:
+                emit(ResponseDelta(response_id=rid, text=ev.text, ms=ms, reasoning=ev.reasoning))
         elif type(ev) is UsageInfo:
             self.usage = ev
         elif type(ev) is StreamFinish:

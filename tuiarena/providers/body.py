@@ -52,40 +52,61 @@ class ChunkedDecoder:
         n = len(buf)
         i = 0
         out: list[bytes] = []
-        while i < n and not self.last:
+        if self._left:  # the rest of a chunk a previous piece began (then rest is empty)
+            take = min(self._left, n)
+            out.append(buf[:take])
+            self._left -= take
+            i = take
             if self._left:
-                take = min(self._left, n - i)
-                out.append(buf[i:i + take])
-                i += take
-                self._left -= take
-                if self._left:
-                    break
-                self._skip = 2
+                return out[0]
+            self._skip = 2
+        if self._skip:  # its CRLF
+            take = min(self._skip, n - i)
+            i += take
+            self._skip -= take
             if self._skip:
-                take = min(self._skip, n - i)
-                i += take
-                self._skip -= take
-                continue
-            j = buf.find(b"\n", i)
+                return out[0] if out else b""
+        find = buf.find
+        while i < n:
+            j = find(b"\n", i)
             if j < 0:
                 if n - i > _MAX_LINE:
                     raise httpx2.RemoteProtocolError("malformed chunked body: no chunk size line")
                 break
             try:
-                size = int(buf[i:j].split(b";", 1)[0], 16)
+                size = int(buf[i:j], 16)  # int() ignores the surrounding whitespace (the CR)
             except ValueError:
-                raise httpx2.RemoteProtocolError(f"malformed chunk size line: {buf[i:j][:40]!r}") from None
-            if size < 0:
-                raise httpx2.RemoteProtocolError("negative chunk size")
-            if size == 0:
+                size = _size_with_extension(buf[i:j])
+            if size <= 0:
+                if size < 0:
+                    raise httpx2.RemoteProtocolError("negative chunk size")
                 self.last = True
                 break
-            i = j + 1
-            self._left = size
+            start = j + 1
+            stop = start + size
+            if stop + 2 <= n:  # the whole chunk and its CRLF: the usual case (one SSE event per chunk)
+                out.append(buf[start:stop])
+                i = stop + 2
+                continue
+            # A chunk cut by the end of this piece: the rest comes with the next.
+            out.append(buf[start:stop])
+            if stop <= n:
+                self._skip = 2 - (n - stop)
+            else:
+                self._left = stop - n
+            i = n
+            break
         self.rest = buf[i:]
         if len(out) == 1:
             return out[0]
         return b"".join(out)
+
+
+def _size_with_extension(line: bytes) -> int:
+    try:
+        return int(line.split(b";", 1)[0], 16)
+    except ValueError:
+        raise httpx2.RemoteProtocolError(f"malformed chunk size line: {line[:40]!r}") from None
 
 
 class Body:
