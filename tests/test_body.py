@@ -13,7 +13,7 @@ from tests.fakeserver import FakeServer
 from tuiarena.model import Params, ProviderError, StreamEnd, TextDelta
 from tuiarena.providers import body as body_mod
 from tuiarena.providers.base import EndpointSpec
-from tuiarena.providers.body import ChunkedDecoder
+from tuiarena.providers.plainhttp import ChunkedDecoder
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 MSGS = [{"role": "user", "content": "hi"}]
@@ -35,7 +35,7 @@ def test_decoder_any_split(step):
             break
     assert out == b"hello chunked\r\nworld"
     assert dec.last and dec.at_boundary
-    assert rest == b"0\r\ntrailer: x\r\n\r\nNEXT"  # given back whole, for h11 to finish the body
+    assert rest == b"0\r\ntrailer: x\r\n\r\nNEXT"  # the last chunk's line and what follows, left for the caller
 
 
 def test_decoder_random_splits_match_the_payload():
@@ -155,7 +155,7 @@ async def test_head_and_body_in_one_segment_with_a_trailer(direct_seen):
     assert len(conns) == 1 and direct_seen == [True, True]
 
 
-async def test_not_chunked_is_read_through_httpx(direct_seen):
+async def test_a_content_length_body_is_read_directly_too(direct_seen):
     def respond(n):
         body = b"".join(_sse("x", "y"))
         return [b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: %d\r\n\r\n" % len(body), body]
@@ -164,6 +164,23 @@ async def test_not_chunked_is_read_through_httpx(direct_seen):
     provider = _provider(url)
     assert await _text(provider) == "xy"
     assert await _text(provider) == "xy"
+    await provider.aclose()
+    server.close()
+    assert len(conns) == 1 and direct_seen == [True, True]
+
+
+async def test_a_compressed_body_is_read_through_httpx(direct_seen):
+    import gzip
+
+    def respond(n):
+        body = gzip.compress(b"".join(_sse("z", "w")))
+        return [b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\n"
+                b"content-length: %d\r\n\r\n" % len(body), body]
+
+    server, url, conns = await _serve(respond)
+    provider = _provider(url)
+    assert await _text(provider) == "zw"
+    assert await _text(provider) == "zw"
     await provider.aclose()
     server.close()
     assert len(conns) == 1 and direct_seen == [False, False]

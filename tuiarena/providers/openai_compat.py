@@ -14,8 +14,9 @@ What the SDK does and what we do:
   objects: openai-python 3.x builds a pydantic object per chunk, measured at ~0.2 ms of CPU each;
   at 16 concurrent fast streams that alone pushed measured time-to-first-token from ~0 to
   ~200 ms.
-* Plain-HTTP endpoints reached without a proxy (local servers) use ``aionet`` under httpx2: less
-  CPU per chunk, and each piece of data carries the time it reached the socket (see aionet). A
+* Plain-HTTP endpoints reached without a proxy (local servers) use tuiarena's HTTP/1.1 transport
+  under httpx2 (``plainhttp``, over ``aionet`` sockets): less CPU per request and per chunk, and
+  each piece of data carries the time it reached the socket. A
   stream starts with a ``RequestSent`` (its bytes on the wire; else when the SDK handed the first
   attempt to httpx2) and ends with a ``StreamEnd`` (its last bytes' arrival). A backlog is parsed
   in ``_SLICE_S`` slices so other streams are not starved. HTTPS keeps httpx2's own socket layer.
@@ -98,6 +99,7 @@ class OpenAICompatProvider:
         self.local = spec.source == "local" or is_local_url(spec.base_url)
         self.stream_options_ok = True  # becomes False once the server rejected stream_options
         self._client: Any = None
+        self._plain = False  # the client uses plainhttp's transport
 
     def __repr__(self) -> str:
         return f"OpenAICompatProvider({self.name!r}, {self.spec.base_url!r})"
@@ -116,19 +118,17 @@ class OpenAICompatProvider:
             import httpx2
             import openai
 
-            from tuiarena.providers import aionet
+            from tuiarena.providers.plainhttp import PlainHTTPTransport
 
             timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
             hooks = {"request": [_on_request], "response": [_on_response]}
             if self.spec.base_url.lower().startswith("http://") and not _proxied(self.spec.base_url):
                 # Plain-HTTP endpoints reached directly (local servers: vLLM, llama.cpp, Ollama, LM
-                # Studio, where token rates and so per-chunk CPU are highest) get the asyncio-native
-                # socket layer, with the SDK's own pool limits (more connections than any concurrency
-                # we run, so requests never queue in the pool after t0). Everything else keeps
-                # httpx2's defaults, environment proxies included.
-                transport = httpx2.AsyncHTTPTransport(limits=openai.DEFAULT_CONNECTION_LIMITS)
-                aionet.install(transport)
-                http = openai.DefaultAsyncHttpxClient(timeout=timeout, transport=transport, event_hooks=hooks)
+                # Studio, where token rates and so per-chunk CPU are highest) get tuiarena's own
+                # HTTP/1.1 transport (see plainhttp: less CPU, bytes timed at the socket). Everything
+                # else keeps httpx2's defaults, environment proxies included.
+                self._plain = True
+                http = openai.DefaultAsyncHttpxClient(timeout=timeout, transport=PlainHTTPTransport(), event_hooks=hooks)
             else:
                 http = openai.DefaultAsyncHttpxClient(timeout=timeout, event_hooks=hooks)
             self._client = openai.AsyncOpenAI(
@@ -146,22 +146,15 @@ class OpenAICompatProvider:
         import httpx2  # noqa: F401 - imported here even when the key is missing, so a failing first
         import openai  # noqa: F401   request is not timed over ~1 s of imports
 
-        from tuiarena.providers import aionet  # noqa: F401
+        from tuiarena.providers import body  # noqa: F401 - and with it plainhttp, aionet
 
         try:
             client = self._get_client()
         except ProviderError:
             return
         client.chat.completions  # noqa: B018 - imports the resource modules the SDK loads lazily
-        # httpcore2's pool locks load anyio's asyncio backend on the first request: ~40 ms of CPU
-        # (measured) that would otherwise land inside the first requests' time to first token.
-        import importlib
-
-        for name in ("anyio._backends._asyncio", "anyio._core._synchronization", "anyio.streams.memory"):
-            try:
-                importlib.import_module(name)
-            except ImportError:  # a different anyio layout: only the warm-up is lost
-                pass
+        if not self._plain:
+            _warm_httpcore()
         _freeze_heap()
 
     async def aclose(self) -> None:
@@ -328,6 +321,18 @@ class OpenAICompatProvider:
 
 
 _FROZEN = False
+
+
+def _warm_httpcore() -> None:
+    """httpcore2's pool locks (HTTPS endpoints) load anyio's asyncio backend on the first request:
+    ~40 ms of CPU (measured) that would otherwise land inside the first requests' TTFT."""
+    import importlib
+
+    for name in ("anyio._backends._asyncio", "anyio._core._synchronization", "anyio.streams.memory"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a different anyio layout: only the warm-up is lost
+            pass
 
 
 def _freeze_heap() -> None:
