@@ -154,8 +154,18 @@ class Runner:
         return list(await asyncio.gather(*tasks))
 
     async def respond_one(self, run_id: str, response_id: str, model: str, messages: list[Message], params: Params) -> ResponseDone:
-        """Re-run one column of an existing run (or any single request) under a given id."""
-        return await self._track(response_id, self._respond(run_id, response_id, model, messages, params))
+        """Re-run one column of an existing run (or any single request) under a given id.
+
+        It runs in the calling task (a suite makes thousands of these: a task of its own was a
+        wait for the loop at each start and end); ``cancel(response_id)`` cancels it there, and
+        the record says cancelled."""
+        task = asyncio.current_task()
+        self._tasks[response_id] = task
+        try:
+            return await self._respond(run_id, response_id, model, messages, params)
+        finally:
+            if self._tasks.get(response_id) is task:
+                del self._tasks[response_id]
 
     def _track(self, response_id: str, coro) -> asyncio.Task:
         """Start a response's task, known by its id (for ``cancel``) until it ends."""

@@ -103,11 +103,14 @@ class _Group:
                 reader.readable()
 
     def tick(self) -> None:
+        # On a fixed cadence (not TICK_S after this one's work): a stream's end waits half a tick
+        # on average, not more.
+        due = self.timer.when() + TICK_S if self.timer is not None else self.loop.time() + TICK_S
         self.timer = None
         for reader in list(self.readers.values()):  # a reader that ends leaves the group
             reader.readable()
-        if self.readers:
-            self.timer = self.loop.call_later(TICK_S, self.tick)
+        if self.readers and self.timer is None:
+            self.timer = self.loop.call_at(max(due, self.loop.time()), self.tick)
 
 
 _GROUPS: dict[str, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Group]] = {
