@@ -97,6 +97,25 @@ def test_refusal_via_content_filter_and_window():
     assert detect_refusal("I\u2019m sorry, but I can\u2019t do that.") is not None
 
 
+def test_lcs_length_matches_the_plain_dynamic_programme():
+    import random
+
+    def dp(a, b):
+        prev = [0] * (len(b) + 1)
+        for x in a:
+            cur = [0]
+            for j, y in enumerate(b, 1):
+                cur.append(prev[j - 1] + 1 if x == y else max(cur[j - 1], prev[j]))
+            prev = cur
+        return prev[-1]
+
+    rng = random.Random(3)
+    for _ in range(500):
+        a = [rng.choice("abcdef") for _ in range(rng.randrange(0, 70))]
+        b = [rng.choice("abcdefg") for _ in range(rng.randrange(0, 70))]
+        assert lcs_length(a, b) == dp(a, b)
+
+
 def test_rouge_l_and_bleu():
     ref = "the cat sat on the mat"
     assert rouge_l(ref, ref) == pytest.approx(1.0)

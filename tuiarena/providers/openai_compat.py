@@ -149,10 +149,9 @@ class OpenAICompatProvider:
         from tuiarena.providers import body  # noqa: F401 - and with it plainhttp, aionet
 
         try:
-            client = self._get_client()
+            self._get_client()  # (chats go through client.post: no resource module to load)
         except ProviderError:
             return
-        client.chat.completions  # noqa: B018 - imports the resource modules the SDK loads lazily
         if not self._plain:
             _warm_httpcore()
         _freeze_heap()
