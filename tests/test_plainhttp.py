@@ -159,6 +159,20 @@ async def test_request_goes_out_whole_with_host_and_length():
     assert body == b'{"k":"v"}' or json_equal(body)
 
 
+async def test_a_streamed_request_body_goes_with_its_length():
+    server, url, seen, _ = await _conversation([b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"])
+
+    async def parts():
+        yield b"ab"
+        yield b"cd"
+
+    async with _client() as client:
+        assert (await client.post(url, content=parts())).status_code == 200
+    server.close()
+    head, _, body = seen[0].partition(b"\r\n\r\n")
+    assert body == b"abcd" and b"content-length: 4" in head.lower() and b"transfer-encoding" not in head.lower()
+
+
 def json_equal(body: bytes) -> bool:
     import json
 

@@ -98,7 +98,11 @@ class PlainHTTPTransport(httpx2.AsyncBaseTransport):
 
 def _request_bytes(request: httpx2.Request, content: bytes) -> bytes:
     lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), request.url.raw_path)]
-    lines += [b"%s: %s" % (name, value) for name, value in request.headers.raw]
+    headers = request.headers.raw
+    if any(name.lower() == b"transfer-encoding" for name, _ in headers):  # a streamed body, read whole
+        headers = [(n, v) for n, v in headers if n.lower() not in (b"transfer-encoding", b"content-length")]
+        headers.append((b"Content-Length", str(len(content)).encode()))
+    lines += [b"%s: %s" % (name, value) for name, value in headers]
     return b"\r\n".join(lines) + b"\r\n\r\n" + content
 
 
