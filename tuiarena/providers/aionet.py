@@ -117,19 +117,13 @@ class AsyncioStream:
         """The answer is in: read as any idle connection (at once, for a server closing it)."""
         self._p.set_mode(NORMAL)
 
-    def unread(self, data: bytes, t: float) -> None:
-        """Put bytes read off this stream back in front of what comes next."""
-        if data:
-            self._p.unread(data, t)
-        self.at_body = False
-
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
         p = self._p
         if p.exc is not None or p.sock.fileno() < 0:
             raise httpx2.WriteError(str(p.exc) if p.exc else "connection closed")
-        self._head, self._tail, self.at_body = True, b"", False
+        self.expect_head()
         p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
         # The time is taken just before the send: the syscall runs at once, whereas the time after
         # it could be late by a wait for the GIL (a UI thread holding it). The caller writes a
@@ -156,7 +150,7 @@ class AsyncioStream:
         poll_close()
 
     def expect_head(self) -> None:
-        """The next read()s hand out a response head on its own (after a 1xx response)."""
+        """The next read()s hand out a response head on its own (after a request, or a 1xx response)."""
         self._head, self._tail, self.at_body = True, b"", False
 
     @property
@@ -171,9 +165,6 @@ class AsyncioStream:
             self._watchdog.cancel()
             self._watchdog = None
         self._p.close()
-
-    async def aclose(self) -> None:
-        self.close()
 
 
 async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:

@@ -27,7 +27,7 @@ class Body:
 
     __slots__ = ("_response", "_direct", "_stamped", "_chunks", "_left", "_left_t")
 
-    def __init__(self, response: Any, timeout: float | None = None) -> None:
+    def __init__(self, response: Any) -> None:
         self._response = response
         net = response.extensions.get("network_stream")
         self._stamped = net if isinstance(net, AsyncioStream) else None

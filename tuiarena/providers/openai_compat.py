@@ -262,7 +262,7 @@ class OpenAICompatProvider:
         finally:
             _reset(_CALL, token)
             _reset(aionet.SENT, sent_token)
-        body = Body(response, self.spec.timeout_s)  # each piece with the time its bytes reached the socket
+        body = Body(response)  # each piece with the time its bytes reached the socket
         try:
             t_sent = sent[0] if sent else log.t_request
             if t_sent is not None:
