@@ -262,6 +262,19 @@ async def test_times_are_socket_side_even_when_the_loop_is_busy():
     assert end.t - sent.t < 0.1  # well before the loop got round to reading it
 
 
+async def test_an_answers_end_is_read_when_it_comes_not_on_the_tick(monkeypatch):
+    """Once its first token is in, a stream is read on the loop's shared tick; its end (the last
+    token, the finish, the usage, [DONE]) is a burst over the socket's low-water mark, read at
+    once: with a tick that never comes, the answer still completes."""
+    from tuiarena.providers import sockread
+
+    monkeypatch.setattr(sockread, "TICK_S", 60.0)
+    with FakeServer(n_tokens=3, tokens_per_s=200) as s:
+        events = await asyncio.wait_for(collect(make(s.base_url), "fake-model"), 10)
+    assert text_of(events) == "tok0 tok1 tok2"
+    assert of(events, StreamFinish)[0].reason == "stop" and of(events, UsageInfo) and of(events, StreamEnd)
+
+
 def test_chunk_parser_merges_per_read_and_handles_split_lines():
     from tuiarena.providers.sse import ChunkParser
 
@@ -282,6 +295,23 @@ def test_chunk_parser_merges_per_read_and_handles_split_lines():
     assert [e.text for e in evs] == ["x"]
     assert p.error.kind == "stream_error" and p.error.message == "boom"
     assert p.feed(chunk(content="z"), 1.0) == []
+
+
+def test_chunk_parser_bytes_split_inside_a_character_and_invalid_utf8():
+    from tuiarena.providers.sse import ChunkParser
+
+    p = ChunkParser()
+    data = 'data: {"choices":[{"index":0,"delta":{"content":"héllo ✓"},"finish_reason":null}]}\n\n'.encode()
+    cut = data.index("✓".encode()) + 1  # inside the three bytes of ✓
+    evs = p.feed(data[:cut], 1.0) + p.feed(data[cut:], 2.0)
+    assert [(e.text, e.t) for e in evs] == [("héllo ✓", 2.0)]
+    # A byte that is not UTF-8 is a replacement character, not a broken stream (as a text decoder would).
+    evs = p.feed(b'data: {"choices":[{"index":0,"delta":{"content":"a\xffb"}}]}\n\n', 3.0)
+    assert [e.text for e in evs] == ["a\ufffdb"] and p.error is None
+    # Not JSON at all: the stream's error, naming what came.
+    p.feed(b"data: {nope\n\n", 4.0)
+    assert p.error.kind == "stream_error" and "{nope" in p.error.message
+    assert p.events == 3
 
 
 async def test_list_models(srv):

@@ -133,3 +133,57 @@ async def test_modes_register_and_unregister_cleanly():
     await asyncio.sleep(sockread.TICK_S * 2)
     assert reader.eof and fd not in sockread._GROUPS[TICK][loop].readers
     reader.close()
+
+
+def _lowat(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT)
+
+
+@linux_only
+async def test_tick_mode_low_water_mark_reads_a_burst_at_once_and_tokens_on_the_tick(monkeypatch):
+    """A TICK socket with a low-water mark: pieces smaller than the mark wait for the tick, a
+    burst of the mark or more (an answer's end) is read when it comes. Leaving TICK mode puts the
+    mark back to 1, so the next answer's first bytes are read the moment they come."""
+    monkeypatch.setattr(sockread, "TICK_S", 30.0)  # no tick within the test: only the mark can wake
+    loop = asyncio.get_running_loop()
+    client, peer = _pair()
+    reader = SocketReader(client, loop)
+    reader.set_mode(TICK, lowat=100)
+    assert _lowat(client) == 100
+    peer.sendall(b"t" * 40)
+    await asyncio.sleep(0.05)
+    assert not reader.chunks  # under the mark: left for the tick
+    sent = time.perf_counter()
+    peer.sendall(b"e" * 80)  # 120 bytes wait: over the mark
+    got = await asyncio.wait_for(_drain(reader, 1), 5)
+    assert got[0][0] == b"t" * 40 + b"e" * 80
+    assert got[0][2] - sent < 5  # read on the mark, not the (30 s) tick
+    reader.set_mode(NORMAL)
+    assert _lowat(client) == 1 and reader.lowat == 0
+    reader.set_mode(TICK)  # no mark given: none set
+    assert _lowat(client) == 1
+    reader.close()
+    peer.close()
+
+
+@linux_only
+async def test_low_water_mark_doubles_when_early_reads_keep_coming(monkeypatch):
+    """Tokens that outrun the mark (a fast stream) would wake the loop every few tokens: after a
+    streak of early reads the mark doubles until they wait for the tick again."""
+    monkeypatch.setattr(sockread, "TICK_S", 30.0)
+    loop = asyncio.get_running_loop()
+    client, peer = _pair()
+    reader = SocketReader(client, loop)
+    reader.set_mode(TICK, lowat=50)
+    for _ in range(4):
+        peer.sendall(b"x" * 60)
+        await asyncio.wait_for(_drain(reader, 1), 5)
+    assert reader.lowat == 100 and _lowat(client) == 100
+    # A new answer on the connection (settled again) starts from its own mark and a fresh streak.
+    reader.set_mode(CLOSE)
+    reader.set_mode(TICK, lowat=50)
+    peer.sendall(b"x" * 60)
+    await asyncio.wait_for(_drain(reader, 1), 5)
+    assert reader.lowat == 50
+    reader.close()
+    peer.close()

@@ -108,10 +108,10 @@ class AsyncioStream:
         self.at_body = True
         return data
 
-    def settle(self) -> None:
+    def settle(self, lowat: int = 0) -> None:
         """The bytes that needed exact times are in: read the rest of the answer on the loop's
-        tick (see sockread)."""
-        self._p.set_mode(TICK)
+        tick, and at once when ``lowat`` bytes wait (see sockread)."""
+        self._p.set_mode(TICK, lowat)
 
     def relax(self) -> None:
         """The answer is in: read as any idle connection (at once, for a server closing it)."""

@@ -46,10 +46,11 @@ class Body:
     def __aiter__(self) -> Body:
         return self
 
-    def settle(self) -> None:
-        """The bytes that needed exact times are in: the rest may be read on the loop's tick."""
+    def settle(self, lowat: int = 0) -> None:
+        """The bytes that needed exact times are in: the rest may be read on the loop's tick, and
+        at once when ``lowat`` bytes wait (see sockread)."""
         if self._stamped is not None:
-            self._stamped.settle()
+            self._stamped.settle(lowat)
 
     def relax(self) -> None:
         """The answer is in (or abandoned): the socket is read as any idle connection."""

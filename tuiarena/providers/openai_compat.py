@@ -273,12 +273,19 @@ class OpenAICompatProvider:
             feed = parser.feed
             slice_start = t = perf()
             close = True  # the socket is closely watched until the first answer token is in
+            ending = False  # the finish is in: what is left (usage, [DONE]) is read as it comes
+            fed = 0  # body bytes before settle(), for the size of an event
             try:
                 async for data, t in body:
                     events = feed(data, t)
-                    if close and (parser.answered or parser.done or parser.error):
-                        body.settle()
-                        close = False
+                    if close:
+                        fed += len(data)
+                        if parser.answered or parser.done or parser.error:
+                            body.settle(_lowat(fed, parser.events))
+                            close = False
+                    if parser.finish is not None and not ending:
+                        body.relax()
+                        ending = True
                     # A backlog (a fast stream read in one go) is worked through in slices of
                     # _SLICE_S, yielding to the loop in between so other streams are not starved.
                     # Bytes that arrived after this slice began were read by the loop since (an
@@ -317,6 +324,13 @@ class OpenAICompatProvider:
         finally:
             body.relax()
             await response.aclose()
+
+
+def _lowat(fed: int, events: int) -> int:
+    """The low-water mark for a settled stream (see sockread): 2.5 events' worth of bytes (plus
+    their chunk framing). A tick brings about two tokens at 100 tok/s; the burst that ends an
+    answer (last token, finish, usage, ``[DONE]``) is three or more."""
+    return int(2.5 * (fed / events + 8)) if events else 0
 
 
 _FROZEN = False

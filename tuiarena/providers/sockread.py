@@ -17,6 +17,14 @@ The reader is in one of three modes, chosen by the caller for what the next byte
   (the UI repaints every ~33 ms anyway), and its time is that of the newest segment read with it
   (the stream's end time stays exact: its last bytes are the newest).
 
+  A TICK socket can also be given a low-water mark (:meth:`SocketReader.set_lowat`, the kernel's
+  ``SO_RCVLOWAT``): the loop is then woken for it as soon as that many bytes wait, without
+  waiting for the tick. The stream sets it a little above what a tick's worth of tokens brings,
+  and below the burst that ends an answer (the finish, the usage, ``[DONE]``): the end is read
+  when it comes, not up to a tick later, and tokens still wait for the tick. Early reads
+  that keep coming double the mark, so a stream whose tokens outrun it soon goes back to the tick
+  alone.
+
 Times: on Linux the kernel stamps each received segment (``SO_TIMESTAMPNS``); the stamp comes
 back with the data (``recvmsg`` ancillary data) and is moved from CLOCK_REALTIME onto
 ``perf_counter``, so a time does not depend on when the loop got round to reading. Elsewhere,
@@ -39,6 +47,8 @@ LOW = 1 << 18  # ...and start again below this
 _RECV = 1 << 16
 TICK_S = 0.02
 _POLL_EVERY = 0.0002  # seconds: poll_close() does nothing if it last looked more recently
+_MAX_LOWAT = 1 << 16
+_SO_RCVLOWAT = getattr(socket, "SO_RCVLOWAT", None)
 
 NORMAL, CLOSE, TICK = "normal", "close", "tick"
 
@@ -141,7 +151,7 @@ class SocketReader:
     """Reads a non-blocking socket on the event loop into a queue of (data, arrival time)."""
 
     __slots__ = ("sock", "loop", "chunks", "times", "size", "eof", "exc", "waiter", "paused", "stamped",
-                 "mode", "_fd", "_on")
+                 "mode", "lowat", "_fd", "_on", "_marked", "_early_at", "_streak")
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         self.sock = sock
@@ -155,8 +165,12 @@ class SocketReader:
         self.paused = False  # flow control: too much unread
         self.stamped = False
         self.mode = NORMAL
+        self.lowat = 0  # TICK mode: wake early once this many bytes wait (0: never)
         self._fd = sock.fileno()
         self._on = False  # registered somewhere
+        self._marked = False  # SO_RCVLOWAT is set on the socket (above 1)
+        self._early_at = float("-inf")  # when _early() last read
+        self._streak = 0  # early reads since, each within a few ticks of the one before
         if _SO_TIMESTAMPNS is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
                 sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
@@ -172,6 +186,8 @@ class SocketReader:
         mode, fd = self.mode, self._fd
         if mode != TICK:
             self.loop.add_reader(fd, self.readable)
+        elif self._marked:
+            self.loop.add_reader(fd, self._early)
         if mode != NORMAL:
             self._group(mode).add(fd, self)
         self._on = True
@@ -185,7 +201,7 @@ class SocketReader:
             group = _GROUPS[mode].get(self.loop)
             if group is not None:
                 group.remove(fd, self)
-        if mode != TICK and not self.loop.is_closed():
+        if (mode != TICK or self._marked) and not self.loop.is_closed():
             self.loop.remove_reader(fd)
 
     @property
@@ -200,22 +216,58 @@ class SocketReader:
             group = groups[self.loop] = _Group(self.loop, mode == TICK)
         return group
 
-    def set_mode(self, mode: str) -> None:
+    def set_mode(self, mode: str, lowat: int = 0) -> None:
+        """Change how the socket is read (see the module's docstring). ``lowat``: for TICK, the
+        bytes waiting that wake the loop before the tick (0: none)."""
         old = self.mode
         if mode == old:
             return
         self.mode = mode
-        if not self._on:  # paused or ended: takes effect when registered again
-            return
+        on = self._on
         fd = self._fd
-        if old != NORMAL:
+        if on and old != NORMAL:
             self._group(old).remove(fd, self)
+        if old == TICK and self._marked:  # back to reading on every arrival: a mark of 1
+            self._mark(0)
+        if mode == TICK and lowat > 1:
+            self._mark(lowat)
+            self._early_at, self._streak = float("-inf"), 0
+        if not on:  # paused or ended: takes effect when registered again
+            return
         if mode == TICK:
-            self.loop.remove_reader(fd)
+            if self._marked:
+                self.loop.add_reader(fd, self._early)
+            else:
+                self.loop.remove_reader(fd)
         elif old == TICK:
             self.loop.add_reader(fd, self.readable)
         if mode != NORMAL:
             self._group(mode).add(fd, self)
+
+    def _mark(self, lowat: int) -> None:
+        """Set the socket's low-water mark (0 or 1: none)."""
+        self.lowat = lowat
+        if _SO_RCVLOWAT is None:
+            return
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, _SO_RCVLOWAT, max(lowat, 1))
+        except OSError:  # not on this platform or socket: the tick alone
+            self.lowat = 0
+            self._marked = False
+            return
+        self._marked = lowat > 1
+
+    def _early(self) -> None:
+        """A TICK socket has ``lowat`` bytes waiting: read them now. Four early reads each a few
+        ticks after the last mean tokens come faster than the mark allows: the mark is doubled, and they wait
+        for the tick again (an early read now and then, say after a late tick, is left be)."""
+        now = _perf()
+        self._streak = self._streak + 1 if now - self._early_at < 4 * TICK_S else 0
+        self._early_at = now
+        if self._streak >= 3 and self.mode == TICK and self.lowat < _MAX_LOWAT:
+            self._mark(self.lowat * 2)
+            self._streak = 0
+        self.readable()
 
     # -------------------------------------------------------------- reading
     def _wake(self) -> None:
