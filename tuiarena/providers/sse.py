@@ -86,41 +86,44 @@ class ChunkParser:
         out: list[StreamEvent] = []
         kind: bool | None = None  # reasoning flag of the delta being merged
         parts: list[str] = []
-        for line in lines:
+        chars = events = 0
+        for line in lines:  # (runs once per token on every stream: kept to locals and few calls)
             if not line.startswith(b"data:"):
                 continue
             payload = line[5:].strip()
             if not payload:
                 continue
-            self.events += 1
-            if payload == b"[DONE]":
-                self.done = True
-                break
+            events += 1
             try:
-                obj = _parse(payload)
+                obj = _from_json(payload)
             except ValueError:
-                text = payload[:120].decode("utf-8", "replace")
-                self.error = ProviderError("stream_error", f"unreadable stream data: {text!r}")
-                break
+                if payload == b"[DONE]":
+                    self.done = True
+                    break
+                try:
+                    obj = _parse(payload)
+                except ValueError:
+                    text = payload[:120].decode("utf-8", "replace")
+                    self.error = ProviderError("stream_error", f"unreadable stream data: {text!r}")
+                    break
             if type(obj) is not dict:
                 continue
-            err = obj.get("error")
-            if err:
-                self.error = ProviderError("stream_error", error_message(err))
+            if "error" in obj and obj["error"]:
+                self.error = ProviderError("stream_error", error_message(obj["error"]))
                 break
             choices = obj.get("choices")
-            if choices:
-                choice = choices[0]
+            if choices and type(choices) is list and type(choice := choices[0]) is dict:
                 delta = choice.get("delta")
-                if delta:
-                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                    if reasoning and type(reasoning) is str:
-                        if kind is not True and parts:
-                            out.append(TextDelta("".join(parts), t, False))
-                            parts = []
-                        kind = True
-                        parts.append(reasoning)
-                        self.chars += len(reasoning)
+                if delta and type(delta) is dict:
+                    if "reasoning_content" in delta or "reasoning" in delta:
+                        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                        if reasoning and type(reasoning) is str:
+                            if kind is not True and parts:
+                                out.append(TextDelta("".join(parts), t, False))
+                                parts = []
+                            kind = True
+                            parts.append(reasoning)
+                            chars += len(reasoning)
                     content = delta.get("content")
                     if content and type(content) is str:
                         if kind is not False and parts:
@@ -128,7 +131,7 @@ class ChunkParser:
                             parts = []
                         kind = False
                         parts.append(content)
-                        self.chars += len(content)
+                        chars += len(content)
                         self.answered = True
                 fr = choice.get("finish_reason")
                 if fr and self.finish is None:
@@ -140,6 +143,8 @@ class ChunkParser:
             usage = obj.get("usage")
             if usage and type(usage) is dict:
                 self.usage = usage_from(usage)
+        self.chars += chars
+        self.events += events
         if parts:
             out.append(TextDelta("".join(parts), t, bool(kind)))
         return out
