@@ -312,6 +312,11 @@ def test_chunk_parser_bytes_split_inside_a_character_and_invalid_utf8():
     p.feed(b"data: {nope\n\n", 4.0)
     assert p.error.kind == "stream_error" and "{nope" in p.error.message
     assert p.events == 3
+    # Odd shapes (a choice or a delta that is not an object) are skipped, not a crash.
+    p = ChunkParser()
+    evs = p.feed(b'data: {"choices":["x"]}\n\ndata: {"choices":[{"delta":"y"}]}\n\ndata: {"choices":{"0":1}}\n\n'
+                 b'data: {"choices":[{"delta":{"content":"ok"}}]}\n\n', 5.0)
+    assert [e.text for e in evs] == ["ok"] and p.error is None
 
 
 async def test_list_models(srv):
