@@ -319,6 +319,9 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int, di
 
 
 def main() -> None:
+    from precompile import compile_tuiarena
+
+    compile_tuiarena()  # as an installed package has it (see bench/precompile.py)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--models", type=int, default=4)

@@ -164,6 +164,9 @@ def first_paint_ms(env: dict) -> float:
 
 
 def main() -> int:
+    from precompile import compile_tuiarena
+
+    compile_tuiarena()  # as an installed package has it (see bench/precompile.py)
     ap = argparse.ArgumentParser()
     ap.add_argument("--columns", type=int, default=8)
     ap.add_argument("--rate", type=float, default=200)

@@ -10,6 +10,7 @@ the report. Figures: wall time, CPU (user+sys, resource.getrusage) and peak RSS.
 As in bench/headless.py, the openai SDK's import (~0.9 s of CPU, most of it building its pydantic
 types; a fixed cost of the process, whatever the suite's size) happens before the clock and is
 printed apart, with the end-to-end figures that include it. Everything of tuiarena's own is inside.
+tuiarena's bytecode is compiled first, as an installed package has it (bench/precompile.py).
 """
 
 from __future__ import annotations
@@ -118,6 +119,9 @@ def show(res: dict, targets: dict) -> bool:
 
 
 def main() -> int:
+    from precompile import compile_tuiarena
+
+    compile_tuiarena()  # as an installed package has it (see bench/precompile.py)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big", action="store_true", help="also run 10,000 cases x 4 models at TTFT 0 (long)")
     ap.add_argument("--big-only", action="store_true", help="only the 10,000-case run")
