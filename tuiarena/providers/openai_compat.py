@@ -115,7 +115,6 @@ class OpenAICompatProvider:
     def _get_client(self) -> Any:
         key = self._key()  # checked on every call: the key may have been unset since
         if self._client is None:
-            import httpx2
             import openai
 
             from tuiarena.providers.plainhttp import PlainHTTPTransport
