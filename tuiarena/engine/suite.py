@@ -20,20 +20,18 @@ max_cost_usd and ``checks`` added to every case), ``[judge]`` (model, rubric or 
 pairwise, pass_total, max_tokens) and ``[requirements]`` (see :data:`REQUIREMENTS`).
 
 Every problem is a :class:`~tuiarena.errors.SuiteError` naming the file, the line (or the inline
-case) and the field; a malformed line is an error, never skipped.
+case) and the field; a malformed line is an error, never skipped. This module reads the file and
+the TOML wrapper; each case is read by :mod:`tuiarena.engine.suite_cases`.
 """
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from tuiarena.engine.suite_cases import Case, load_cases, number, parse_case, parse_checks, unique
 from tuiarena.errors import SuiteError
-from tuiarena.model import Message, Params
-from tuiarena.scoring.checks import CheckSpecError, validate_check
 
 # requirement -> (description, kind): "max" limits, "min" floors, "rate" fractions 0..1, "count"
 REQUIREMENTS: dict[str, str] = {
@@ -53,30 +51,12 @@ REQUIREMENTS: dict[str, str] = {
     "max_invalid_json_rate": "rate",
     "requests_per_month": "count",
 }
-CASE_FIELDS = {
-    "id", "input", "messages", "system", "expected", "checks", "category", "max_tokens", "temperature",
-    "seed", "top_p", "weight", "pass_threshold", "max_latency_ms", "max_cost_usd", "default_checks", "meta",
-}
 DEFAULT_FIELDS = {
     "temperature", "max_tokens", "seed", "top_p", "system", "category", "pass_threshold",
     "max_latency_ms", "max_cost_usd", "checks",
 }
 JUDGE_FIELDS = {"model", "rubric", "rubric_file", "pairwise", "pass_total", "max_tokens"}
 TOP_FIELDS = {"name", "description", "models", "cases", "defaults", "judge", "requirements"}
-ROLES = ("system", "user", "assistant")
-
-
-@dataclass(slots=True)
-class Case:
-    id: str
-    messages: list[Message]
-    params: Params
-    checks: list[dict] = field(default_factory=list)
-    expected: Any = None
-    category: str = ""
-    weight: float = 1.0
-    pass_threshold: float | None = None
-    where: str = ""  # "support.jsonl: line 7" — for messages about this case
 
 
 @dataclass(slots=True)
@@ -152,7 +132,7 @@ def load_suite(name: str | Path) -> Suite:
     path = resolve_suite_path(name)
     if path.suffix.lower() == ".toml":
         return _load_toml(path)
-    cases = load_cases(path, defaults={})
+    cases = load_cases(path, defaults={}, where=_display(path))
     return Suite(name=path.stem, path=path, cases=cases)
 
 
@@ -175,7 +155,7 @@ def _load_toml(path: Path) -> Suite:
         if key not in DEFAULT_FIELDS:
             raise SuiteError(f"{where}: [defaults]: unknown key {key!r} (known: {', '.join(sorted(DEFAULT_FIELDS))})")
     if "checks" in defaults:
-        defaults = dict(defaults, checks=_checks(defaults["checks"], None, f"{where}: [defaults]", "checks"))
+        defaults = dict(defaults, checks=parse_checks(defaults["checks"], None, f"{where}: [defaults]", "checks"))
     judge = _judge(_section(data, "judge", where), path, where)
     requirements = _requirements(_section(data, "requirements", where), where)
     models = data.get("models", [])
@@ -186,13 +166,13 @@ def _load_toml(path: Path) -> Suite:
         cases_path = (path.parent / raw_cases).resolve()
         if not cases_path.is_file():
             raise SuiteError(f'{where}: field "cases": file {raw_cases!r} not found (relative to {where})')
-        cases = load_cases(cases_path, defaults)
+        cases = load_cases(cases_path, defaults, where=_display(cases_path))
     elif isinstance(raw_cases, list):
         cases, seen = [], {}
         for i, raw in enumerate(raw_cases, 1):
             loc = f"{where}: [[cases]] #{i}"
-            case = _case(raw, defaults, loc, default_id=f"case-{i}")
-            _unique(case, seen, loc)
+            case = parse_case(raw, defaults, loc, default_id=f"case-{i}")
+            unique(case, seen, loc)
             cases.append(case)
     else:
         raise SuiteError(f'{where}: field "cases": give a JSONL file name (cases = "cases.jsonl") or [[cases]] tables')
@@ -238,9 +218,9 @@ def _judge(raw: dict, path: Path, where: str) -> JudgeSpec:
             raise SuiteError(f'{where}: [judge]: field "pairwise": must be true or false')
         spec.pairwise = raw["pairwise"]
     if "pass_total" in raw:
-        spec.pass_total = _number(raw["pass_total"], f'{where}: [judge]: field "pass_total"', 3, 15)
+        spec.pass_total = number(raw["pass_total"], f'{where}: [judge]: field "pass_total"', 3, 15)
     if "max_tokens" in raw:
-        spec.max_tokens = int(_number(raw["max_tokens"], f'{where}: [judge]: field "max_tokens"', 1, None, integer=True))
+        spec.max_tokens = int(number(raw["max_tokens"], f'{where}: [judge]: field "max_tokens"', 1, None, integer=True))
     return spec
 
 
@@ -253,155 +233,9 @@ def _requirements(raw: dict, where: str) -> dict[str, float]:
             hint = " (did you mean max_p95_latency_ms?)" if "latency" in key else ""
             raise SuiteError(f"{where}: [requirements]: unknown requirement {key!r}{hint} (known: {', '.join(REQUIREMENTS)})")
         if kind == "rate":
-            out[key] = _number(value, loc, 0, 1, hint="a fraction: 0.9 means 90%")
+            out[key] = number(value, loc, 0, 1, hint="a fraction: 0.9 means 90%")
         elif kind == "count":
-            out[key] = _number(value, loc, 0, None, integer=True)
+            out[key] = number(value, loc, 0, None, integer=True)
         else:
-            out[key] = _number(value, loc, 0, None)
-    return out
-
-
-def _number(value: Any, loc: str, lo: float | None, hi: float | None, *, integer: bool = False, hint: str = "") -> float:
-    ok_type = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_type):
-        raise SuiteError(f"{loc}: must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
-        raise SuiteError(f"{loc}: must be {rng}, got {value!r}" + (f" ({hint})" if hint else ""))
-    return value
-
-
-# ------------------------------------------------------------------ JSONL cases
-
-
-def load_cases(path: Path, defaults: dict) -> list[Case]:
-    where = _display(path)
-    cases: list[Case] = []
-    seen: dict[str, str] = {}
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise SuiteError(f"{where}: cannot read: {exc.strerror}") from None
-    with fh:
-        try:
-            for lineno, line in enumerate(fh, 1):
-                text = line.strip()
-                if not text or text.startswith("#"):
-                    continue
-                loc = f"{where}: line {lineno}"
-                try:
-                    raw = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-                case = _case(raw, defaults, loc, default_id=f"{path.stem}-{lineno}")
-                _unique(case, seen, loc)
-                cases.append(case)
-        except UnicodeDecodeError as exc:
-            raise SuiteError(f"{where}: not UTF-8 text ({exc.reason})") from None
-    if not cases:
-        raise SuiteError(f"{where}: no cases (one JSON object per line)")
-    return cases
-
-
-def _unique(case: Case, seen: dict[str, str], loc: str) -> None:
-    if case.id in seen:
-        raise SuiteError(f'{loc}: field "id": duplicate id {case.id!r} (first at {seen[case.id]})')
-    seen[case.id] = loc.rsplit(": ", 1)[-1]
-
-
-def _case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
-    if not isinstance(raw, dict):
-        raise SuiteError(f"{loc}: a case must be a JSON object, got {type(raw).__name__}")
-    for key in raw:
-        if key not in CASE_FIELDS:
-            raise SuiteError(f"{loc}: unknown field {key!r} (known: {', '.join(sorted(CASE_FIELDS))})")
-
-    def bad(fld: str, msg: str) -> SuiteError:
-        return SuiteError(f'{loc}: field "{fld}": {msg}')
-
-    cid = raw.get("id", default_id)
-    if isinstance(cid, bool) or not isinstance(cid, (str, int)) or not str(cid).strip():
-        raise bad("id", "must be a non-empty string")
-    cid = str(cid)
-
-    system = raw.get("system", defaults.get("system"))
-    if system is not None and not isinstance(system, str):
-        raise bad("system", "must be a string")
-    if "input" in raw and "messages" in raw:
-        raise bad("input", 'give "input" or "messages", not both')
-    if "input" in raw:
-        if not isinstance(raw["input"], str) or not raw["input"].strip():
-            raise bad("input", "must be a non-empty string")
-        messages: list[Message] = [{"role": "user", "content": raw["input"]}]
-    elif "messages" in raw:
-        messages = raw["messages"]
-        if not isinstance(messages, list) or not messages:
-            raise bad("messages", "must be a non-empty list of {\"role\", \"content\"} objects")
-        for i, m in enumerate(messages):
-            if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
-                raise bad(f"messages[{i}]", f'must be {{"role": one of {"/".join(ROLES)}, "content": a string}}')
-        if messages[-1]["role"] == "assistant":
-            raise bad("messages", "the last message must be from the user")
-    else:
-        raise bad("input", 'missing: each case needs "input" (text) or "messages"')
-    if system and not any(m["role"] == "system" for m in messages):
-        messages = [{"role": "system", "content": system}] + messages
-
-    params = Params(
-        temperature=_opt(raw, defaults, "temperature", bad, 0, 2),
-        max_tokens=_opt(raw, defaults, "max_tokens", bad, 1, None, integer=True),
-        seed=_opt(raw, defaults, "seed", bad, None, None, integer=True),
-        top_p=_opt(raw, defaults, "top_p", bad, 0, 1),
-    )
-    expected = raw.get("expected")
-    checks: list[dict] = []
-    if raw.get("default_checks", True) is not False:
-        checks.extend(defaults.get("checks", ()))
-    if "checks" in raw:
-        checks.extend(_checks(raw["checks"], expected, loc, "checks"))
-    elif isinstance(expected, dict) and expected:
-        checks.append(validate_check({"type": "json-fields"}, expected))
-    lat = _opt(raw, defaults, "max_latency_ms", bad, 0, None)
-    if lat is not None:
-        checks.append({"type": "latency", "max_ms": lat, "name": "max_latency_ms"})
-    cost = _opt(raw, defaults, "max_cost_usd", bad, 0, None)
-    if cost is not None:
-        checks.append({"type": "cost", "max_usd": cost, "name": "max_cost_usd"})
-    category = raw.get("category", defaults.get("category", "")) or ""
-    if not isinstance(category, str):
-        raise bad("category", "must be a string")
-    weight = _opt(raw, {}, "weight", bad, 0, None)
-    return Case(
-        id=cid,
-        messages=messages,
-        params=params,
-        checks=checks,
-        expected=expected,
-        category=category,
-        weight=1.0 if weight is None else weight,
-        pass_threshold=_opt(raw, defaults, "pass_threshold", bad, 0, 1),
-        where=loc,
-    )
-
-
-def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = False):
-    value = raw.get(key, defaults.get(key))
-    if value is None:
-        return None
-    try:
-        return _number(value, "", lo, hi, integer=integer)
-    except SuiteError as exc:
-        raise bad(key, str(exc).lstrip(": ")) from None
-
-
-def _checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict]:
-    if not isinstance(raw, list):
-        raise SuiteError(f'{loc}: field "{name}": must be a list of check objects')
-    out = []
-    for i, spec in enumerate(raw):
-        try:
-            out.append(validate_check(spec, expected))
-        except CheckSpecError as exc:
-            sub = f".{exc.field}" if exc.field else ""
-            raise SuiteError(f'{loc}: field "{name}"[{i}]{sub}: {exc.message}') from None
+            out[key] = number(value, loc, 0, None)
     return out
