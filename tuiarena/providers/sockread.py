@@ -264,7 +264,7 @@ class SocketReader:
         now = _perf()
         self._streak = self._streak + 1 if now - self._early_at < 4 * TICK_S else 0
         self._early_at = now
-        if self._streak >= 3 and self.mode == TICK and self.lowat < _MAX_LOWAT:
+        if self._streak >= 3 and self.lowat < _MAX_LOWAT:  # (only TICK sockets read here)
             self._mark(self.lowat * 2)
             self._streak = 0
         self.readable()
