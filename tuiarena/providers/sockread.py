@@ -17,7 +17,7 @@ The reader is in one of three modes, chosen by the caller for what the next byte
   (the UI repaints every ~33 ms anyway), and its time is that of the newest segment read with it
   (the stream's end time stays exact: its last bytes are the newest).
 
-  A TICK socket can also be given a low-water mark (:meth:`SocketReader.set_lowat`, the kernel's
+  A TICK socket can also be given a low-water mark (``set_mode(TICK, lowat)``, the kernel's
   ``SO_RCVLOWAT``): the loop is then woken for it as soon as that many bytes wait, without
   waiting for the tick. The stream sets it a little above what a tick's worth of tokens brings,
   and below the burst that ends an answer (the finish, the usage, ``[DONE]``): the end is read
@@ -245,22 +245,20 @@ class SocketReader:
             self._group(mode).add(fd, self)
 
     def _mark(self, lowat: int) -> None:
-        """Set the socket's low-water mark (0 or 1: none)."""
-        self.lowat = lowat
-        if _SO_RCVLOWAT is None:
-            return
+        """Set the socket's low-water mark (0 or 1: none). Where it cannot be set, the tick alone."""
         try:
-            self.sock.setsockopt(socket.SOL_SOCKET, _SO_RCVLOWAT, max(lowat, 1))
-        except OSError:  # not on this platform or socket: the tick alone
-            self.lowat = 0
-            self._marked = False
-            return
-        self._marked = lowat > 1
+            if _SO_RCVLOWAT is not None:
+                self.sock.setsockopt(socket.SOL_SOCKET, _SO_RCVLOWAT, max(lowat, 1))
+                self.lowat, self._marked = lowat, lowat > 1
+                return
+        except OSError:
+            pass
+        self.lowat, self._marked = 0, False
 
     def _early(self) -> None:
-        """A TICK socket has ``lowat`` bytes waiting: read them now. Four early reads each a few
-        ticks after the last mean tokens come faster than the mark allows: the mark is doubled, and they wait
-        for the tick again (an early read now and then, say after a late tick, is left be)."""
+        """A TICK socket has ``lowat`` bytes waiting: read them now. Four early reads, each a few
+        ticks after the last, mean tokens come faster than the mark allows: the mark is doubled
+        and they wait for the tick again (an early read now and then, after a late tick, is left be)."""
         now = _perf()
         self._streak = self._streak + 1 if now - self._early_at < 4 * TICK_S else 0
         self._early_at = now

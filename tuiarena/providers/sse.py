@@ -5,9 +5,9 @@ by ``jiter`` (the openai SDK's own JSON parser, one of its dependencies): ~1.5 Â
 ``json.loads`` takes ~6 and openai-python 3.x's pydantic object per streamed chunk ~200 (which at
 16 concurrent fast streams alone added ~200 ms to measured time-to-first-token). Lines are split
 as bytes (UTF-8 never has a newline byte inside a character); a chunk that is not valid UTF-8 is
-decoded with replacement characters and parsed by ``json``, so a bad byte is not a broken stream. Deltas of one kind that arrive in the same network read are merged into one
-``TextDelta`` (they arrived at the same instant, so no timing is lost, and the engine has fewer
-events to handle).
+decoded with replacement characters and parsed by ``json``, so a bad byte is not a broken stream.
+Deltas of one kind that arrive in the same network read are merged into one ``TextDelta`` (they
+arrived at the same instant, so no timing is lost, and the engine has fewer events to handle).
 """
 
 from __future__ import annotations
@@ -21,16 +21,6 @@ from tuiarena.model import ProviderError, StreamEvent, StreamFinish, TextDelta, 
 
 _loads = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
 _from_json = jiter.from_json
-
-
-def _parse(payload: bytes) -> Any:
-    """A ``data:`` payload as JSON; ``ValueError`` if it is not JSON."""
-    try:
-        return _from_json(payload)
-    except ValueError:
-        # jiter refuses invalid UTF-8 inside a string: decode with replacement, as a text
-        # stream would, and let json decide whether it is JSON at all.
-        return _loads(payload.decode("utf-8", "replace"))
 
 
 def usage_from(obj: dict[str, Any]) -> UsageInfo:
@@ -100,8 +90,8 @@ class ChunkParser:
                 if payload == b"[DONE]":
                     self.done = True
                     break
-                try:
-                    obj = _parse(payload)
+                try:  # jiter refuses invalid UTF-8 in a string: decode it as a text stream would
+                    obj = _loads(payload.decode("utf-8", "replace"))
                 except ValueError:
                     text = payload[:120].decode("utf-8", "replace")
                     self.error = ProviderError("stream_error", f"unreadable stream data: {text!r}")
@@ -115,15 +105,14 @@ class ChunkParser:
             if choices and type(choices) is list and type(choice := choices[0]) is dict:
                 delta = choice.get("delta")
                 if delta and type(delta) is dict:
-                    if "reasoning_content" in delta or "reasoning" in delta:
-                        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                        if reasoning and type(reasoning) is str:
-                            if kind is not True and parts:
-                                out.append(TextDelta("".join(parts), t, False))
-                                parts = []
-                            kind = True
-                            parts.append(reasoning)
-                            chars += len(reasoning)
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    if reasoning and type(reasoning) is str:
+                        if kind is not True and parts:
+                            out.append(TextDelta("".join(parts), t, False))
+                            parts = []
+                        kind = True
+                        parts.append(reasoning)
+                        chars += len(reasoning)
                     content = delta.get("content")
                     if content and type(content) is str:
                         if kind is not False and parts:
