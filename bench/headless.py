@@ -130,9 +130,8 @@ def _trace_provider(registry) -> None:
 
 
 async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int, diag: bool = False) -> list[float]:
-    from tuiarena.engine.runner import Runner
-    from tuiarena.model import Params
-    from tuiarena.providers.base import EndpointSpec
+    from tuiarena.engine.run.runner import Runner
+    from tuiarena.model import EndpointSpec, Params
     from tuiarena.providers.registry import Registry
     from tuiarena.store.pricing import PricingTable
     from tuiarena.store.sessions import SessionWriter
@@ -264,7 +263,7 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int, di
         import openai  # noqa: F401
 
         if mode == "tuiarena":
-            import tuiarena.engine.runner  # noqa: F401
+            import tuiarena.engine.run.runner  # noqa: F401
             import tuiarena.providers.openai_compat  # noqa: F401
             import tuiarena.providers.registry  # noqa: F401
             import tuiarena.store.sessions  # noqa: F401

@@ -87,7 +87,7 @@ async def warm(registry, model_ids: list[str]) -> None:
 
 
 async def headless(model_ids: list[str]):
-    from tuiarena.engine.runner import Runner
+    from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.workspace import open_workspace
 
     ws = await open_workspace(probe_local=False)

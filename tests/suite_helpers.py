@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from typing import Callable
 
-from tuiarena.engine.runner import Runner
+from tuiarena.engine.run.runner import Runner
 from tuiarena.model import ProviderError, StreamFinish, TextDelta, UsageInfo
 
 Reply = Callable[[str, list, int], "str | Exception"]  # (model, messages, call number) -> answer

@@ -1,13 +1,17 @@
-"""Regression detection against a baseline session (tuiarena.engine.baseline)."""
+"""Regression detection against a baseline session (tuiarena.engine.suite.baseline)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from tuiarena.engine.baseline import Tolerances, compare_logs, find_regressions, render
-from tuiarena.model import ScoreGiven, SessionHeader
-
 from tests.replay_helpers import done, run, score, write_session
+from tuiarena.engine.suite.baseline import (
+    Tolerances,
+    compare_logs,
+    find_regressions,
+    render,
+)
+from tuiarena.model import ScoreGiven, SessionHeader
 
 MODELS = ["demo/swift", "demo/steady"]
 

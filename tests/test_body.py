@@ -1,4 +1,4 @@
-"""Reading a chunked body straight off the socket (tuiarena.providers.body), with h11 still
+"""Reading a chunked body straight off the socket (tuiarena.providers.net.body), with h11 still
 finishing each exchange so connections are reused."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ import httpx2
 import pytest
 
 from tests.fakeserver import FakeServer
-from tuiarena.model import Params, ProviderError, StreamEnd, TextDelta
-from tuiarena.providers import body as body_mod
-from tuiarena.providers.base import EndpointSpec
-from tuiarena.providers.plainhttp import ChunkedDecoder
+from tuiarena.model import EndpointSpec, Params, ProviderError, StreamEnd, TextDelta
+from tuiarena.providers.net import body as body_mod
+from tuiarena.providers.net.plainhttp import ChunkedDecoder
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 MSGS = [{"role": "user", "content": "hi"}]

@@ -6,7 +6,13 @@ import pytest
 
 from tuiarena.model import ResponseDone
 from tuiarena.scoring.answers import detect_refusal, parse_json_answer
-from tuiarena.scoring.checks import CheckContext, CheckSpecError, run_check, score_case, validate_check
+from tuiarena.scoring.checks import (
+    CheckContext,
+    CheckSpecError,
+    run_check,
+    score_case,
+    validate_check,
+)
 from tuiarena.scoring.text_metrics import bleu, lcs_length, rouge_l
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.replay_helpers import done, run, score, write_session
-from tuiarena.engine.diff import diff_sessions, summarise
+from tuiarena.engine.sessions.diff import diff_sessions, summarise
 from tuiarena.store.sessions import read_session
 
 

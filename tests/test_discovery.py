@@ -10,8 +10,7 @@ import pytest
 
 from tests.conftest import PROVIDER_KEY_VARS
 from tests.fakeserver import FakeServer
-from tuiarena.model import ProviderError
-from tuiarena.providers.base import EndpointSpec
+from tuiarena.model import EndpointSpec, ProviderError
 from tuiarena.providers.demo import DemoProvider
 from tuiarena.providers.discovery import KNOWN_ENV_ENDPOINTS, discover
 from tuiarena.providers.openai_compat import OpenAICompatProvider

@@ -6,15 +6,15 @@ import asyncio
 
 import pytest
 
-from tuiarena.engine.runner import Runner, build_messages
-from tuiarena.engine.state import ViewState, apply, fold
-from tuiarena.engine.timeline import Timeline
+from tuiarena.engine.run.runner import Runner, build_messages
+from tuiarena.engine.run.state import ViewState, apply, fold
+from tuiarena.engine.run.timeline import Timeline
 from tuiarena.model import (
     Params,
     ProviderError,
+    RequestSent,
     ResponseDelta,
     ResponseDone,
-    RequestSent,
     ResponseStarted,
     RetryNotice,
     RunStarted,
@@ -234,7 +234,7 @@ async def test_fold_matches_live_and_final_state():
 
 
 def test_timeline_round_trips_through_the_stored_string():
-    from tuiarena.engine.timeline import points
+    from tuiarena.engine.run.timeline import points
     from tuiarena.model import from_record
 
     rec = ResponseDone(response_id="x", timeline=[[12.5, 3], [40.0, 17]], reasoning_timeline=[])

@@ -13,7 +13,8 @@ import pytest
 
 from tests.replay_helpers import compare_session, done, run, score, write_session
 from tuiarena.cli import main
-from tuiarena.store.export import FORMATS, export_session, redact_secrets
+from tuiarena.reports.export import export_session
+from tuiarena.reports.session import FORMATS, redact_secrets
 from tuiarena.store.sessions import read_session
 
 PLANTED = "sk-test-PLANTED123"
@@ -136,9 +137,8 @@ def test_real_session_with_a_planted_key_leaks_it_nowhere(tmp_path, monkeypatch,
     import asyncio
 
     from tests.fakeserver import FakeServer
-    from tuiarena.engine.runner import Runner
-    from tuiarena.model import Params
-    from tuiarena.providers.base import EndpointSpec
+    from tuiarena.engine.run.runner import Runner
+    from tuiarena.model import EndpointSpec, Params
     from tuiarena.providers.openai_compat import OpenAICompatProvider
     from tuiarena.store.sessions import SessionWriter
 

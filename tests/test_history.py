@@ -1,4 +1,4 @@
-"""Per-model history across sessions (tuiarena.engine.history) and `tuiarena history`."""
+"""Per-model history across sessions (tuiarena.engine.sessions.history) and `tuiarena history`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from tuiarena.cli import main
-from tuiarena.engine.history import model_history
-from tuiarena.model import ScoreGiven, SessionHeader
-
 from tests.replay_helpers import done, run, write_session
+from tuiarena.cli import main
+from tuiarena.engine.sessions.history import model_history
+from tuiarena.model import ScoreGiven, SessionHeader
 
 
 def make_session(home, sid: str, created: float, rows: list[tuple], kind: str = "suite", name: str = ""):

@@ -9,8 +9,8 @@ CORE = [
     "tuiarena.model",
     "tuiarena.errors",
     "tuiarena.fmt",
-    "tuiarena.engine.runner",
-    "tuiarena.engine.state",
+    "tuiarena.engine.run.runner",
+    "tuiarena.engine.run.state",
     "tuiarena.engine.workspace",
     "tuiarena.providers.base",
 ]
@@ -22,12 +22,12 @@ OPTIONAL_CORE = [
     "tuiarena.store.config",
     "tuiarena.store.sessions",
     "tuiarena.store.pricing",
-    "tuiarena.store.export",
+    "tuiarena.reports.session",
     "tuiarena.scoring.ratings",
     "tuiarena.scoring.checks",
     "tuiarena.scoring.judge",
-    "tuiarena.engine.suite",
-    "tuiarena.engine.replay",
+    "tuiarena.engine.suite.load",
+    "tuiarena.engine.sessions.replay",
 ]
 
 

@@ -10,9 +10,9 @@ import httpx2
 import pytest
 
 from tests.fakeserver import FakeServer
-from tuiarena.model import Params, TextDelta
-from tuiarena.providers import aionet, plainhttp
-from tuiarena.providers.base import EndpointSpec
+from tuiarena.model import EndpointSpec, Params, TextDelta
+from tuiarena.providers.net import plainhttp
+from tuiarena.providers.net import sockets as aionet
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 

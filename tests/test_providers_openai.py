@@ -14,8 +14,18 @@ from pathlib import Path
 import pytest
 
 from tests.fakeserver import FakeServer
-from tuiarena.model import Params, ProviderError, RequestSent, RetryNotice, StreamEnd, StreamFinish, TextDelta, UsageInfo
-from tuiarena.providers.base import EndpointSpec, Provider
+from tuiarena.model import (
+    EndpointSpec,
+    Params,
+    ProviderError,
+    RequestSent,
+    RetryNotice,
+    StreamEnd,
+    StreamFinish,
+    TextDelta,
+    UsageInfo,
+)
+from tuiarena.providers.base import Provider
 from tuiarena.providers.openai_compat import OpenAICompatProvider, request_params
 
 MSGS = [{"role": "user", "content": "hello there, fake model"}]
@@ -266,7 +276,7 @@ async def test_an_answers_end_is_read_when_it_comes_not_on_the_tick(monkeypatch)
     """Once its first token is in, a stream is read on the loop's shared tick; its end (the last
     token, the finish, the usage, [DONE]) is a burst over the socket's low-water mark, read at
     once: with a tick that never comes, the answer still completes."""
-    from tuiarena.providers import sockread
+    from tuiarena.providers.net import sockread
 
     monkeypatch.setattr(sockread, "TICK_S", 60.0)
     with FakeServer(n_tokens=3, tokens_per_s=200) as s:

@@ -9,9 +9,21 @@ import pytest
 
 from tests.replay_helpers import compare_session, done, run, score, write_session
 from tuiarena.cli import main
-from tuiarena.engine.replay import ReplayControl, deltas_for, replay_events, replay_to_list
-from tuiarena.engine.state import fold
-from tuiarena.model import ResponseDelta, ResponseDone, ResponseRetry, ResponseStarted, RunStarted, SessionHeader
+from tuiarena.engine.run.state import fold
+from tuiarena.engine.sessions.replay import (
+    ReplayControl,
+    deltas_for,
+    replay_events,
+    replay_to_list,
+)
+from tuiarena.model import (
+    ResponseDelta,
+    ResponseDone,
+    ResponseRetry,
+    ResponseStarted,
+    RunStarted,
+    SessionHeader,
+)
 from tuiarena.store.sessions import read_session
 
 

@@ -1,4 +1,4 @@
-"""Re-running a saved session into a new linked session (tuiarena.engine.rerun), on the demo models."""
+"""Re-running a saved session into a new linked session (tuiarena.engine.sessions.rerun), on the demo models."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from tuiarena.engine.baseline import compare_logs
-from tuiarena.engine.diff import diff_sessions
-from tuiarena.engine.rerun import prompt_runs, rerun_session
-from tuiarena.engine.runner import Runner
+from tuiarena.engine.run.runner import Runner
+from tuiarena.engine.sessions.diff import diff_sessions
+from tuiarena.engine.sessions.rerun import prompt_runs, rerun_session
+from tuiarena.engine.suite.baseline import compare_logs
 from tuiarena.model import Params, ResponseDone, RunStarted, ScoreGiven
 from tuiarena.providers.registry import Registry
 from tuiarena.store.pricing import PricingTable
@@ -84,8 +84,8 @@ SUITE = [
 
 
 async def record_suite(tmp_path, registry, cases=SUITE):
-    from tuiarena.engine.suite import load_suite
-    from tuiarena.engine.suite_run import SuiteRun
+    from tuiarena.engine.suite.load import load_suite
+    from tuiarena.engine.suite.run import SuiteRun
 
     path = tmp_path / "mini.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in cases) + "\n", encoding="utf-8")

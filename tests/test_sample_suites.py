@@ -122,7 +122,7 @@ def test_edge_cases_cover_refusal_both_ways_and_four_languages():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_loads_through_the_suite_loader(name):
-    suite_mod = pytest.importorskip("tuiarena.engine.suite")
+    suite_mod = pytest.importorskip("tuiarena.engine.suite.load")
     suite = suite_mod.load_suite(SUITES_DIR / f"{name}.toml")
     assert suite.name == name
     assert len(suite.cases) >= 20

@@ -1,4 +1,4 @@
-"""tuiarena.providers.sockread: the three reading modes, over real loopback sockets."""
+"""tuiarena.providers.net.sockread: the three reading modes, over real loopback sockets."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ import time
 
 import pytest
 
-from tuiarena.providers import sockread
-from tuiarena.providers.sockread import CLOSE, NORMAL, TICK, SocketReader, poll_close
+from tuiarena.providers.net import sockread
+from tuiarena.providers.net.sockread import (
+    CLOSE,
+    NORMAL,
+    TICK,
+    SocketReader,
+    poll_close,
+)
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel receive stamps")
 

@@ -9,7 +9,13 @@ import pytest
 
 from tuiarena.errors import ConfigError
 from tuiarena.store import paths
-from tuiarena.store.config import append_history, load_config, load_history, save_ui, update_config
+from tuiarena.store.config import (
+    append_history,
+    load_config,
+    load_history,
+    save_ui,
+    update_config,
+)
 
 GOOD = """
 [ui]

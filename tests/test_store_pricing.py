@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tuiarena.store.pricing import DEMO_SOURCE, SHIPPED_SOURCE, Price, PricingTable, model_name_key
+from tuiarena.store.pricing import (
+    DEMO_SOURCE,
+    SHIPPED_SOURCE,
+    Price,
+    PricingTable,
+    model_name_key,
+)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from tuiarena.engine.timeline import points
+from tuiarena.engine.run.timeline import points
 from tuiarena.errors import SessionFileError
 from tuiarena.model import (
     NoteTaken,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tuiarena.engine.suite import load_suite, shipped_suites
+from tuiarena.engine.suite.load import load_suite, shipped_suites
 from tuiarena.errors import SuiteError
 
 DATA = Path(__file__).parent / "data"

@@ -9,13 +9,13 @@ import tomllib
 import pytest
 
 from tests.suite_helpers import make_runner, server_error
-from tuiarena.engine import requirements as rq
-from tuiarena.engine.aggregate import PairRecord, judge_agreement, percentile
-from tuiarena.engine.cache import ResponseCache, cache_key
-from tuiarena.engine.suite import Case, JudgeSpec, Suite
-from tuiarena.engine.suite_report import build_report, exit_code, render
-from tuiarena.engine.suite_run import SuiteRun
+from tuiarena.engine.suite import requirements as rq
+from tuiarena.engine.suite.aggregate import PairRecord, judge_agreement, percentile
+from tuiarena.engine.suite.cache import ResponseCache, cache_key
+from tuiarena.engine.suite.load import Case, JudgeSpec, Suite
+from tuiarena.engine.suite.run import SuiteRun
 from tuiarena.model import Params, ResponseDone, RunStarted, ScoreGiven, VoteCast
+from tuiarena.reports.suite import build_report, exit_code, render
 from tuiarena.scoring.checks import validate_check
 from tuiarena.scoring.judge import Judge
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakeserver import FakeServer
+from tests.ui_helpers import (
+    columns,
+    make_app,
+    ready,
+    screen_text,
+    select,
+    type_prompt,
+    wait_done,
+)
 from tuiarena.model import SessionRenamed
 from tuiarena.ui.commands import arena_commands
 from tuiarena.ui.help import HelpScreen, binding_rows
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.streamtext import Wrapped, wrap_line
-
-from tests.fakeserver import FakeServer
-from tests.ui_helpers import columns, make_app, ready, screen_text, select, type_prompt, wait_done
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ import json
 
 from textual.widgets import DataTable
 
+from tests.ui_helpers import make_app, ready, screen_text
 from tuiarena.ui.screens.blind import BlindColumn, BlindScreen
 from tuiarena.ui.screens.leaderboard import LeaderboardScreen
-
-from tests.ui_helpers import make_app, ready, screen_text
 
 ROSTER = ["demo/swift", "demo/steady", "demo/terse"]
 IDENTIFYING = ("demo/", "swift", "steady", "terse", "nosuchmodel", "$", "tok/s", "TTFT", " tok")

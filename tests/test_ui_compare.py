@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 
+from tests.ui_helpers import (
+    columns,
+    make_app,
+    ready,
+    screen_text,
+    select,
+    type_prompt,
+    wait_done,
+)
 from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster, RosterList
-
-from tests.ui_helpers import columns, make_app, ready, screen_text, select, type_prompt, wait_done
 
 MODELS = ["demo/swift", "demo/steady"]
 

@@ -10,6 +10,8 @@ import pytest
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Sparkline
 
+from tests.replay_helpers import done, run, score, vote, write_session
+from tests.ui_helpers import make_app, ready, screen_text
 from tuiarena.model import SessionHeader
 from tuiarena.ui.screens.diff import DiffScreen
 from tuiarena.ui.screens.history import HistoryScreen
@@ -17,9 +19,6 @@ from tuiarena.ui.screens.replay import ReplayScreen
 from tuiarena.ui.screens.session_dialogs import ConfirmDialog, ExportDialog
 from tuiarena.ui.screens.sessions import SessionsScreen
 from tuiarena.ui.widgets.results import ResultsGrid
-
-from tests.replay_helpers import done, run, score, vote, write_session
-from tests.ui_helpers import make_app, ready, screen_text
 
 
 def prime_session(home, sid: str = "prime1", created: float = 1_700_000_000.0, name: str = "primes"):

@@ -11,12 +11,17 @@ import asyncio
 
 import pytest
 
-from tuiarena.engine.runner import Runner
-from tuiarena.model import Params, ResponseDelta, ResponseDone, ResponseStarted, RunStarted
+from tests.ui_helpers import make_app
+from tuiarena.engine.run.runner import Runner
+from tuiarena.model import (
+    Params,
+    ResponseDelta,
+    ResponseDone,
+    ResponseStarted,
+    RunStarted,
+)
 from tuiarena.providers.registry import Registry
 from tuiarena.store.pricing import PricingTable
-
-from tests.ui_helpers import make_app
 
 MODELS = ["demo/swift", "demo/thinker", "demo/steady"]
 PROMPT = "Explain python generators"

@@ -241,7 +241,7 @@ class ResponseDone(Event):
 
     Times are milliseconds from a monotonic clock, measured from just before the request was sent.
     ``timeline``/``reasoning_timeline``: ``[[ms, cumulative_chars], ...]`` coalesced to ~20 ms; stored
-    as a compact string, so read them with ``tuiarena.engine.timeline.points()``.
+    as a compact string, so read them with ``tuiarena.engine.run.timeline.points()``.
     """
 
     type: ClassVar[str] = "response"
@@ -272,7 +272,7 @@ class ResponseDone(Event):
     def to_record(self) -> dict[str, Any]:
         # Timelines are stored as one compact string ("ms,chars ms,chars ..."): parsing thousands of
         # nested JSON arrays made opening a big session 3x slower. Decode with
-        # ``tuiarena.engine.timeline.points``; in memory they may be either form.
+        # ``tuiarena.engine.run.timeline.points``; in memory they may be either form.
         rec = Event.to_record(self)
         rec["timeline"] = encode_timeline(self.timeline)
         rec["reasoning_timeline"] = encode_timeline(self.reasoning_timeline)
@@ -357,3 +357,22 @@ def from_record(rec: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[rec["type"]]
     names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in rec.items() if k in names})
+
+
+@dataclass(slots=True)
+class EndpointSpec:
+    """An OpenAI-compatible endpoint: configured, found by an env key, or answering on loopback.
+
+    ``api_key_env`` names the environment variable holding the key; the key itself is read from
+    the environment when a request is made and is never stored in any object we serialise.
+    """
+
+    name: str
+    base_url: str
+    api_key_env: str | None = None
+    models: list[str] = field(default_factory=list)  # empty = ask the server (GET /models)
+    max_concurrency: int = 4
+    source: str = "config"  # config | env | local | demo
+    timeout_s: float = 120.0
+    max_retries: int = 2
+    extra_headers: dict[str, str] = field(default_factory=dict)

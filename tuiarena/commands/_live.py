@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from tuiarena.engine.state import ViewState, apply
+from tuiarena.engine.run.state import ViewState, apply
 
 
 class Progress:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from tuiarena import fmt
-    from tuiarena.engine.history import model_history
+    from tuiarena.engine.sessions.history import model_history
     from tuiarena.errors import UserError
 
     if args.last is not None and args.last < 1:

@@ -29,33 +29,6 @@ def add_parser(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def collect_votes(session_refs: list[str]) -> tuple[list, int, list[str]]:
-    """(votes, sessions read, warnings). Named sessions that can't be read raise SessionFileError."""
-    from tuiarena.engine.arena import votes_from_events
-    from tuiarena.errors import SessionFileError
-    from tuiarena.store.sessions import list_sessions, read_session, resolve_session
-
-    warnings: list[str] = []
-    votes: list = []
-    if session_refs:
-        paths = list(dict.fromkeys(resolve_session(ref) for ref in session_refs))
-        for path in paths:
-            votes += votes_from_events(read_session(path).events)
-        return votes, len(paths), warnings
-    read = 0
-    for summary in list_sessions():
-        if not summary.votes:
-            continue
-        try:
-            log = read_session(summary.path)
-        except SessionFileError as exc:
-            warnings.append(str(exc))
-            continue
-        read += 1
-        votes += votes_from_events(log.events)
-    return votes, read, warnings
-
-
 def render(board, sessions: int) -> str:
     """The leaderboard and the pairwise matrix as plain text tables."""
     from tuiarena import fmt
@@ -94,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.rounds < 0:
         raise UserError("--rounds must be 0 or more")
+    from tuiarena.engine.arena import collect_votes
+
     votes, sessions, warnings = collect_votes(args.session)
     for w in warnings:
         print(f"tuiarena: skipped {w}", file=sys.stderr)

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _play(log, args, printer: "ReplayPrinter") -> None:
-    from tuiarena.engine.replay import replay_events
+    from tuiarena.engine.sessions.replay import replay_events
 
     async for event in replay_events(log, speed=args.speed, instant=args.instant):
         printer.on(event)
@@ -131,7 +131,7 @@ class ReplayPrinter:
         self.write(f"{_visible(h.name) or 'unnamed session'} ({h.session_id}, {h.kind}, {when})\n")
 
     def _start_run(self, run) -> None:
-        from tuiarena.store.export import prompt_of
+        from tuiarena.reports.session import prompt_of
 
         self.run, self.run_count, self.table_done = run, self.run_count + 1, False
         self.records, self.labels, self.sent, self.partial, self.stream_kind, self.prefixes = {}, {}, {}, {}, {}, {}
@@ -206,7 +206,7 @@ class ReplayPrinter:
         if self.table_done or self.run is None:
             return
         from tuiarena import fmt
-        from tuiarena.store.export import STATS_HEADERS, stats_row
+        from tuiarena.reports.session import STATS_HEADERS, stats_row
 
         self.table_done = True
         order = {rid: i for i, rid in enumerate(self.run.response_ids.values())}

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         other = read_session(resolve_session(args.diff))
         text = render_diff(log, other, name)
     else:
-        from tuiarena.store.export import export_session
+        from tuiarena.reports.export import export_session
 
         text = export_session(log, name, answers=not args.no_answers, timelines=args.timelines)
 
@@ -76,8 +76,8 @@ def render_diff(old_log, new_log, name: str) -> str:
     import json
 
     from tuiarena import fmt
-    from tuiarena.engine.diff import diff_sessions, summarise
-    from tuiarena.store.export import redact_secrets
+    from tuiarena.engine.sessions.diff import diff_sessions, summarise
+    from tuiarena.reports.session import redact_secrets
 
     diffs = diff_sessions(old_log, new_log)
     summary = summarise(diffs)

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace, prompt: str) -> int:
     from tuiarena.commands._live import Progress
-    from tuiarena.engine.runner import Runner
+    from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.model import ModelRef, Params
     from tuiarena.store.sessions import SessionWriter

@@ -47,7 +47,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tuiarena.engine.suite import load_suite
+    from tuiarena.engine.suite.load import load_suite
     from tuiarena.errors import UserError
 
     if args.repeat < 1:
@@ -98,13 +98,13 @@ def _warn(msg: str) -> None:
 async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
     from tuiarena import __version__
     from tuiarena.commands.run import resolve_models
-    from tuiarena.engine import requirements as rq
-    from tuiarena.engine.cache import ResponseCache
-    from tuiarena.engine.runner import Runner
-    from tuiarena.engine.suite_report import build_report, exit_code, render
-    from tuiarena.engine.suite_run import SuiteRun
+    from tuiarena.engine.run.runner import Runner
+    from tuiarena.engine.suite import requirements as rq
+    from tuiarena.engine.suite.cache import ResponseCache
+    from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.model import ModelRef
+    from tuiarena.reports.suite import build_report, exit_code, render
     from tuiarena.scoring.judge import Judge
     from tuiarena.store.paths import write_private
     from tuiarena.store.sessions import SessionWriter
@@ -175,8 +175,8 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
 
 def _human_agreement(pairs) -> dict:
     """How often the pairwise judge agrees with the blind votes saved in any session."""
-    from tuiarena.engine.aggregate import judge_agreement
     from tuiarena.engine.arena import votes_from_events
+    from tuiarena.engine.suite.aggregate import judge_agreement
     from tuiarena.store.sessions import list_sessions, read_session
 
     votes = []
@@ -192,7 +192,8 @@ def _compare_baseline(args, baseline, writer, kept: list, report: dict) -> str |
         return None
     from types import SimpleNamespace
 
-    from tuiarena.engine.baseline import Tolerances, compare_logs, render as render_baseline
+    from tuiarena.engine.suite.baseline import Tolerances, compare_logs
+    from tuiarena.engine.suite.baseline import render as render_baseline
     from tuiarena.store.sessions import read_session
 
     new_log = read_session(writer.path) if writer else SimpleNamespace(header=SimpleNamespace(session_id=""), events=kept)

@@ -219,3 +219,29 @@ def votes_from_events(events: Iterable[Any]) -> list[VoteCast]:
             if isinstance(vote, VoteCast):
                 out.append(vote)
     return out
+
+
+def collect_votes(session_refs: list[str]) -> tuple[list, int, list[str]]:
+    """(votes, sessions read, warnings). Named sessions that can't be read raise SessionFileError."""
+    from tuiarena.errors import SessionFileError
+    from tuiarena.store.sessions import list_sessions, read_session, resolve_session
+
+    warnings: list[str] = []
+    votes: list = []
+    if session_refs:
+        paths = list(dict.fromkeys(resolve_session(ref) for ref in session_refs))
+        for path in paths:
+            votes += votes_from_events(read_session(path).events)
+        return votes, len(paths), warnings
+    read = 0
+    for summary in list_sessions():
+        if not summary.votes:
+            continue
+        try:
+            log = read_session(summary.path)
+        except SessionFileError as exc:
+            warnings.append(str(exc))
+            continue
+        read += 1
+        votes += votes_from_events(log.events)
+    return votes, read, warnings

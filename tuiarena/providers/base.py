@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import AsyncIterator, Protocol, runtime_checkable
 
 from tuiarena.model import Message, Params, StreamEvent
@@ -21,25 +21,6 @@ class ModelInfo:
     @property
     def id(self) -> str:
         return f"{self.endpoint}/{self.model}"
-
-
-@dataclass(slots=True)
-class EndpointSpec:
-    """An OpenAI-compatible endpoint: configured, found by an env key, or answering on loopback.
-
-    ``api_key_env`` names the environment variable holding the key; the key itself is read from
-    the environment when a request is made and is never stored in any object we serialise.
-    """
-
-    name: str
-    base_url: str
-    api_key_env: str | None = None
-    models: list[str] = field(default_factory=list)  # empty = ask the server (GET /models)
-    max_concurrency: int = 4
-    source: str = "config"  # config | env | local | demo
-    timeout_s: float = 120.0
-    max_retries: int = 2
-    extra_headers: dict[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable

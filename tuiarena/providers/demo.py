@@ -18,7 +18,15 @@ import time
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-from tuiarena.model import Message, Params, ProviderError, StreamEvent, StreamFinish, TextDelta, UsageInfo
+from tuiarena.model import (
+    Message,
+    Params,
+    ProviderError,
+    StreamEvent,
+    StreamFinish,
+    TextDelta,
+    UsageInfo,
+)
 from tuiarena.providers.base import ModelInfo
 
 MIN_SLEEP = 0.005

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuiarena.providers.base import EndpointSpec
+from tuiarena.model import EndpointSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ What the SDK does and what we do:
   at 16 concurrent fast streams that alone pushed measured time-to-first-token from ~0 to
   ~200 ms.
 * Plain-HTTP endpoints reached without a proxy (local servers) use tuiarena's HTTP/1.1 transport
-  under httpx2 (``plainhttp``, over ``aionet`` sockets): less CPU per request and per chunk, and
+  under httpx2 (``plainhttp``, over ``net.sockets``): less CPU per request and per chunk, and
   each piece of data carries the time it reached the socket. A
   stream starts with a ``RequestSent`` (its bytes on the wire; else when the SDK handed the first
   attempt to httpx2) and ends with a ``StreamEnd`` (its last bytes' arrival). A backlog is parsed
@@ -40,6 +40,7 @@ from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 
 from tuiarena.model import (
+    EndpointSpec,
     Message,
     Params,
     ProviderError,
@@ -47,7 +48,7 @@ from tuiarena.model import (
     StreamEnd,
     StreamEvent,
 )
-from tuiarena.providers.base import EndpointSpec, ModelInfo
+from tuiarena.providers.base import ModelInfo
 from tuiarena.providers.calllog import CALL as _CALL
 from tuiarena.providers.calllog import CallLog as _CallLog
 from tuiarena.providers.calllog import on_request as _on_request
@@ -117,7 +118,7 @@ class OpenAICompatProvider:
         if self._client is None:
             import openai
 
-            from tuiarena.providers.plainhttp import PlainHTTPTransport
+            from tuiarena.providers.net.plainhttp import PlainHTTPTransport
 
             timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
             hooks = {"request": [_on_request], "response": [_on_response]}
@@ -145,7 +146,7 @@ class OpenAICompatProvider:
         import httpx2  # noqa: F401 - imported here even when the key is missing, so a failing first
         import openai  # noqa: F401   request is not timed over ~1 s of imports
 
-        from tuiarena.providers import body  # noqa: F401 - and with it plainhttp, aionet
+        from tuiarena.providers.net import body  # noqa: F401 - and with it plainhttp, sockets
 
         try:
             self._get_client()  # (chats go through client.post: no resource module to load)
@@ -248,19 +249,19 @@ class OpenAICompatProvider:
     async def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
         import httpx2
 
-        from tuiarena.providers import aionet
-        from tuiarena.providers.body import Body
+        from tuiarena.providers.net import sockets
+        from tuiarena.providers.net.body import Body
 
         log = _CallLog()
         sent: list[float] = []
         token: contextvars.Token | None = _CALL.set(log)
-        sent_token = aionet.SENT.set(sent)
+        sent_token = sockets.SENT.set(sent)
         parser = ChunkParser()
         try:
             response = await self._open(model, messages, request_params(params), log)
         finally:
             _reset(_CALL, token)
-            _reset(aionet.SENT, sent_token)
+            _reset(sockets.SENT, sent_token)
         body = Body(response)  # each piece with the time its bytes reached the socket
         try:
             t_sent = sent[0] if sent else log.t_request

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-from tuiarena.model import ProviderError
-from tuiarena.providers.base import EndpointSpec, ModelInfo, Provider
+from tuiarena.model import EndpointSpec, ProviderError
+from tuiarena.providers.base import ModelInfo, Provider
 
 DEMO = "demo"
 

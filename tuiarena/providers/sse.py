@@ -17,7 +17,13 @@ from typing import Any
 
 import jiter
 
-from tuiarena.model import ProviderError, StreamEvent, StreamFinish, TextDelta, UsageInfo
+from tuiarena.model import (
+    ProviderError,
+    StreamEvent,
+    StreamFinish,
+    TextDelta,
+    UsageInfo,
+)
 
 _loads = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
 _from_json = jiter.from_json

@@ -1,6 +1,6 @@
 """LLM-as-judge: a rubric grade of one answer, and pairwise A-vs-B with the positions swapped.
 
-A judge call is an ordinary run with one model through the same :class:`~tuiarena.engine.runner.Runner`
+A judge call is an ordinary run with one model through the same :class:`~tuiarena.engine.run.runner.Runner`
 (so it is timed, priced and logged like any other), always at temperature 0. The result is a
 ``ScoreGiven`` event whose ``detail`` keeps the judge prompt, the raw reply, the judge's cost and
 response id, so a grade can always be traced back to what the judge actually said.

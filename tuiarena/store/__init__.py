@@ -1,0 +1,1 @@
+"""Files on disk: config, UI state, sessions, pricing, paths. The bottom layer beside model."""

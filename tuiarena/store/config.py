@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from tuiarena.errors import ConfigError
-from tuiarena.model import Params
-from tuiarena.providers.base import EndpointSpec
+from tuiarena.model import EndpointSpec, Params
 from tuiarena.store import paths
 from tuiarena.store.pricing import Price
 

@@ -144,7 +144,11 @@ class TuiArena(App):
         # costs ~1 s of CPU and, at the first run, would freeze the screen and hold back its tokens.
         import asyncio
 
-        from tuiarena.engine.background import EngineThread, EventInbox, ThreadedRunner
+        from tuiarena.engine.run.background import (
+            EngineThread,
+            EventInbox,
+            ThreadedRunner,
+        )
         from tuiarena.providers.registry import Registry
 
         if self.engine is None:

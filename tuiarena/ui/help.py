@@ -10,7 +10,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-
 # where each set of keys applies: (label, module, class); imported lazily, all in one list so the
 # help can never go stale when a screen gains a key
 KEY_PLACES = (

@@ -32,7 +32,7 @@ from tuiarena.engine.arena import (
     make_vote,
     shuffle_sides,
 )
-from tuiarena.engine.state import ColumnState, ViewState, apply, concerns
+from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Message, Params, VoteCast, new_id
 from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.keybar import KeyBar
@@ -243,7 +243,7 @@ class BlindScreen(Screen):
                    models: list[str] | None = None) -> "BlindScreen":
         """One battle per case of a suite file (or shipped suite name), in order or shuffled.
         Raises SuiteError for a bad suite."""
-        from tuiarena.engine.suite import load_suite
+        from tuiarena.engine.suite.load import load_suite
 
         cases = list(load_suite(suite).cases)
         if shuffle:

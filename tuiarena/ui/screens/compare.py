@@ -12,8 +12,8 @@ from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from tuiarena.engine.runner import build_messages
-from tuiarena.engine.state import ColumnState, ViewState, apply, concerns
+from tuiarena.engine.run.runner import build_messages
+from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
 from tuiarena.ui.screens.compare_frames import MIN_COLUMN, CompareFrames
 from tuiarena.ui.widgets.column import OutputColumn

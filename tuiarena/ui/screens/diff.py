@@ -1,6 +1,6 @@
 """The diff view: two sessions (an original and its re-run), prompt by prompt; for the highlighted
 prompt, old and new answers side by side per model with the change in TTFT, latency, tokens, cost
-and scores (from :func:`tuiarena.engine.diff.diff_sessions`)."""
+and scores (from :func:`tuiarena.engine.sessions.diff.diff_sessions`)."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ class DiffScreen(Screen):
 
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def compute(self) -> None:
-        from tuiarena.engine.diff import diff_sessions, summarise
+        from tuiarena.engine.sessions.diff import diff_sessions, summarise
         from tuiarena.errors import UserError
         from tuiarena.store.sessions import read_session
 

@@ -1,6 +1,6 @@
 """Per-model history: a sparkline per figure (pass rate, judge score, p95 latency, cost per answer)
 over the saved sessions that used the model, oldest left. Figures from
-:func:`tuiarena.engine.history.model_history`, computed in a thread worker."""
+:func:`tuiarena.engine.sessions.history.model_history`, computed in a thread worker."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class HistoryScreen(Screen):
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def compute(self) -> None:
-        from tuiarena.engine.history import model_history
+        from tuiarena.engine.sessions.history import model_history
 
         histories = model_history(self.models)
         self.app.call_from_thread(self.show, histories)

@@ -63,7 +63,7 @@ class LeaderboardScreen(Screen):
 
     @work(thread=True, exclusive=True, group="leaderboard", exit_on_error=False)
     def compute(self, include_leaked: bool) -> None:
-        from tuiarena.commands.leaderboard import collect_votes
+        from tuiarena.engine.arena import collect_votes
         from tuiarena.errors import UserError
         from tuiarena.scoring.ratings import leaderboard
 

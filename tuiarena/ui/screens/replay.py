@@ -1,7 +1,7 @@
 """Replay a saved session with the compare screen's own widgets: the same columns streaming at the
 recorded pace, the same stats line per column and the same results grid. Replay never calls a model.
 
-Events come from :func:`tuiarena.engine.replay.replay_events` in a worker and are folded into a
+Events come from :func:`tuiarena.engine.sessions.replay.replay_events` in a worker and are folded into a
 ``ViewState`` (cheap, no widget work). A timer redraws the columns whose version moved, inside
 ``app.batch_update()``, at most ``frame_hz`` times a second, never per token; switching to a new run
 (re-mounting the columns) happens on that timer too, so an instant replay of a thousand runs does
@@ -22,8 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from tuiarena import fmt
-from tuiarena.engine.replay import ReplayControl, replay_events
-from tuiarena.engine.state import ColumnState, ViewState, apply
+from tuiarena.engine.run.state import ColumnState, ViewState, apply
+from tuiarena.engine.sessions.replay import ReplayControl, replay_events
 from tuiarena.model import Event, ResponseDone, ResponseStarted, RunStarted
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar

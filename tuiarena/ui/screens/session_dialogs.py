@@ -26,8 +26,8 @@ def slug(text: str) -> str:
 def write_export(source: Path, fmt_name: str, target: Path) -> None:
     """Export session file ``source`` as ``fmt_name`` to ``target`` (mode 0600). Raises UserError / OSError."""
     from tuiarena.errors import UserError
+    from tuiarena.reports.export import export_session
     from tuiarena.store import paths
-    from tuiarena.store.export import export_session
     from tuiarena.store.sessions import read_session
 
     if target.is_dir():

@@ -369,7 +369,7 @@ class SessionsScreen(Screen):
     async def rerun(self, s, models: list[str]) -> None:
         import asyncio
 
-        from tuiarena.engine.rerun import rerun_session
+        from tuiarena.engine.sessions.rerun import rerun_session
         from tuiarena.store.sessions import read_session
 
         ws = self.app.workspace

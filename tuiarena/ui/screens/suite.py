@@ -155,9 +155,9 @@ class SuiteScreen(Screen):
 
     def start(self, suite: Any, models: list[str], *, judge: str | None = None, repeat: int = 1,
               cache: bool = False) -> None:
-        from tuiarena.engine.cache import ResponseCache
-        from tuiarena.engine.runner import Runner
-        from tuiarena.engine.suite_run import SuiteRun
+        from tuiarena.engine.run.runner import Runner
+        from tuiarena.engine.suite.cache import ResponseCache
+        from tuiarena.engine.suite.run import SuiteRun
         from tuiarena.scoring.judge import Judge
         from tuiarena.store.sessions import SessionWriter
 
@@ -217,7 +217,7 @@ class SuiteScreen(Screen):
         self._finish(job, live, agg, writer, error)
 
     def _finish(self, job: Any, live: LiveSuite, agg: Any, writer: Any, error: Exception | None) -> None:
-        from tuiarena.engine.suite_report import build_report
+        from tuiarena.reports.suite import build_report
 
         self.frame()
         session = str(writer.path) if writer is not None else None
@@ -290,7 +290,7 @@ class SuiteScreen(Screen):
 
     def _partial_summary(self) -> None:
         """While a suite runs, the summary tab shows the figures so far (refreshed about once a second)."""
-        from tuiarena.engine.suite_report import build_report
+        from tuiarena.reports.suite import build_report
 
         live, job = self.live, self.job
         if live is None or job is None:
@@ -355,8 +355,8 @@ class SuiteScreen(Screen):
 
     def write_export(self, kind: str, path: Path) -> Path | None:
         from tuiarena import __version__
-        from tuiarena.engine.requirements import routing_toml
-        from tuiarena.engine.suite_report import render
+        from tuiarena.engine.suite.requirements import routing_toml
+        from tuiarena.reports.suite import render
         from tuiarena.store.paths import write_private
 
         report = self.report

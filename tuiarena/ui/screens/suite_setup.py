@@ -155,7 +155,7 @@ class SuiteSetup(Horizontal):
     # -- suites -------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="suite-list", exit_on_error=False)
     def load_shipped(self) -> None:
-        from tuiarena.engine.suite import load_suite, shipped_suites
+        from tuiarena.engine.suite.load import load_suite, shipped_suites
 
         found: dict[str, Any] = {}
         paths = list(shipped_suites())
@@ -213,7 +213,7 @@ class SuiteSetup(Horizontal):
             self.post_message(self.RunRequested())
 
     def open_path(self, raw: str) -> bool:
-        from tuiarena.engine.suite import load_suite
+        from tuiarena.engine.suite.load import load_suite
 
         raw = raw.strip()
         if not raw:

@@ -1,7 +1,7 @@
 """What the suite screen knows about a running suite: each cell's results, answers and scores.
 
 :class:`LiveSuite` is a runner sink plus the ``on_result`` hook of a
-:class:`~tuiarena.engine.suite_run.SuiteRun`. It is called for every event, on the event loop, so
+:class:`~tuiarena.engine.suite.run.SuiteRun`. It is called for every event, on the event loop, so
 it only stores and marks cells dirty; the screen's timer reads the dirty cells and redraws them.
 The answers are kept (capped) so a cell can be drilled into: a suite shown in the TUI is small
 enough for that, and the session file has the full texts anyway.

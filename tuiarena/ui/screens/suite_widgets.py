@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from tuiarena import fmt
-from tuiarena.engine.requirements import RULES
+from tuiarena.engine.suite.requirements import RULES
 
 OK, BAD, WARN, MUTED = "green", "red", "yellow", "dim"
 REQUIREMENT_LABELS = {k: v[2] for k, v in RULES.items()}

@@ -1,7 +1,7 @@
 """One model's answer: header (model + status), live stats line, reasoning apart, answer text.
 
 The column never listens to events itself. The compare screen's frame timer calls :meth:`sync`
-with the column's view state (``tuiarena.engine.state.ColumnState``); the column redraws only
+with the column's view state (``tuiarena.engine.run.state.ColumnState``); the column redraws only
 when ``version`` moved (plus the elapsed clock while the response is in flight).
 
 Everything in a column keeps its size while it streams and when it ends: the text lives in one
@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.message import Message
 
 from tuiarena import fmt
-from tuiarena.engine.state import ColumnState
+from tuiarena.engine.run.state import ColumnState
 from tuiarena.ui.widgets.lines import TextLine
 from tuiarena.ui.widgets.streamtext import LiveText
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tuiarena import fmt
-from tuiarena.engine.state import ColumnState
+from tuiarena.engine.run.state import ColumnState
 
 # key, title, right-aligned
 COLUMNS = [

@@ -1,5 +1,5 @@
 """A suite's cases: one JSONL line or one inline ``[[cases]]`` table each, checked field by field
-(see :mod:`tuiarena.engine.suite` for the format). Every problem is a
+(see :mod:`tuiarena.engine.suite.load` for the format). Every problem is a
 :class:`~tuiarena.errors.SuiteError` naming the file, the line and the field."""
 
 from __future__ import annotations

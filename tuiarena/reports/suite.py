@@ -1,7 +1,7 @@
 """The suite report: one plain dict built from the aggregates, rendered as table, markdown, JSON or CSV.
 
 The dict (``--format json``) is the stable shape. ``--baseline`` adds a ``baseline`` key (see
-``tuiarena.engine.baseline``, which compares the two sessions' event logs).
+``tuiarena.engine.suite.baseline``, which compares the two sessions' event logs).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from tuiarena import fmt as f
-from tuiarena.engine import requirements as rq
-from tuiarena.engine.aggregate import Aggregator
-from tuiarena.engine.suite import Suite
+from tuiarena.engine.suite import requirements as rq
+from tuiarena.engine.suite.aggregate import Aggregator
+from tuiarena.engine.suite.load import Suite
 
 
 def build_report(suite: Suite, agg: Aggregator, *, models: list[str], repeat: int, judge: str | None,

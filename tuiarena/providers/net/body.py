@@ -1,6 +1,6 @@
 """The body of a streamed chat response, as (bytes, arrival time) pieces.
 
-On plain-HTTP endpoints the transport is :mod:`tuiarena.providers.plainhttp`: each piece of body
+On plain-HTTP endpoints the transport is :mod:`tuiarena.providers.net.plainhttp`: each piece of body
 comes straight off the socket with the time it reached it. Elsewhere (HTTPS, a proxy, a
 compressed body) the body is read through httpx2, each piece timed when it was read.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx2
 
-from tuiarena.providers.aionet import AsyncioStream, poll_close
-from tuiarena.providers.plainhttp import ResponseBody
+from tuiarena.providers.net.plainhttp import ResponseBody
+from tuiarena.providers.net.sockets import AsyncioStream, poll_close
 
 _PIECE = 4096  # longest piece handed out at once
 

@@ -7,7 +7,7 @@ and no endpoint sits idle while another has work. One ``RunStarted`` (with ``cas
 answer is a response of that run (``Runner.respond_one``).
 
 As each response ends it is scored at once (checks, then the judge if any), a ``ScoreGiven`` is
-emitted to the sinks, the figures are folded into the :class:`~tuiarena.engine.aggregate.Aggregator`
+emitted to the sinks, the figures are folded into the :class:`~tuiarena.engine.suite.aggregate.Aggregator`
 and the text is dropped — memory stays flat however many cases there are. With ``pairwise``, the
 answers of one case are kept until every model has answered (repeat 0 only), then judged in pairs.
 """
@@ -19,10 +19,17 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from tuiarena.engine.aggregate import Aggregator, PairRecord, Sample
-from tuiarena.engine.cache import ResponseCache, cache_key
-from tuiarena.engine.suite import Case, Suite
-from tuiarena.model import ModelRef, ResponseDone, ResponseStarted, RunStarted, ScoreGiven, new_id
+from tuiarena.engine.suite.aggregate import Aggregator, PairRecord, Sample
+from tuiarena.engine.suite.cache import ResponseCache, cache_key
+from tuiarena.engine.suite.load import Case, Suite
+from tuiarena.model import (
+    ModelRef,
+    ResponseDone,
+    ResponseStarted,
+    RunStarted,
+    ScoreGiven,
+    new_id,
+)
 from tuiarena.scoring.answers import detect_refusal, parse_json_answer
 from tuiarena.scoring.checks import CheckContext, check_label, score_case
 from tuiarena.scoring.judge import Judge

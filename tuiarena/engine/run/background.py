@@ -18,7 +18,7 @@ import concurrent.futures
 import threading
 from typing import Any, Callable, Coroutine
 
-from tuiarena.engine.runner import Runner
+from tuiarena.engine.run.runner import Runner
 from tuiarena.model import Event, Message, Params, ResponseDone
 
 

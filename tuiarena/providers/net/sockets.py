@@ -1,9 +1,9 @@
 """Sockets on the asyncio loop for plain-HTTP endpoints: each piece of data with the time it
 reached the socket, and the time each request went on the wire.
 
-:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.plainhttp` (the HTTP/1.1
+:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.plainhttp` (the HTTP/1.1
 transport of plain-HTTP endpoints). The socket is read by
-:class:`~tuiarena.providers.sockread.SocketReader`: one non-blocking ``recvmsg`` per readable
+:class:`~tuiarena.providers.net.sockread.SocketReader`: one non-blocking ``recvmsg`` per readable
 event, and, once a stream's first answer token is in (``settle()``), on the loop's shared tick
 instead of on every token (see sockread). A read with data waiting returns at once; one that has
 to wait is one future, with one watchdog timer per stream for its read timeout.
@@ -27,7 +27,13 @@ import time
 
 import httpx2
 
-from tuiarena.providers.sockread import CLOSE, NORMAL, TICK, SocketReader, poll_close
+from tuiarena.providers.net.sockread import (
+    CLOSE,
+    NORMAL,
+    TICK,
+    SocketReader,
+    poll_close,
+)
 
 SENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("aionet_sent", default=None)
 

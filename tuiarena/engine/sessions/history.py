@@ -6,7 +6,7 @@ so only those files are read; the per-session figures are cached in ``<cache>/hi
 by file size and mtime, so a second call reads nothing that did not change. The cache is only a
 cache: delete it and it is rebuilt.
 
-Definitions follow the suite report (:mod:`tuiarena.engine.aggregate`): pass rate over answers that
+Definitions follow the suite report (:mod:`tuiarena.engine.suite.aggregate`): pass rate over answers that
 have a verdict (an error with a suite verdict counts as failing); judge score = mean 1..5 rubric
 grade; latency percentiles over answers that did not fail; cost = sum of known costs (``None``
 when no price is known), and cost per answer = that sum over the answers with a known cost.
@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from tuiarena.engine.aggregate import percentile
-from tuiarena.engine.outcomes import Outcome, outcomes
+from tuiarena.engine.sessions.outcomes import Outcome, outcomes
+from tuiarena.engine.suite.aggregate import percentile
 
 CACHE_NAME = "history.json"
 CACHE_VERSION = 1

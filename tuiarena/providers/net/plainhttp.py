@@ -1,4 +1,4 @@
-"""HTTP/1.1 for plain-HTTP endpoints (local servers): an httpx2 transport over aionet's sockets.
+"""HTTP/1.1 for plain-HTTP endpoints (local servers): an httpx2 transport over net.sockets.
 
 The openai SDK still makes every request (auth, retries, error types) through its httpx2 client;
 only the transport under that client is this one, httpx2's documented extension point, for
@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx2
 
-from tuiarena.providers.aionet import AsyncioStream, connect
+from tuiarena.providers.net.sockets import AsyncioStream, connect
 
 _MAX_LINE = 4096  # a chunk-size line longer than this is not HTTP
 _MAX_HEAD = 65536  # a response head longer than this is not a server we can talk to

@@ -25,7 +25,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
-from tuiarena.engine.timeline import points as timeline_points
+from tuiarena.engine.run.timeline import points as timeline_points
 from tuiarena.model import (
     Event,
     ResponseDelta,

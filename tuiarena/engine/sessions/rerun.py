@@ -8,11 +8,11 @@ list for every run (a re-run "against other models").
   and repeat. A follow-up turn keeps its conversation: a model that took part before gets its own
   earlier turns; a new model gets the turns of the model it replaces (same position in the roster).
 * Suite sessions: when the suite file named in the header (``meta["path"]``) still loads, the cases
-  of the old session are run again through :class:`~tuiarena.engine.suite_run.SuiteRun`, so they are
+  of the old session are run again through :class:`~tuiarena.engine.suite.run.SuiteRun`, so they are
   scored by the suite's current checks (and judged again when the suite had a judge and
   ``judge=True``). Otherwise the prompts are re-run without scores and a note says why.
 
-Runs go through a fresh :class:`~tuiarena.engine.runner.Runner` on the given registry and pricing;
+Runs go through a fresh :class:`~tuiarena.engine.run.runner.Runner` on the given registry and pricing;
 extra ``sinks`` (a UI) see every event as it happens.
 """
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from tuiarena.engine.outcomes import is_judge_run
-from tuiarena.engine.runner import Runner
+from tuiarena.engine.run.runner import Runner
+from tuiarena.engine.sessions.outcomes import is_judge_run
 from tuiarena.model import Event, Message, Params, ResponseDone, RunStarted
 
 
@@ -72,7 +72,7 @@ def _load_suite_cases(log: Any, notes: list[str]):
     if not where:
         notes.append("the session does not name its suite file: prompts re-run without checks")
         return None
-    from tuiarena.engine.suite import load_suite
+    from tuiarena.engine.suite.load import load_suite
 
     try:
         suite = load_suite(where)
@@ -162,7 +162,7 @@ async def rerun_session(
 
 async def _rerun_suite(log: Any, suite: Any, models: list[str] | None, runner: Runner, judge: bool,
                        concurrency: int | None, progress: Callable[[int, int], Any] | None) -> None:
-    from tuiarena.engine.suite_run import SuiteRun
+    from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.scoring.judge import Judge
 
     meta = log.header.meta or {}

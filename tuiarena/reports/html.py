@@ -12,7 +12,7 @@ from html import escape
 from statistics import median
 
 from tuiarena import fmt
-from tuiarena.store.export import (
+from tuiarena.reports.session import (
     STATS_HEADERS,
     SessionView,
     finish_label,

@@ -26,19 +26,19 @@ import contextlib
 import time
 from typing import Any, Callable, Iterable
 
-from tuiarena.engine.timeline import Timeline
-from tuiarena.engine.tokens import estimate_prompt_tokens, estimate_tokens
+from tuiarena.engine.run.timeline import Timeline
+from tuiarena.engine.run.tokens import estimate_prompt_tokens, estimate_tokens
 from tuiarena.model import (
     Event,
     Message,
     ModelRef,
     Params,
     ProviderError,
+    RequestSent,
     ResponseDelta,
     ResponseDone,
     ResponseRetry,
     ResponseStarted,
-    RequestSent,
     RetryNotice,
     RunStarted,
     StreamEnd,

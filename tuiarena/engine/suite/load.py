@@ -21,7 +21,7 @@ pairwise, pass_total, max_tokens) and ``[requirements]`` (see :data:`REQUIREMENT
 
 Every problem is a :class:`~tuiarena.errors.SuiteError` naming the file, the line (or the inline
 case) and the field; a malformed line is an error, never skipped. This module reads the file and
-the TOML wrapper; each case is read by :mod:`tuiarena.engine.suite_cases`.
+the TOML wrapper; each case is read by :mod:`tuiarena.engine.suite.cases`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuiarena.engine.suite_cases import Case, load_cases, number, parse_case, parse_checks, unique
+from tuiarena.engine.suite.cases import (
+    Case,
+    load_cases,
+    number,
+    parse_case,
+    parse_checks,
+    unique,
+)
 from tuiarena.errors import SuiteError
 
 # requirement -> (description, kind): "max" limits, "min" floors, "rate" fractions 0..1, "count"

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuiarena import fmt
-from tuiarena.model import NoteTaken, ResponseDone, RunStarted, ScoreGiven, SessionRenamed, VoteCast
+from tuiarena.model import (
+    NoteTaken,
+    ResponseDone,
+    RunStarted,
+    ScoreGiven,
+    SessionRenamed,
+    VoteCast,
+)
 
 FORMATS = ("md", "csv", "json", "html")
 JSON_EXPORT_VERSION = 1
@@ -324,26 +331,4 @@ def to_json(view: SessionView, timelines: bool = False) -> str:
     return json.dumps(to_json_obj(view, timelines), ensure_ascii=False, indent=2) + "\n"
 
 
-# ----------------------------------------------------------------------------- entry point
-
-
-def export_session(log: Any, fmt_name: str, *, answers: bool = True, timelines: bool = False) -> str:
-    """The whole export as text; ``fmt_name`` is one of :data:`FORMATS` ("markdown" means "md")."""
-    name = {"markdown": "md", "htm": "html"}.get(fmt_name, fmt_name)
-    view = collect(log)
-    if name == "md":
-        text = to_markdown(view, answers=answers)
-    elif name == "csv":
-        text = to_csv(view)
-    elif name == "json":
-        text = to_json(view, timelines=timelines)
-    elif name == "html":
-        from tuiarena.store.export_html import to_html
-
-        text = to_html(view, answers=answers)
-    else:
-        raise ValueError(f"unknown export format {fmt_name!r} (known: {', '.join(FORMATS)})")
-    return redact_secrets(text)
-
-
-__all__ = ["FORMATS", "SessionView", "collect", "export_session", "redact_secrets", "to_csv", "to_json", "to_markdown"]
+__all__ = ["FORMATS", "SessionView", "collect", "redact_secrets", "to_csv", "to_json", "to_markdown"]

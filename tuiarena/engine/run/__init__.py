@@ -1,0 +1,1 @@
+"""Running prompts: fan-out to models, timing, cancellation, and the fold from events to view state."""
