@@ -42,7 +42,7 @@ class ModelRef:
         return f"{self.endpoint}/{self.model}"
 
     @classmethod
-    def parse(cls, text: str) -> "ModelRef":
+    def parse(cls, text: str) -> ModelRef:
         endpoint, sep, model = text.strip().partition("/")
         if not sep or not endpoint or not model:
             raise ValueError(f"model {text!r} is not of the form endpoint/model (e.g. demo/swift)")
@@ -74,7 +74,7 @@ class Params:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> "Params":
+    def from_dict(cls, d: dict[str, Any] | None) -> Params:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in (d or {}).items() if k in names})
 

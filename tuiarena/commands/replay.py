@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _play(log, args, printer: "ReplayPrinter") -> None:
+async def _play(log, args, printer: ReplayPrinter) -> None:
     from tuiarena.engine.sessions.replay import replay_events
 
     async for event in replay_events(log, speed=args.speed, instant=args.instant):

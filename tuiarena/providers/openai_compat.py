@@ -35,7 +35,8 @@ import asyncio
 import contextvars
 import os
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 

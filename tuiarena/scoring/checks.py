@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tuiarena.scoring import text_metrics
 from tuiarena.scoring.answers import detect_refusal, parse_json_answer
@@ -71,7 +72,7 @@ def _norm(s: str, spec: dict) -> str:
 
 
 def _equals(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-    want = spec["value"] if "value" in spec else ctx.expected
+    want = spec.get("value", ctx.expected)
     got = text.strip() if spec.get("strip", True) else text
     want_s = str(want).strip() if spec.get("strip", True) else str(want)
     ok = _norm(got, spec) == _norm(want_s, spec)
@@ -124,7 +125,7 @@ def _field_text(value: Any) -> str:
 
 
 def _json_fields(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-    fields = spec["fields"] if "fields" in spec else ctx.expected
+    fields = spec.get("fields", ctx.expected)
     ok, value = parse_json_answer(text)
     if not ok:
         return CheckResult(False, 0.0, "not valid JSON")
@@ -195,7 +196,7 @@ def _cost(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
 
 def _metric(name: str, fn: Callable[[str, Any], float]):
     def check(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-        reference = spec["reference"] if "reference" in spec else ctx.expected
+        reference = spec.get("reference", ctx.expected)
         score = fn(text, reference)
         threshold = spec.get("threshold")
         if threshold is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 MAX_TOKENS = 4000
 _WORD = re.compile(r"\w+")

@@ -78,7 +78,7 @@ class SessionWriter:
         parent_session: str | None = None,
         meta: dict[str, Any] | None = None,
         directory: Path | str | None = None,
-    ) -> "SessionWriter":
+    ) -> SessionWriter:
         directory = Path(directory) if directory is not None else paths.sessions_dir()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         header = SessionHeader(
@@ -98,7 +98,7 @@ class SessionWriter:
         return writer
 
     @classmethod
-    def append_to(cls, path: Path | str) -> "SessionWriter":
+    def append_to(cls, path: Path | str) -> SessionWriter:
         """Reopen an existing session to add events (a rename, a vote, a note)."""
         path = Path(path)
         header = read_header(path)
@@ -146,7 +146,7 @@ class SessionWriter:
     def closed(self) -> bool:
         return self._fd is None
 
-    def __enter__(self) -> "SessionWriter":
+    def __enter__(self) -> SessionWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,8 @@ import asyncio
 import collections
 import concurrent.futures
 import threading
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from tuiarena.engine.run.runner import Runner
 from tuiarena.model import Event, Message, Params, ResponseDone

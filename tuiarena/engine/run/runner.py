@@ -24,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from tuiarena.engine.run.timeline import Timeline
 from tuiarena.engine.run.tokens import estimate_prompt_tokens, estimate_tokens

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from tuiarena.engine.sessions.outcomes import Outcome, outcomes
 from tuiarena.engine.suite.aggregate import percentile

@@ -18,9 +18,10 @@ extra ``sinks`` (a UI) see every event as it happens.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tuiarena.engine.run.runner import Runner
 from tuiarena.engine.sessions.outcomes import is_judge_run

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -242,7 +243,7 @@ class Aggregator:
             "inconsistent": self.pair_inconsistent,
             "unparseable": self.pair_unparsed,
             "consistency_rate": _rate(self.pair_consistent, judged),
-            "wins": {m: {"wins": w, "losses": l, "ties": t} for m, (w, l, t) in self.pair_wins.items()},
+            "wins": {m: {"wins": w, "losses": lo, "ties": t} for m, (w, lo, t) in self.pair_wins.items()},
         }
 
 

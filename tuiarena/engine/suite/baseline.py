@@ -112,10 +112,9 @@ def _case_regressions(model: str, old: list[Outcome], new: list[Outcome], tol: T
             status = f" ({why.status})" if why is not None and why.status != "done" else ""
             out.append(Regression("case_failed", model, case, f"{op}/{len(old_v)}", f"{np_}/{len(new_v)}",
                                   f"{label}: passed {op}/{len(old_v)} before, {np_}/{len(new_v)} now{status}"))
-    elif not old_v and not new_v:
-        if all(o.ok for o in old) and any(o.status in ("error", "cut") for o in new):
-            bad = next(o for o in new if o.status in ("error", "cut"))
-            out.append(Regression("error", model, case, "done", bad.status, f"{label}: answered before, {bad.status} now"))
+    elif not old_v and not new_v and all(o.ok for o in old) and any(o.status in ("error", "cut") for o in new):
+        bad = next(o for o in new if o.status in ("error", "cut"))
+        out.append(Regression("error", model, case, "done", bad.status, f"{label}: answered before, {bad.status} now"))
     for attr, scale, what in (("check_score", 1.0, "check score"), ("judge_score", JUDGE_MAX, "judge grade")):
         if attr == "check_score" and failed_case:
             continue

@@ -107,6 +107,10 @@ def _endpoint(model: str) -> str:
     return model.split("/", 1)[0]
 
 
+def _rank(models: list[str], per_model: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(models, key=lambda m: (tuple(-x for x in _quality(per_model[m])), _cost_key(per_model[m]), m))
+
+
 def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per category: the best model (quality first, then cost) and a fallback.
 
@@ -117,11 +121,8 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
     meeting = {m for m, v in verdict.items() if v["meets"]}
     routes: dict[str, dict[str, Any]] = {}
     for category, per_model in sorted(by_category.items()):
-        def rank(models: list[str]) -> list[str]:
-            return sorted(models, key=lambda m: (tuple(-x for x in _quality(per_model[m])), _cost_key(per_model[m]), m))
-
-        ok = rank([m for m in per_model if m in meeting])
-        others = rank([m for m in per_model if m not in meeting])
+        ok = _rank([m for m in per_model if m in meeting], per_model)
+        others = _rank([m for m in per_model if m not in meeting], per_model)
         ranked = ok or others
         if not ranked:
             continue

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tuiarena.engine.suite.aggregate import Aggregator, PairRecord, Sample
 from tuiarena.engine.suite.cache import ResponseCache, cache_key

@@ -240,7 +240,7 @@ class BlindScreen(Screen):
 
     @classmethod
     def from_suite(cls, suite: str, shuffle: bool = False, seed: int | None = None,
-                   models: list[str] | None = None) -> "BlindScreen":
+                   models: list[str] | None = None) -> BlindScreen:
         """One battle per case of a suite file (or shipped suite name), in order or shuffled.
         Raises SuiteError for a bad suite."""
         from tuiarena.engine.suite.load import load_suite

@@ -157,10 +157,10 @@ class ReplayScreen(Screen):
         return [c for c in self._columns if c.is_attached]
 
     def frame(self) -> None:
-        if self._want_run is not None and self._want_run != self._shown_run:
-            if all(c.ready for c in self._columns):  # never remove columns that are still mounting
-                self._mount_run(self._want_run)
-                return
+        want = self._want_run
+        if want is not None and want != self._shown_run and all(c.ready for c in self._columns):
+            self._mount_run(want)  # never remove columns that are still mounting
+            return
         if not self._dirty:
             return
         self._dirty = False

@@ -306,7 +306,7 @@ class SuiteScreen(Screen):
         live = self.live
         p = live.progress if live is not None else None
         if p is None:
-            text = "starting…" if not final else final
+            text = final or "starting…"
         else:
             cached = f" cached {p.cached}" if p.cached else ""
             text = (f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached} · "
