@@ -137,7 +137,7 @@ def prompt_of(run: RunStarted) -> tuple[str, str]:
     return system, user
 
 
-def _content(message: dict) -> str:
+def _content(message: dict[str, Any]) -> str:
     content = message.get("content")
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))

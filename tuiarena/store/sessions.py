@@ -128,7 +128,7 @@ class SessionWriter:
             return
         self._append(_encode(event))
 
-    write.persisted_only = True  # a sink that ignores transient events: the runner need not make them
+    write.persisted_only = True  # type: ignore[attr-defined]  # a sink that ignores transient events: the runner need not make them
     __call__ = write  # a writer is a sink: runner(sinks=[writer])
 
     def close(self) -> None:
@@ -266,7 +266,7 @@ def _parse_lines(lines: list[bytes], last: int, log: SessionLog) -> None:
         if etype == "header":
             skipped.append((i + 1, "a second header line"))
             continue
-        names = _FIELDS[etype]
+        names = _FIELDS[cls.type]
         try:
             events.append(cls(**{k: v for k, v in rec.items() if k in names}))
         except TypeError as exc:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from tuiarena.engine.run.timeline import Timeline
@@ -77,7 +77,7 @@ class Runner:
         self.sinks: list[Sink] = list(sinks)
         self._per_endpoint = per_endpoint
         self._sems: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, asyncio.Task[ResponseDone]] = {}
         self._clock = clock
 
     # -- plumbing -------------------------------------------------------------------------
@@ -123,7 +123,7 @@ class Runner:
         label: str = "",
         run_id: str | None = None,
         response_ids: dict[str, str] | None = None,
-    ) -> tuple[RunStarted, list[asyncio.Task]]:
+    ) -> tuple[RunStarted, list[asyncio.Task[ResponseDone]]]:
         """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``.
 
         ``response_ids`` (model -> id) lets a caller prepare its display before the requests go out.
@@ -149,7 +149,7 @@ class Runner:
             tasks.append(self._track(rid, self._respond(run.run_id, rid, model, full, params)))
         return run, tasks
 
-    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw) -> list[ResponseDone]:
+    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw: Any) -> list[ResponseDone]:
         """Run to the end and return every model's record (in the order of ``models``)."""
         _run, tasks = self.start_run(models, messages, params, **kw)
         return list(await asyncio.gather(*tasks))
@@ -161,6 +161,7 @@ class Runner:
         wait for the loop at each start and end); ``cancel(response_id)`` cancels it there, and
         the record says cancelled."""
         task = asyncio.current_task()
+        assert task is not None  # always awaited inside a task
         self._tasks[response_id] = task
         try:
             return await self._respond(run_id, response_id, model, messages, params)
@@ -168,7 +169,7 @@ class Runner:
             if self._tasks.get(response_id) is task:
                 del self._tasks[response_id]
 
-    def _track(self, response_id: str, coro) -> asyncio.Task:
+    def _track(self, response_id: str, coro: Coroutine[Any, Any, ResponseDone]) -> asyncio.Task[ResponseDone]:
         """Start a response's task, known by its id (for ``cancel``) until it ends."""
         task = asyncio.ensure_future(coro)
         self._tasks[response_id] = task
@@ -242,7 +243,7 @@ class _Measure:
             if not ev.text:
                 return
             t = ev.t
-            ms = (t - self.t0) * 1000.0
+            ms = (t - self.t0) * 1000.0  # type: ignore[operator]  # t0 is set before the stream starts
             if self.t_first is None:
                 self.t_first = t
             self.t_last = t
@@ -269,7 +270,7 @@ class _Measure:
         elif type(ev) is StreamEnd:
             self.t_end = ev.t
         elif type(ev) is RetryNotice:
-            ms = (ev.t - self.t0) * 1000.0
+            ms = (ev.t - self.t0) * 1000.0  # type: ignore[operator]  # as above
             self.retries.append({"attempt": ev.attempt, "status": ev.status, "wait_s": ev.wait_s, "ms": round(ms, 1)})
             emit(ResponseRetry(response_id=rid, attempt=ev.attempt, status=ev.status, wait_s=ev.wait_s))
 

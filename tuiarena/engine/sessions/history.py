@@ -126,7 +126,8 @@ def _load_cache(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("files"), dict):
         return {}
-    return data["files"]
+    files: dict[str, Any] = data["files"]
+    return files
 
 
 def _point(d: dict[str, Any]) -> HistoryPoint | None:

@@ -48,11 +48,11 @@ class Sample:
     cached: bool = False
 
 
-def percentile(values, q: float) -> float | None:
+def percentile(values: Iterable[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default); ``q`` in 0..100."""
     if not values:
         return None
-    xs = sorted(values)
+    xs: list[float] = sorted(values)
     pos = (len(xs) - 1) * q / 100.0
     lo = math.floor(pos)
     hi = min(lo + 1, len(xs) - 1)
@@ -231,7 +231,7 @@ class Aggregator:
         for (model, case_id), (p, f, n, s, sq) in self.cases.items():
             if p and f:
                 mean = s / n if n else None
-                spread = math.sqrt(max(0.0, sq / n - mean * mean)) if n else None
+                spread = math.sqrt(max(0.0, sq / n - mean * mean)) if mean is not None else None
                 out.append({"model": model, "case_id": case_id, "passed": int(p), "runs": int(p + f), "mean_score": mean, "score_stdev": spread})
         return sorted(out, key=lambda d: (d["case_id"], d["model"]))
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ class Case:
     id: str
     messages: list[Message]
     params: Params
-    checks: list[dict] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
     expected: Any = None
     category: str = ""
     weight: float = 1.0
@@ -46,7 +47,7 @@ def number(value: Any, loc: str, lo: float | None, hi: float | None, *, integer:
 # ------------------------------------------------------------------ JSONL cases
 
 
-def load_cases(path: Path, defaults: dict, where: str | None = None) -> list[Case]:
+def load_cases(path: Path, defaults: dict[str, Any], where: str | None = None) -> list[Case]:
     """The cases of a JSONL file; ``where`` names it in messages (default: its path)."""
     where = where or str(path)
     cases: list[Case] = []
@@ -82,7 +83,7 @@ def unique(case: Case, seen: dict[str, str], loc: str) -> None:
     seen[case.id] = loc.rsplit(": ", 1)[-1]
 
 
-def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
+def parse_case(raw: Any, defaults: dict[str, Any], loc: str, default_id: str) -> Case:
     if not isinstance(raw, dict):
         raise SuiteError(f"{loc}: a case must be a JSON object, got {type(raw).__name__}")
     for key in raw:
@@ -127,7 +128,7 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
         top_p=_opt(raw, defaults, "top_p", bad, 0, 1),
     )
     expected = raw.get("expected")
-    checks: list[dict] = []
+    checks: list[dict[str, Any]] = []
     if raw.get("default_checks", True) is not False:
         checks.extend(defaults.get("checks", ()))
     if "checks" in raw:
@@ -157,7 +158,8 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
     )
 
 
-def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = False):
+def _opt(raw: dict[str, Any], defaults: dict[str, Any], key: str, bad: Callable[[str, str], Exception], lo: float | None,
+         hi: float | None, *, integer: bool = False) -> Any:
     value = raw.get(key, defaults.get(key))
     if value is None:
         return None
@@ -167,7 +169,7 @@ def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = Fa
         raise bad(key, str(exc).lstrip(": ")) from None
 
 
-def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict]:
+def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise SuiteError(f'{loc}: field "{name}": must be a list of check objects')
     out = []

@@ -81,7 +81,7 @@ def verdicts(summaries: dict[str, dict[str, Any]], requirements: dict[str, float
     return out
 
 
-def _quality(s: dict[str, Any]) -> tuple:
+def _quality(s: dict[str, Any]) -> tuple[float, ...]:
     def v(x: float | None) -> float:
         return -1.0 if x is None else x
 
@@ -129,7 +129,8 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
         best = ranked[0]
         rest = ranked[1:] if ok else others[1:]
         other_ep = [m for m in rest if _endpoint(m) != _endpoint(best)]
-        fallback = (other_ep or rest or ([m for m in others] if ok else []) or [None])[0]
+        candidates = other_ep or rest or (list(others) if ok else [])
+        fallback = candidates[0] if candidates else None
         s = per_model[best]
         route: dict[str, Any] = {"model": best, "meets_requirements": best in meeting}
         if fallback:

@@ -22,7 +22,8 @@ from typing import Any
 
 from tuiarena.engine.suite.aggregate import Aggregator, PairRecord, Sample
 from tuiarena.engine.suite.cache import ResponseCache, cache_key
-from tuiarena.engine.suite.load import Case, Suite
+from tuiarena.engine.suite.cases import Case
+from tuiarena.engine.suite.load import Suite
 from tuiarena.model import (
     ModelRef,
     ResponseDone,
@@ -188,7 +189,7 @@ class SuiteRun:
                 self.runner.emit(ResponseStarted(run_id=unit.run_id, response_id=rid, model=model))
                 self.runner.emit(hit)
                 return hit
-        rec = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
+        rec: ResponseDone = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
         if key is not None:
             self.cache.put(key, rec)  # type: ignore[union-attr]
         return rec
@@ -216,7 +217,8 @@ class SuiteRun:
         failed = rec.status in ("error", "cancelled")
         json_checked = any(c["type"] in JSON_CHECKS for c in case.checks)
         if failed:
-            passed, score = False, 0.0
+            passed: bool | None = False
+            score: float | None = 0.0
             reason = f"{rec.status}: {rec.error_kind or ''}: {rec.error or ''}".replace(": : ", ": ").rstrip(": ")
             detail: dict[str, Any] = {"case_id": case.id, "repeat": rep, "checks": []}
         else:
