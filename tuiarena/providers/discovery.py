@@ -108,7 +108,7 @@ async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[s
         for t in pending:
             t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    return [t.result() for t in tasks if t in done and not t.cancelled() and t.result() is not None]
+    return [r for t in tasks if t in done and not t.cancelled() and (r := t.result()) is not None]
 
 
 def _port(url: str) -> str:

@@ -35,7 +35,7 @@ import asyncio
 import contextvars
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
@@ -122,7 +122,7 @@ class OpenAICompatProvider:
             from tuiarena.providers.net.plainhttp import PlainHTTPTransport
 
             timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
-            hooks = {"request": [_on_request], "response": [_on_response]}
+            hooks: dict[str, list[Callable[..., Any]]] = {"request": [_on_request], "response": [_on_response]}
             if self.spec.base_url.lower().startswith("http://") and not _proxied(self.spec.base_url):
                 # Plain-HTTP endpoints reached directly (local servers: vLLM, llama.cpp, Ollama, LM
                 # Studio, where token rates and so per-chunk CPU are highest) get tuiarena's own
@@ -255,7 +255,7 @@ class OpenAICompatProvider:
 
         log = _CallLog()
         sent: list[float] = []
-        token: contextvars.Token | None = _CALL.set(log)
+        token = _CALL.set(log)
         sent_token = sockets.SENT.set(sent)
         parser = ChunkParser()
         try:

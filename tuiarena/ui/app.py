@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -26,6 +26,16 @@ from tuiarena.model import Event, RunStarted, SessionRenamed
 from tuiarena.ui.commands import ArenaCommands
 from tuiarena.ui.gcpolicy import QuietCollector
 from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+    from textual.worker import Worker
+
+    from tuiarena.engine.run.background import EngineThread, EventInbox, ThreadedRunner
+    from tuiarena.engine.workspace import Workspace
+    from tuiarena.store.config import Config
+    from tuiarena.store.sessions import SessionWriter
+    from tuiarena.ui.screens.compare import CompareScreen
 
 DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
 SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
@@ -43,7 +53,7 @@ class AppOptions:
     cursor_blink: bool = True
 
 
-class TuiArena(App):
+class TuiArena(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live elsewhere
     TITLE = "tuiarena"
     COMMANDS = App.COMMANDS | {ArenaCommands}
@@ -61,12 +71,12 @@ class TuiArena(App):
         self._config_broken = False
         self.config = self._load_config()
         self.prompt_history: list[str] = list(self.config.ui.history)
-        self.workspace: Any = None
-        self.runner: Any = None  # engine.background.ThreadedRunner once discovery is done
-        self.engine: Any = None
-        self.inbox: Any = None
+        self.workspace: Workspace | None = None
+        self.runner: ThreadedRunner | None = None  # once discovery is done
+        self.engine: EngineThread | None = None
+        self.inbox: EventInbox | None = None
         self.listeners: list[Callable[[Event], Any]] = []
-        self._writer: Any = None
+        self._writer: SessionWriter | None = None
         self._session_name = ""
         self._write_failed = False
         self.collector = QuietCollector()
@@ -82,7 +92,7 @@ class TuiArena(App):
         self.theme = wanted
         self.sub_title = "new session"
 
-    def _load_config(self):
+    def _load_config(self) -> Config:
         from tuiarena.store.config import Config, load_config
         from tuiarena.store.paths import config_file
 
@@ -93,13 +103,13 @@ class TuiArena(App):
             self._config_broken = True
             return Config(path=config_file())
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         from tuiarena.ui.screens.compare import CompareScreen
 
         return CompareScreen()
 
     @property
-    def compare_screen(self):
+    def compare_screen(self) -> CompareScreen | None:
         from tuiarena.ui.screens.compare import CompareScreen
 
         for screen in self.screen_stack:
@@ -152,19 +162,19 @@ class TuiArena(App):
         )
         from tuiarena.providers.registry import Registry
 
-        if self.engine is None:
+        if self.engine is None or self.inbox is None:
             # the engine thread waits for the GIL at most this long when bytes arrive mid-frame
             sys.setswitchinterval(0.001)
             self.engine = EngineThread()
             self.inbox = EventInbox(asyncio.get_running_loop(), self._deliver)
+        engine, inbox = self.engine, self.inbox
         if self.runner is not None:
             await self.runner.aclose()
         registry = Registry(list(ws.registry.endpoints.values()), include_demo=True, demo_speed=ws.registry.demo_speed)
         for name in list(ws.registry.endpoints):
             if name != "demo":
-                await self.engine.call_async(registry.get, name)
-        self.runner = ThreadedRunner(self.engine, registry, ws.pricing, sinks=[self.inbox.put],
-                                     after_call=self.inbox.drain)
+                await engine.call_async(registry.get, name)
+        self.runner = ThreadedRunner(engine, registry, ws.pricing, sinks=[inbox.put], after_call=inbox.drain)
         models, errors = await ws.registry.list_models()
         entries = [RosterEntry(m.id, m.endpoint, m.model, m.demo, ws.pricing.get(m.id)) for m in models]
         endpoints = sorted({m.endpoint for m in models})
@@ -186,7 +196,7 @@ class TuiArena(App):
             self.notify("\n".join(notes), title="discovery", markup=False, timeout=6,
                         severity="warning" if errors else "information")
 
-    def on_worker_state_changed(self, event) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         from textual.worker import WorkerState
 
         if event.state == WorkerState.ERROR and event.worker.group == "discovery":
@@ -228,7 +238,7 @@ class TuiArena(App):
                 self.notify(f"cannot write the session file: {exc}", severity="error", markup=False)
 
     # -- sessions ---------------------------------------------------------------------------------
-    def session_writer(self, name: str = ""):
+    def session_writer(self, name: str = "") -> SessionWriter:
         """The current session's writer, created on first use."""
         if self._writer is None:
             from tuiarena.store.sessions import SessionWriter
@@ -299,7 +309,7 @@ class TuiArena(App):
     def set_theme(self, name: str) -> None:
         self.theme = name
 
-    def _theme_changed(self, theme) -> None:
+    def _theme_changed(self, theme: Theme) -> None:
         if theme.name == (self.config.ui.theme or DEFAULT_THEME):
             return
         self.config.ui.theme = theme.name
@@ -309,7 +319,7 @@ class TuiArena(App):
         self.config.ui.selected = list(selected)
         self._save_ui({"selected": list(selected)})
 
-    def _save_ui(self, changes: dict) -> None:
+    def _save_ui(self, changes: dict[str, Any]) -> None:
         from tuiarena.store.config import update_config
 
         if self._config_broken:  # never overwrite a file the user has to fix

@@ -291,6 +291,7 @@ class ResponseBody(httpx2.AsyncByteStream):
     def _trailers(self, data: bytes) -> None:
         """After the last chunk: its line, any trailer fields, and the blank line that ends them."""
         dec = self._chunked
+        assert dec is not None  # trailers follow only a chunked body
         buf = (dec.rest + data) if dec.rest else data
         dec.rest = b""
         end = buf.find(b"\r\n\r\n")
