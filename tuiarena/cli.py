@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tuiarena import runtime
+
+    runtime.configure(ui=args.command is None)  # process-wide policy, once, before any work
     try:
         if args.command is None:
             from tuiarena.ui.app import run_app

@@ -356,9 +356,9 @@ def _freeze_heap() -> None:
     pauses of ~40 ms without it, under 3 ms with it (bench/headless.py --diag)."""
     global _FROZEN
     if not _FROZEN:
-        import gc
+        from tuiarena.runtime import freeze_long_lived
 
-        gc.freeze()
+        freeze_long_lived()
         _FROZEN = True
 
 

@@ -8,19 +8,22 @@ file, never a traceback on the screen.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
-import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tuiarena import runtime
 from tuiarena.errors import UserError
 from tuiarena.model import Event, RunStarted, SessionRenamed
 from tuiarena.ui.commands import ArenaCommands
@@ -66,6 +69,11 @@ class TuiArena(App[None]):
 
     def __init__(self, options: AppOptions | None = None) -> None:
         super().__init__()
+        runtime.configure(ui=True)  # the engine thread streams beside this loop
+        self._errors = io.StringIO()
+        # an unhandled error's traceback is kept off the terminal: see crash_report()
+        self.error_console = Console(file=self._errors, markup=False, highlight=False, width=120,
+                                     color_system=None, legacy_windows=False)
         self.options = options or AppOptions()
         self.problems: list[str] = []
         self._config_broken = False
@@ -163,8 +171,6 @@ class TuiArena(App[None]):
         from tuiarena.providers.registry import Registry
 
         if self.engine is None or self.inbox is None:
-            # the engine thread waits for the GIL at most this long when bytes arrive mid-frame
-            sys.setswitchinterval(0.001)
             self.engine = EngineThread()
             self.inbox = EventInbox(asyncio.get_running_loop(), self._deliver)
         engine, inbox = self.engine, self.inbox
@@ -370,28 +376,52 @@ class TuiArena(App[None]):
             self.workspace = None
         self.collector.restore()
 
-    def _handle_exception(self, error: Exception) -> None:
-        self._crash = error
+    def crash_report(self) -> str | None:
+        """After ``run()``: if an unhandled error ended the app, save its traceback and return one line.
+
+        Textual prints such a traceback to ``error_console`` on exit; this app's error console writes
+        to memory, so the terminal gets one line and the details go to a private file (mode 0600)
+        with every secret-looking environment value blanked out.
+        """
+        text = self._errors.getvalue().strip()
+        if not text:
+            return None
+        named = {e.api_key_env for e in self.config.endpoints.values() if e.api_key_env}
+        text = redact_secrets(text, names=named)
+        # the exception's own line: the last one outside the traceback's frames and Textual's notes
+        plain = [s for s in (line.strip() for line in text.splitlines()) if s and s[0] not in "│╭╰" and not s.startswith("NOTE:")]
+        last = plain[-1] if plain else "see the crash log"
+        where: Path | None = None
         try:
-            from tuiarena.store.paths import cache_dir
+            from tuiarena.store.paths import cache_dir, write_private
 
-            self._crash_log = cache_dir() / "crash.log"
-            self._crash_log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+            where = cache_dir() / "crash.log"
+            write_private(where, text + "\n")
         except Exception:
-            self._crash_log = None
-        super()._handle_exception(error)
+            where = None
+        return f"tuiarena: internal error: {last}" + (f" (details in {where})" if where else "")
 
-    def _print_error_renderables(self) -> None:
-        if self._exit_renderables:
-            self._exit_renderables.clear()
-            crash = getattr(self, "_crash", None)
-            where = getattr(self, "_crash_log", None)
-            print(f"tuiarena: internal error: {type(crash).__name__}: {crash}"
-                  + (f" (details in {where})" if where else ""), file=sys.stderr)
+
+_SECRET_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
+
+
+def redact_secrets(text: str, environ: Mapping[str, str] | None = None, names: Iterable[str] = ()) -> str:
+    """``text`` with the value of every environment variable named like a secret (or in ``names``,
+    the variables the config says hold keys) replaced by the variable's name."""
+    env = os.environ if environ is None else environ
+    named = set(names)
+    for name, value in env.items():
+        secret = name in named or name.upper().endswith(_SECRET_SUFFIXES)
+        if secret and len(value) >= 8 and value in text:
+            text = text.replace(value, f"[{name}]")
+    return text
 
 
 def run_app() -> int:
     """``tuiarena`` with no arguments."""
     app = TuiArena()
     app.run()
+    crash = app.crash_report()
+    if crash:
+        print(crash, file=sys.stderr)
     return app.return_code or 0
