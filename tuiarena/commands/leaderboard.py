@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tuiarena.commands._args import add_json
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -15,7 +17,7 @@ def add_parser(sub) -> None:
         "named with --session). Identity-leaked battles are left out unless --include-leaked; "
         "battles with a failed or cut response never count.",
     )
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_json(p)
     p.add_argument(
         "--session", "-s", action="append", default=[], metavar="S",
         help="only this session (id, id prefix, name, path or 'latest'); repeatable",

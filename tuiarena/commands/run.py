@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-FORMATS = ("table", "markdown", "json", "csv")
+from tuiarena.commands._args import TABLE_FORMATS, add_format, add_models
+
+FORMATS = TABLE_FORMATS
 
 
 def add_parser(sub) -> None:
@@ -17,14 +19,13 @@ def add_parser(sub) -> None:
         "some failed, 2 on bad usage.",
     )
     p.add_argument("prompt", nargs="?", help="the user prompt (read from stdin when omitted)")
-    p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
-                   help="endpoint/model, repeatable (default: the models selected in the UI, else the demo roster)")
+    add_models(p, "the models selected in the UI, else the demo roster")
     p.add_argument("--system", help="system prompt")
     p.add_argument("--temperature", type=float)
     p.add_argument("--max-tokens", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--json-mode", action="store_true", help="ask for a JSON object (response_format)")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    add_format(p, FORMATS)
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
     p.set_defaults(handler=run)
