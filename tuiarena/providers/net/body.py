@@ -43,6 +43,11 @@ class Body:
         """True when the body is read straight off the socket."""
         return self._direct is not None
 
+    @property
+    def timed_by(self) -> str:
+        """``socket``: each piece carries the time it reached the socket; ``read``: when it was read."""
+        return "socket" if self._stamped is not None else "read"
+
     def __aiter__(self) -> Body:
         return self
 

@@ -23,6 +23,7 @@ from typing import Any
 import httpx2
 
 from tuiarena.providers.net.sockets import AsyncioStream, connect
+from tuiarena.providers.net.wire import WIRE
 
 _MAX_LINE = 4096  # a chunk-size line longer than this is not HTTP
 _MAX_HEAD = 65536  # a response head longer than this is not a server we can talk to
@@ -48,7 +49,11 @@ class PlainHTTPTransport(httpx2.AsyncBaseTransport):
             conn = self._take(origin)
             reused = conn is not None
             if conn is None:
+                t_connect = time.perf_counter()
                 conn = await connect(origin[0], origin[1], timeouts.get("connect"))
+                record = WIRE.get()
+                if record is not None:
+                    record.connect_s = time.perf_counter() - t_connect
             try:
                 await conn.write(wire, timeouts.get("write"))
                 head = await _read_head(conn, timeouts.get("read"))

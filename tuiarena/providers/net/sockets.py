@@ -13,15 +13,13 @@ receive stamp on Linux, see sockread); ``read()`` hands out one received piece a
 ``stream.arrived`` to its time. A request written puts the socket in CLOSE mode until the caller
 settles it, so the answer's first bytes are read (and so stamped) as soon as they can be.
 
-And :data:`SENT`: a caller that sets it to a list gets, appended, the ``perf_counter`` time at which
-each write of its requests was handed to the kernel (the request went on the wire), so latency can
-be measured from there rather than from before the client library built the request.
+Each write of a request records, on the caller's :data:`~tuiarena.providers.net.wire.WIRE`, the
+``perf_counter`` time it was handed to the kernel (the request went on the wire).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import socket
 import time
 
@@ -34,8 +32,7 @@ from tuiarena.providers.net.sockread import (
     SocketReader,
     poll_close,
 )
-
-SENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("aionet_sent", default=None)
+from tuiarena.providers.net.wire import WIRE
 
 _perf = time.perf_counter
 
@@ -150,9 +147,9 @@ class AsyncioStream:
             except OSError as e:
                 raise httpx2.WriteError(str(e)) from e
             t = _perf()
-        sent = SENT.get()
-        if sent is not None:
-            sent.append(t)
+        wire = WIRE.get()
+        if wire is not None:
+            wire.sent.append(t)
         poll_close()
 
     def expect_head(self) -> None:
@@ -203,4 +200,4 @@ async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:
     raise httpx2.ConnectError("; ".join(dict.fromkeys(errors)) or f"no address for {host}")
 
 
-__all__ = ["SENT", "AsyncioStream", "connect", "poll_close"]
+__all__ = ["AsyncioStream", "connect", "poll_close"]
