@@ -127,7 +127,7 @@ async def _read_head(conn: AsyncioStream, timeout: float | None) -> tuple[int, b
             break
         if size > _MAX_HEAD:
             raise httpx2.RemoteProtocolError(f"response head longer than {_MAX_HEAD} bytes")
-    lines = b"".join(parts)[:-4].split(b"\r\n")
+    lines = [line.rstrip(b"\r") for line in b"".join(parts).rstrip(b"\r\n").split(b"\n")]
     status_line = lines[0].split(b" ", 2)
     if len(status_line) < 2 or not status_line[0].startswith(b"HTTP/1.") or not status_line[1].isdigit():
         raise httpx2.RemoteProtocolError(f"not an HTTP/1.1 response: {lines[0][:60]!r}")

@@ -97,12 +97,12 @@ class AsyncioStream:
             self.at_body = False
             return data
         seen = self._tail + data
-        end = seen.find(b"\r\n\r\n")
+        end = _head_end(seen)
         if end < 0:
             self._tail = seen[-3:]
             self.at_body = False
             return data
-        end += 4 - len(self._tail)  # just past the head, in data
+        end -= len(self._tail)  # just past the head, in data
         if end < len(data):
             p.unread(data[end:], self.arrived)
             data = data[:end]
@@ -168,6 +168,18 @@ class AsyncioStream:
             self._watchdog.cancel()
             self._watchdog = None
         self._p.close()
+
+
+def _head_end(data: bytes) -> int:
+    """Just past the blank line that ends a response head (CRLF CRLF, or bare LFs as some servers
+    send: RFC 9112 lets a recipient accept them); -1 if it is not in ``data``."""
+    crlf = data.find(b"\r\n\r\n")
+    lf = data.find(b"\n\n")
+    if lf < 0:
+        return crlf + 4 if crlf >= 0 else -1
+    if crlf >= 0 and crlf + 2 <= lf:
+        return crlf + 4
+    return lf + 2
 
 
 async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:
