@@ -241,3 +241,57 @@ async def test_http_proxy_is_used_for_plain_http(srv, monkeypatch):
     t.join(5)
     assert seen and seen[0].startswith(f"POST {srv.base_url}/chat/completions".encode())
     assert rec.status == "error" and "503" in (rec.error or "")
+
+
+# ---------------------------------------------------------------------------------- OPENAI_BASE_URL
+
+
+async def test_openai_base_url_moves_the_openai_endpoint_and_its_key_goes_only_there(srv, monkeypatch):
+    from tuiarena.providers.discovery import discover
+
+    other = FakeServer(n_tokens=3).start()
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-only-for-openai-endpoint")
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        d = await discover(None, probe_local=False)
+        [spec] = [e for e in d.endpoints if e.name == "openai"]
+        assert spec.base_url == srv.base_url and spec.models == []
+        assert any("OPENAI_BASE_URL" in n for n in d.notes)
+        local = EndpointSpec(name="local", base_url=other.base_url)  # no key of its own
+        registry = Registry([spec, local], include_demo=False)
+        runner = Runner(registry)
+        try:
+            recs = await runner.run(["openai/fake-model", "local/fake-model"], MSGS)
+        finally:
+            await registry.get("openai").aclose()
+            await registry.get("local").aclose()
+        assert [r.status for r in recs] == ["done", "done"]
+        assert srv.chat_requests[-1].headers["authorization"] == "Bearer sk-only-for-openai-endpoint"
+        assert all("sk-only-for-openai-endpoint" not in r.headers.get("authorization", "") for r in other.requests)
+    finally:
+        other.stop()
+
+
+async def test_openai_base_url_on_loopback_needs_no_key(srv, monkeypatch):
+    from tuiarena.providers.discovery import discover
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+    d = await discover(None, probe_local=False)
+    assert [e.base_url for e in d.endpoints if e.name == "openai"] == [srv.base_url]
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://llm.example.invalid/v1")
+    d = await discover(None, probe_local=False)
+    assert [e for e in d.endpoints if e.name == "openai"] == []  # remote and no key: nothing to offer
+
+
+def test_models_command_shows_the_base_url(srv, tmp_path, monkeypatch, capsys):
+    from tuiarena.cli import main
+
+    monkeypatch.setenv("TUIARENA_HOME", str(tmp_path))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-not-shown")
+    monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+    code = main(["models", "--no-probe"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"openai: {srv.base_url}" in captured.out and "openai/fake-model" in captured.out
+    assert "sk-secret-not-shown" not in captured.out + captured.err
