@@ -31,7 +31,11 @@ import time
 from typing import Any, Callable, Iterable
 
 from tuiarena.engine.run.timeline import Timeline
-from tuiarena.engine.run.tokens import completion_count, estimate_prompt_tokens, estimate_tokens
+from tuiarena.engine.run.tokens import (
+    completion_count,
+    estimate_prompt_tokens,
+    estimate_tokens,
+)
 from tuiarena.model import (
     Event,
     Message,

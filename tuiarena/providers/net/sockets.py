@@ -43,18 +43,12 @@ def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
 
 
 class AsyncioStream:
-    __slots__ = ("_deadline", "_head", "_loop", "_p", "_tail", "_watchdog", "arrived", "at_body")
+    __slots__ = ("_deadline", "_loop", "_p", "_watchdog", "arrived")
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         self._p = SocketReader(sock, loop)
         self._loop = loop
         self.arrived = 0.0  # perf_counter time at which the data last returned by read() came in
-        # After a request is written, read() hands out the response head on its own (it stops at
-        # the blank line that ends it): ``at_body`` is True while the last read() ended exactly
-        # there, and the body is read after it (see plainhttp).
-        self.at_body = False
-        self._head = False
-        self._tail = b""
         # Read timeouts: one long-lived timer per stream that checks a deadline, instead of a timer
         # made and cancelled for every wait (a wait per tick per stream: measured 6% of the CPU).
         self._deadline = 0.0
@@ -93,22 +87,6 @@ class AsyncioStream:
                 if p.waiter is fut:
                     p.waiter = None
         data, self.arrived = p.take(max_bytes)
-        if not self._head:
-            self.at_body = False
-            return data
-        seen = self._tail + data
-        end = _head_end(seen)
-        if end < 0:
-            self._tail = seen[-3:]
-            self.at_body = False
-            return data
-        end -= len(self._tail)  # just past the head, in data
-        if end < len(data):
-            p.unread(data[end:], self.arrived)
-            data = data[:end]
-        self._head = False
-        self._tail = b""
-        self.at_body = True
         return data
 
     def settle(self, lowat: int = 0) -> None:
@@ -126,7 +104,6 @@ class AsyncioStream:
         p = self._p
         if p.exc is not None or p.sock.fileno() < 0:
             raise httpx2.WriteError(str(p.exc) if p.exc else "connection closed")
-        self.expect_head()
         p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
         # The time is taken just before the send: the syscall runs at once, whereas the time after
         # it could be late by a wait for the GIL (a UI thread holding it). The caller writes a
@@ -152,10 +129,6 @@ class AsyncioStream:
             wire.sent.append(t)
         poll_close()
 
-    def expect_head(self) -> None:
-        """The next read()s hand out a response head on its own (after a request, or a 1xx response)."""
-        self._head, self._tail, self.at_body = True, b"", False
-
     @property
     def reusable(self) -> bool:
         """Idle and sound: open, nothing unread, not closed by the server (an idle socket is read
@@ -168,18 +141,6 @@ class AsyncioStream:
             self._watchdog.cancel()
             self._watchdog = None
         self._p.close()
-
-
-def _head_end(data: bytes) -> int:
-    """Just past the blank line that ends a response head (CRLF CRLF, or bare LFs as some servers
-    send: RFC 9112 lets a recipient accept them); -1 if it is not in ``data``."""
-    crlf = data.find(b"\r\n\r\n")
-    lf = data.find(b"\n\n")
-    if lf < 0:
-        return crlf + 4 if crlf >= 0 else -1
-    if crlf >= 0 and crlf + 2 <= lf:
-        return crlf + 4
-    return lf + 2
 
 
 async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:
