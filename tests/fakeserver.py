@@ -9,7 +9,7 @@ cheap. Use it as a context manager::
 
 or in the foreground (bench scripts start it in a subprocess; the first stdout line is the URL)::
 
-    python -m tests.fakeserver --port 0 --ttft 0.05 --rate 100 --tokens 100 [--stats FILE]
+    python -m tests.fakeserver --port 0 --ttft 0.05 --rate 100 --tokens 100 [--stats FILE] [--tls CERT KEY]
 
 (``--stats``: on SIGTERM, a JSON line of server-side timings per chat request, for bench --diag.)
 
@@ -408,8 +408,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=0.0, help="tokens per second (0 = as fast as possible)")
     ap.add_argument("--tokens", type=int, default=20)
     ap.add_argument("--stats", metavar="FILE", help="on SIGTERM, write one JSON line per chat request (timings)")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate (PEM files)")
     a = ap.parse_args(argv)
-    srv = FakeServer(ttft=a.ttft, tokens_per_s=a.rate, n_tokens=a.tokens, port=a.port)
+    ctx = None
+    if a.tls:
+        import ssl
+
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(*a.tls)
+    srv = FakeServer(ttft=a.ttft, tokens_per_s=a.rate, n_tokens=a.tokens, port=a.port, ssl=ctx)
 
     async def run() -> None:
         await srv.serve()

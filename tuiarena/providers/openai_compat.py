@@ -363,8 +363,7 @@ _FROZEN = False
 
 
 def _warm_httpcore() -> None:
-    """httpcore2's pool locks (HTTPS endpoints) load anyio's asyncio backend on the first request:
-    ~40 ms of CPU (measured) that would otherwise land inside the first requests' TTFT."""
+    """Import anyio's asyncio backend now (HTTPS pool locks load it on the first request; see 0020)."""
     import importlib
 
     for name in ("anyio._backends._asyncio", "anyio._core._synchronization", "anyio.streams.memory"):
@@ -375,10 +374,7 @@ def _warm_httpcore() -> None:
 
 
 def _freeze_heap() -> None:
-    """Once, after the SDK's imports: its ~1 s of imports build tens of thousands of objects (the
-    pydantic types) that live as long as the process. ``gc.freeze()`` moves them out of the cyclic
-    collector's reach, so its full passes do not walk them in the middle of streams: measured
-    pauses of ~40 ms without it, under 3 ms with it (bench/headless.py --diag)."""
+    """Once, after the SDK's imports: ``gc.freeze()`` their long-lived objects (see 0020)."""
     global _FROZEN
     if not _FROZEN:
         import gc

@@ -1,20 +1,12 @@
 """Sockets on the asyncio loop for plain-HTTP endpoints: each piece of data with the time it
 reached the socket, and the time each request went on the wire.
 
-:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.plainhttp` (the HTTP/1.1
-transport of plain-HTTP endpoints). The socket is read by
-:class:`~tuiarena.providers.net.sockread.SocketReader`: one non-blocking ``recvmsg`` per readable
-event, and, once a stream's first answer token is in (``settle()``), on the loop's shared tick
-instead of on every token (see sockread). A read with data waiting returns at once; one that has
-to wait is one future, with one watchdog timer per stream for its read timeout.
-
-Why, for honest numbers: every piece of data carries the time it reached the socket (the kernel's
-receive stamp on Linux, see sockread); ``read()`` hands out one received piece at a time and sets
-``stream.arrived`` to its time. A request written puts the socket in CLOSE mode until the caller
-settles it, so the answer's first bytes are read (and so stamped) as soon as they can be.
-
-Each write of a request records, on the caller's :data:`~tuiarena.providers.net.wire.WIRE`, the
-``perf_counter`` time it was handed to the kernel (the request went on the wire).
+:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.plainhttp`, read by a
+:class:`~tuiarena.providers.net.sockread.SocketReader`. ``read()`` hands out one received piece at a
+time and sets ``arrived`` to its time; a write puts the socket in CLOSE mode until the caller
+``settle()``s it (first answer token in), and records on the caller's
+:data:`~tuiarena.providers.net.wire.WIRE` the moment the request was handed to the kernel. Read
+timeouts use one watchdog timer per stream. See docs/decisions/0024-socket-timing.md.
 """
 
 from __future__ import annotations
