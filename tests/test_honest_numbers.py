@@ -190,6 +190,36 @@ async def test_https_records_connect_and_times_from_the_wire(tls, tls_srv, monke
     assert first.ttft_ms is not None and first.total_ms is not None and first.ttft_ms <= first.total_ms
 
 
+async def test_https_request_time_comes_from_the_trace_extension(tls, tls_srv, monkeypatch):
+    from tuiarena.model import RequestSent, StreamInfo
+    from tuiarena.providers import calllog
+    from tuiarena.providers.net import wire
+    from tuiarena.providers.openai_compat import OpenAICompatProvider
+
+    monkeypatch.setenv("SSL_CERT_FILE", tls[1])
+    seen: list[tuple[str, float]] = []
+
+    async def spy(name, info):
+        seen.append((name, wire._perf()))
+        await wire.trace(name, info)
+
+    monkeypatch.setattr(calllog, "trace", spy)
+    p = OpenAICompatProvider(EndpointSpec(name="fake", base_url=tls_srv.base_url, max_retries=0))
+    events = []
+    try:
+        async for ev in p.stream("fake-model", MSGS, Params()):
+            events.append(ev)
+    finally:
+        await p.aclose()
+    names = [n for n, _t in seen]
+    assert "connection.start_tls.complete" in names and "http11.send_request_body.started" in names
+    body_started = dict(seen)["http11.send_request_body.started"]
+    [sent] = [e for e in events if isinstance(e, RequestSent)]
+    assert 0 <= sent.t - body_started < 0.05  # taken in the trace callback, just before the body went out
+    info = [e for e in events if isinstance(e, StreamInfo)][-1]
+    assert info.connect_ms is not None and info.timed_by == "read" and info.chunks == 12
+
+
 async def test_http_endpoint_redirecting_to_https_works(tls, tls_srv, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", tls[1])
     with FakeServer(redirect_to=tls_srv.base_url) as plain:
