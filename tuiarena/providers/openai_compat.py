@@ -20,7 +20,7 @@ import asyncio
 import contextvars
 import os
 import time
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 
@@ -120,7 +120,7 @@ class OpenAICompatProvider:
             from tuiarena.providers.net.plainhttp import PlainHTTPTransport
 
             timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
-            hooks = {"request": [_on_request], "response": [_on_response]}
+            hooks: dict[str, list[Callable[..., Any]]] = {"request": [_on_request], "response": [_on_response]}
             origin = _origin(self.spec.base_url)
             if origin.startswith("http://") and not _proxied(self.spec.base_url):
                 # The endpoint's own plain-HTTP origin gets tuiarena's transport; any other URL (a
@@ -253,7 +253,7 @@ class OpenAICompatProvider:
 
         log = _CallLog()
         wire = Wire()
-        token: contextvars.Token | None = _CALL.set(log)
+        token = _CALL.set(log)
         wire_token = WIRE.set(wire)
         parser = ChunkParser()
         try:
@@ -383,7 +383,7 @@ def _freeze_heap() -> None:
         _FROZEN = True
 
 
-def _reset(var: contextvars.ContextVar, token: contextvars.Token) -> None:
+def _reset(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
     # An async generator may be finalised from another context (aclose by the GC); the var then
     # belongs to a context that is gone anyway.
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2
 
+from tuiarena.model import TimedBy
 from tuiarena.providers.net.plainhttp import ResponseBody
 from tuiarena.providers.net.sockets import AsyncioStream, poll_close
 
@@ -44,7 +45,7 @@ class Body:
         return self._direct is not None
 
     @property
-    def timed_by(self) -> str:
+    def timed_by(self) -> TimedBy:
         """``socket``: each piece carries the time it reached the socket; ``read``: when it was read."""
         return "socket" if self._stamped is not None else "read"
 
