@@ -114,7 +114,9 @@ def resolve_models(requested: list[str] | None, ws) -> list[str]:
 
 COLUMNS = ("model", "ttft_ms", "ttft_answer_ms", "total_ms", "tokens_per_s", "prompt_tokens",
            "completion_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "finish_reason",
-           "status", "error_kind", "error", "retries", "response_id", "text", "reasoning")
+           "status", "error_kind", "error", "retries", "response_id", "text", "reasoning",
+           "connect_ms", "timed_by", "streamed", "tokens_source", "itl_p50_ms", "itl_p95_ms", "tokens_per_chunk",
+           "server_prompt_ms", "server_decode_ms", "server_tokens_per_s", "server_cost_usd")
 
 
 def as_dict(rec) -> dict:

@@ -244,7 +244,8 @@ class SuiteRun:
             incomplete=rec.status == "cut" or rec.finish_reason == "length",
             json_checked=json_checked and not failed,
             json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
-            cached=rec.cached,
+            cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
+            tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
         )
         self.agg.add(sample)
         p = self.progress
