@@ -5,6 +5,8 @@ Unknown values print as an em dash, never as 0; estimated token counts carry a `
 
 from __future__ import annotations
 
+import re
+
 DASH = "—"
 
 
@@ -75,10 +77,15 @@ def table(headers: list[str], rows: list[list[object]], markdown: bool = False, 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in srows])
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0)]}
+# C0 except tab and newline, DEL, and C1 (0x9b is a one-byte CSI on some terminals)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = {c: (f"\\x{c:02x}" if c < 0x20 else f"\\u{c:04x}") for c in [*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0)]}
 
 
 def visible(text: str) -> str:
-    """Model output made safe for a terminal: control characters and escape sequences are shown
-    literally (``\\x1b[31m``) instead of being obeyed. Newlines and tabs are kept."""
+    """Text made safe for a terminal or a file: control characters are shown literally instead of
+    being obeyed. C0 becomes ``\\x1b``; DEL and C1 become ``\\u009b`` (a valid escape inside a JSON
+    string, so a JSON document stays valid through it). Newlines and tabs are kept."""
+    if _CONTROL_RE.search(text) is None:  # the common case: nothing to do, no copy
+        return text
     return text.translate(_CONTROL)

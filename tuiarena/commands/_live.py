@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from tuiarena.commands._term import control
 from tuiarena.engine.run.state import ViewState, apply
 
 
@@ -34,9 +35,10 @@ class Progress:
         return " ".join(parts)
 
     def draw(self) -> None:
-        self.stream.write("\r\x1b[2K" + self.line()[:200])
+        control(self.stream, "\r\x1b[2K")
+        self.stream.write(self.line()[:200])
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
+        control(self.stream, "\r\x1b[2K")
         self.stream.flush()

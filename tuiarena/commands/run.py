@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tuiarena.commands._flags import param_flag
+
 FORMATS = ("table", "markdown", "json", "csv")
 
 
@@ -20,9 +22,9 @@ def add_parser(sub) -> None:
     p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
                    help="endpoint/model, repeatable (default: the models selected in the UI, else the demo roster)")
     p.add_argument("--system", help="system prompt")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--temperature", type=param_flag("temperature"), help="0 to 2")
+    p.add_argument("--max-tokens", type=param_flag("max_tokens"), help="at least 1")
+    p.add_argument("--seed", type=param_flag("seed"))
     p.add_argument("--json-mode", action="store_true", help="ask for a JSON object (response_format)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
@@ -39,9 +41,20 @@ def run(args: argparse.Namespace) -> int:
     if prompt is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise UserError("no prompt: give one as an argument or pipe it on stdin")
-        prompt = sys.stdin.read()
+        try:
+            prompt = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise UserError(f"the prompt on stdin is not valid UTF-8 text (byte {exc.object[exc.start:exc.start + 1].hex()} "
+                            f"at offset {exc.start})") from None
     if not prompt.strip():
         raise UserError("the prompt is empty")
+    from tuiarena.validate import BadValue, text
+
+    for what, value in (("the prompt", prompt), ("--system", args.system), ("--name", args.name)):
+        try:
+            text(value or "")
+        except BadValue as exc:
+            raise UserError(f"{what} {exc}") from None
     return asyncio.run(_run(args, prompt))
 
 

@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 
+from tuiarena.commands._flags import number_flag
+from tuiarena.commands._term import control
+
 FORMATS = ("table", "markdown", "json", "csv")
 
 
@@ -32,12 +35,12 @@ def add_parser(sub) -> None:
     p.add_argument("--baseline", metavar="SESSION",
                    help="compare with a saved suite session and exit 1 on any regression (a case that passed "
                         "now fails, a score drop beyond the spread seen in repeats, p95 latency or cost up)")
-    p.add_argument("--latency-tolerance", type=float, default=0.20, metavar="F",
+    p.add_argument("--latency-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%; growth under "
                         "50 ms never counts)")
-    p.add_argument("--cost-tolerance", type=float, default=0.20, metavar="F",
+    p.add_argument("--cost-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of the mean cost per answer (default 0.20)")
-    p.add_argument("--score-tolerance", type=float, default=0.05, metavar="F",
+    p.add_argument("--score-tolerance", type=number_flag(0), default=0.05, metavar="F",
                    help="with --baseline: smallest score drop (0..1) that counts (default 0.05)")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
@@ -82,12 +85,13 @@ class _ProgressLine:
         width = 20
         bar = "#" * int(width * pct / 100)
         cached = f" cached {p.cached}" if p.cached else ""
-        self.stream.write(f"\r\x1b[2K{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
+        control(self.stream, "\r\x1b[2K")
+        self.stream.write(f"{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
                           f"err {p.errors}{cached} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
+        control(self.stream, "\r\x1b[2K")
         self.stream.flush()
 
 

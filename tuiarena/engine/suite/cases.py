@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuiarena import validate
 from tuiarena.errors import SuiteError
 from tuiarena.model import Message, Params
 from tuiarena.scoring.checks import CheckSpecError, validate_check
@@ -34,13 +35,10 @@ class Case:
 
 
 def number(value: Any, loc: str, lo: float | None, hi: float | None, *, integer: bool = False, hint: str = "") -> float:
-    ok_type = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_type):
-        raise SuiteError(f"{loc}: must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
-        raise SuiteError(f"{loc}: must be {rng}, got {value!r}" + (f" ({hint})" if hint else ""))
-    return value
+    try:
+        return validate.number(value, lo=lo, hi=hi, integer=integer)
+    except validate.BadValue as exc:
+        raise SuiteError(f"{loc}: {exc}" + (f" ({hint})" if hint else "")) from None
 
 
 # ------------------------------------------------------------------ JSONL cases
@@ -63,9 +61,11 @@ def load_cases(path: Path, defaults: dict, where: str | None = None) -> list[Cas
                     continue
                 loc = f"{where}: line {lineno}"
                 try:
-                    raw = json.loads(text)
+                    raw = validate.loads_json(text)
                 except json.JSONDecodeError as exc:
                     raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+                except ValueError as exc:
+                    raise SuiteError(f"{loc}: invalid JSON: {exc}") from None
                 case = parse_case(raw, defaults, loc, default_id=f"{path.stem}-{lineno}")
                 unique(case, seen, loc)
                 cases.append(case)
@@ -120,12 +120,10 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
     if system and not any(m["role"] == "system" for m in messages):
         messages = [{"role": "system", "content": system}] + messages
 
-    params = Params(
-        temperature=_opt(raw, defaults, "temperature", bad, 0, 2),
-        max_tokens=_opt(raw, defaults, "max_tokens", bad, 1, None, integer=True),
-        seed=_opt(raw, defaults, "seed", bad, None, None, integer=True),
-        top_p=_opt(raw, defaults, "top_p", bad, 0, 1),
-    )
+    params = Params(**{  # the same ranges as the CLI flags and config.toml (tuiarena.validate.PARAMS)
+        name: _opt(raw, defaults, name, bad, lo, hi, integer=integer)
+        for name, (lo, hi, integer) in validate.PARAMS.items()
+    })
     expected = raw.get("expected")
     checks: list[dict] = []
     if raw.get("default_checks", True) is not False:

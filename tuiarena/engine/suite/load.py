@@ -113,7 +113,7 @@ def shipped_suites() -> list[Path]:
     for t in tomls:
         try:
             cases = tomllib.loads(t.read_text(encoding="utf-8")).get("cases")
-        except (OSError, tomllib.TOMLDecodeError):
+        except (OSError, tomllib.TOMLDecodeError, RecursionError):
             continue
         if isinstance(cases, str):
             wrapped.add((t.parent / cases).resolve().name)
@@ -152,6 +152,8 @@ def _load_toml(path: Path) -> Suite:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SuiteError(f"{where}: invalid TOML: a value is nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"{where}: cannot read: {exc}") from None
     for key in data:
