@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from tuiarena.store.sessions import read_session, resolve_session
 
     log = read_session(resolve_session(args.session))
-    for line_no, why in log.skipped:
-        print(f"tuiarena: {log.path.name}: skipped line {line_no} ({why})", file=sys.stderr)
+    for line in log.skipped_notes():
+        print(f"tuiarena: {line}", file=sys.stderr)
     width = shutil.get_terminal_size((100, 24)).columns
     printer = ReplayPrinter(sys.stdout, width=width, reasoning=not args.no_reasoning)
     asyncio.run(_play(log, args, printer))

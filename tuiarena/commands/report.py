@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--diff prints md or json, not {name}")
 
     log = read_session(resolve_session(args.session))
-    for line_no, why in log.skipped:
-        print(f"tuiarena: {log.path.name}: skipped line {line_no} ({why})", file=sys.stderr)
+    for line in log.skipped_notes():
+        print(f"tuiarena: {line}", file=sys.stderr)
     if args.diff:
         other = read_session(resolve_session(args.diff))
         text = render_diff(log, other, name)

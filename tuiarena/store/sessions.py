@@ -16,6 +16,8 @@ import gc
 import json
 import os
 import time
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 from tuiarena.errors import SessionFileError
 from tuiarena.model import EVENT_TYPES, Event, SessionHeader, SessionRenamed, new_id
 from tuiarena.store import paths
-from tuiarena.store.session_index import SUPPORTED_FORMAT, SessionSummary, list_sessions
+from tuiarena.store.session_index import SUPPORTED_FORMAT, SessionSummary, header_problem, list_sessions
 from tuiarena.store.syncer import Syncer
 
 __all__ = [
@@ -166,6 +168,13 @@ class SessionLog:
     events: list[Event] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
 
+    def skipped_notes(self, limit: int = 5) -> list[str]:
+        """One line per skipped line, the first ``limit`` of them, then how many more."""
+        notes = [f"{self.path.name}: skipped line {n} ({why})" for n, why in self.skipped[:limit]]
+        if len(self.skipped) > limit:
+            notes.append(f"{self.path.name}: skipped {len(self.skipped) - limit} more lines ({len(self.skipped)} in all)")
+        return notes
+
     @property
     def name(self) -> str:
         """The header's name, or the latest rename."""
@@ -177,20 +186,9 @@ class SessionLog:
 
 
 def _parse_header(first: bytes, path: Path) -> SessionHeader:
-    try:
-        rec = json.loads(first)
-    except ValueError:
-        rec = None
-    if not isinstance(rec, dict) or rec.get("type") != "header":
-        raise SessionFileError(f"{path} is not a tuiarena session (no header line)")
-    fmt = rec.get("format", 1)
-    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
-        raise SessionFileError(f"{path} has an invalid format version {fmt!r} in its header")
-    if fmt > SUPPORTED_FORMAT:
-        raise SessionFileError(
-            f"{path} was written by a newer tuiarena (format {fmt}, this one reads "
-            f"{SUPPORTED_FORMAT}): upgrade tuiarena"
-        )
+    rec, problem = header_problem(first)
+    if rec is None:
+        raise SessionFileError(f"{path}: {problem}")
     try:
         header = EVENT_TYPES["header"](**{k: v for k, v in rec.items() if k in _FIELDS["header"]})
     except TypeError as exc:
@@ -215,6 +213,35 @@ def read_header(path: Path | str) -> SessionHeader:
 _FIELDS: dict[str, frozenset[str]] = {
     t: frozenset(f.name for f in dataclasses.fields(cls)) for t, cls in EVENT_TYPES.items()
 }
+
+
+def _json_kinds(hint: Any) -> tuple[type, ...]:
+    """The JSON value types a field annotated ``hint`` may hold (shallow: list, not list[str])."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return tuple(k for arg in typing.get_args(hint) for k in _json_kinds(arg))
+    if origin is typing.Literal:
+        return tuple({type(a) for a in typing.get_args(hint)})
+    if hint is float:
+        return (int, float)
+    if hint is Any:
+        return (object,)
+    return (origin or hint,)
+
+
+# event type -> {field: the JSON types it may hold}; a record with any other is skipped
+_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
+    t: {name: _json_kinds(hint) for name, hint in typing.get_type_hints(cls).items() if name in _FIELDS[t]}
+    for t, cls in EVENT_TYPES.items()
+}
+
+
+def _wrong_field(rec: dict[str, Any], kinds: dict[str, tuple[type, ...]]) -> str | None:
+    for name, value in rec.items():
+        allowed = kinds.get(name)
+        if allowed is not None and (not isinstance(value, allowed) or (value.__class__ is bool and bool not in allowed)):
+            return name
+    return None
 
 
 def read_session(path: Path | str) -> SessionLog:
@@ -251,6 +278,9 @@ def _parse_lines(lines: list[bytes], last: int, log: SessionLog) -> None:
             continue
         try:
             rec = loads(line)
+        except RecursionError:
+            skipped.append((i + 1, "nested too deeply to read"))
+            continue
         except ValueError:
             reason = "torn last line (incomplete write)" if i == last else "not valid JSON"
             skipped.append((i + 1, reason))
@@ -267,6 +297,10 @@ def _parse_lines(lines: list[bytes], last: int, log: SessionLog) -> None:
             skipped.append((i + 1, "a second header line"))
             continue
         names = _FIELDS[etype]
+        wrong = _wrong_field(rec, _KINDS[etype])
+        if wrong is not None:
+            skipped.append((i + 1, f"{etype} event with a wrong-typed field {wrong!r}"))
+            continue
         try:
             events.append(cls(**{k: v for k, v in rec.items() if k in names}))
         except TypeError as exc:
