@@ -4,7 +4,8 @@ rule as the config file and suites, with a one-line error naming the value."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def param_flag(name: str) -> Callable[[str], Any]:

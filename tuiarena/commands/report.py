@@ -66,8 +66,6 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"tuiarena: wrote {out}", file=sys.stderr)
         return 0
-    if sys.stdout.isatty():
-        text = fmt.visible(text)  # raw model output must not drive the terminal
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, prompt: str) -> int:
-    from tuiarena.commands._live import Progress
+    from tuiarena.commands._live import Interrupt, Progress
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.model import ModelRef, Params
@@ -87,7 +87,8 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
         sinks = [s for s in (writer.write if writer else None, progress) if s]
         runner = Runner(ws.registry, ws.pricing, sinks)
         try:
-            records = await runner.run(models, messages, params)
+            with Interrupt(runner.cancel) as stop:
+                records = await runner.run(models, messages, params)
         finally:
             if progress:
                 progress.close()
@@ -96,6 +97,10 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
         print(render(records, args.format, session=writer.path if writer else None))
         if writer:
             print(f"tuiarena: saved session {writer.session_id} ({writer.path})", file=sys.stderr)
+        if stop.hit:
+            done = sum(r.status != "cancelled" for r in records)
+            print(f"tuiarena: partial result: interrupted, {done} of {len(records)} answers finished", file=sys.stderr)
+            return 130
         return 0 if all(r.status == "done" for r in records) else 1
     finally:
         await ws.aclose()

@@ -101,6 +101,7 @@ def _warn(msg: str) -> None:
 
 async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
     from tuiarena import __version__
+    from tuiarena.commands._live import Interrupt
     from tuiarena.commands.run import resolve_models
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.suite import requirements as rq
@@ -110,6 +111,7 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
     from tuiarena.model import ModelRef
     from tuiarena.reports.suite import build_report, exit_code, render
     from tuiarena.scoring.judge import Judge
+    from tuiarena.fmt import visible
     from tuiarena.store.paths import write_private
     from tuiarena.store.sessions import SessionWriter
 
@@ -146,7 +148,8 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
         job = SuiteRun(suite, models, runner, repeat=args.repeat, concurrency=args.concurrency, judge=judge,
                        pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=progress)
         try:
-            agg = await job.run()
+            with Interrupt(job.cancel) as stop:
+                agg = await job.run()
         finally:
             if progress:
                 progress.close()
@@ -158,18 +161,27 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
                               session=str(writer.path) if writer else None, warnings=warnings)
         if agg.pairs and report.get("pairwise") is not None:
             report["pairwise"]["human_agreement"] = _human_agreement(agg.pairs)
+        if stop.hit:
+            report["partial"] = {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done, "planned": job.progress.total}
+            if baseline is not None:
+                report["warnings"].append("not compared with the baseline: the run was interrupted")
+                baseline = None
+            if args.format == "csv":
+                _warn(f"partial report: interrupted after {job.progress.done} of {job.progress.total} answers")
         regressions = _compare_baseline(args, baseline, writer, kept, report)
         text = render(report, args.format)
         if regressions is not None and args.format in ("table", "markdown"):
             text += "\n\n" + regressions
         if args.out:
-            write_private(args.out, text + "\n")
+            write_private(args.out, visible(text) + "\n")
             _warn(f"report written to {args.out}")
         else:
             print(text)
         if args.routing_out:
             write_private(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
             _warn(f"routing table written to {args.routing_out}")
+        if stop.hit:
+            return 130
         if report.get("baseline") and report["baseline"]["regressions"]:
             return 1
         return exit_code(report)

@@ -23,9 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from tuiarena.errors import SessionFileError
+from tuiarena.fmt import visible
 from tuiarena.model import EVENT_TYPES, Event, SessionHeader, SessionRenamed, new_id
 from tuiarena.store import paths
-from tuiarena.store.session_index import SUPPORTED_FORMAT, SessionSummary, header_problem, list_sessions
+from tuiarena.store.session_index import (
+    SUPPORTED_FORMAT,
+    SessionSummary,
+    header_problem,
+    list_sessions,
+)
 from tuiarena.store.syncer import Syncer
 
 __all__ = [
@@ -44,7 +50,8 @@ __all__ = [
 
 
 def _encode(event: Event) -> bytes:
-    return (json.dumps(event.to_record(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    # json escapes C0 itself; visible() escapes DEL and C1 (as \u00XX), so `cat` of a session is inert
+    return (visible(json.dumps(event.to_record(), ensure_ascii=False, separators=(",", ":"))) + "\n").encode("utf-8")
 
 
 def _app_version() -> str:
