@@ -4,6 +4,7 @@ the environment. Each must be one clear message in the right place, nothing lost
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -11,6 +12,8 @@ import select
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,12 +68,42 @@ def hostile():
         yield srv
 
 
-def test_nothing_from_a_server_drives_the_terminal(tmp_path, hostile):
+@contextlib.contextmanager
+def _pty_output() -> Iterator[list[bytes]]:
+    """stdout and stderr on a pseudo-terminal (isatty() is true) for commands run in-process; the
+    bytes that reached the terminal are in the yielded list afterwards."""
+    master, slave = pty.openpty()
+    got: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            got.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    term = open(slave, "w", encoding="utf-8", closefd=True, buffering=1)  # noqa: SIM115
+    old = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = term
+    try:
+        yield got
+    finally:
+        sys.stdout, sys.stderr = old
+        term.close()
+        reader.join(10)
+        os.close(master)
+
+
+def test_nothing_from_a_server_drives_the_terminal(tmp_path, hostile, tuiarena_home, monkeypatch):
     """Every command and format, stdout and stderr on a pty: the model's escapes show as text."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text(config_toml(hostile.base_url))
-    env = _env(home)
+    monkeypatch.setenv("TUIARENA_DEMO_SPEED", "1000")
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    (tuiarena_home / "config.toml").write_text(config_toml(hostile.base_url))
     models = ["-m", "hostile/inject", "-m", "hostile/inject-error", "-m", "hostile/deep"]
     suite = tmp_path / "s.jsonl"
     suite.write_text('{"id": "a\\u001b[2Jb", "input": "hi", "checks": [{"type": "contains", "value": "\\u001b]0;x"}]}\n')
@@ -78,19 +111,28 @@ def test_nothing_from_a_server_drives_the_terminal(tmp_path, hostile):
     commands += [["suite", str(suite), "-m", "hostile/inject", "--format", f] for f in ("table", "markdown", "json", "csv")]
     commands += [["report", "latest", "--format", f] for f in ("md", "csv", "json", "html")]
     commands += [["replay", "latest", "--instant"], ["sessions"], ["sessions", "--json"], ["models"], ["models", "--json"],
-                 ["history"], ["run", "-m", "hostile/evil\x1b]0;t\x07", "hi"]]
+                 ["history"], ["run", "-m", "hostile/evil\x1b]0;t\x07", "hi"], ["run", "-m", "nowhere\x1b[2J/x", "hi"]]
     seen = b""
     for args in commands:
-        code, out = _in_pty(args, env)
+        with _pty_output() as got:
+            main(args)
+        out = b"".join(got)
         assert b"Traceback" not in out, (args, out)
         _assert_inert(out, " ".join(args))
         seen += out
     assert b"\\x1b]52;c;cHduZWQ=\\x07" in seen  # the clipboard write, shown as text
     assert b"\\u009b31m" in seen and b"\\x1b]0;err-title" in seen and b"evil\\x1b]0;model-title" in seen
-    # stdin carrying escapes in the prompt, echoed back in the saved name
-    code, out = _in_pty(["run", "-m", "demo/swift", "--format", "table"], env, stdin=b"\x1b[2Jprompt")
-    assert code == 0
+
+
+def test_a_real_process_on_a_pty_is_inert(tmp_path, hostile):
+    """The same through a real process: prompt on stdin with escapes, model output with escapes."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(config_toml(hostile.base_url))
+    code, out = _in_pty(["run", "-m", "hostile/inject", "--format", "csv"], _env(home), stdin=b"\x1b[2Jprompt")
+    assert code == 0, out
     _assert_inert(out, "run with stdin")
+    assert b"\\x1b]52;c;cHduZWQ=" in out
 
 
 def test_files_keep_the_text_without_raw_escapes(tmp_path, hostile, capsys):

@@ -50,13 +50,20 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tuiarena.engine.suite.load import load_suite
     from tuiarena.errors import UserError
 
     if args.repeat < 1:
         raise UserError("--repeat must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise UserError("--concurrency must be at least 1")
+    return asyncio.run(_run(args))
+
+
+def _load(args: argparse.Namespace):
+    """The suite and the baseline (a bad one is bad input: said before anything is spent)."""
+    from tuiarena.engine.suite.load import load_suite
+    from tuiarena.errors import UserError
+
     suite = load_suite(args.file)
     baseline = None
     if args.baseline:  # a bad baseline is bad input: say so before spending anything
@@ -65,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         baseline = read_session(resolve_session(args.baseline))
         if baseline.header.kind != "suite":
             raise UserError(f"baseline {args.baseline!r} is a {baseline.header.kind} session, not a suite run")
-    return asyncio.run(_run(args, suite, baseline))
+    return suite, baseline
 
 
 class _ProgressLine:
@@ -99,7 +106,7 @@ def _warn(msg: str) -> None:
     print(f"tuiarena: {msg}", file=sys.stderr)
 
 
-async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
+async def _run(args: argparse.Namespace) -> int:
     from tuiarena import __version__
     from tuiarena.commands._live import Interrupt
     from tuiarena.commands.run import resolve_models
@@ -117,6 +124,11 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
 
     ws = await open_workspace()
     try:
+        if args.models:  # a mistyped model is said at once, before a big suite file is read
+            resolve_models(args.models, ws)
+        if args.judge:
+            resolve_models([args.judge], ws)
+        suite, baseline = _load(args)
         models = resolve_models(args.models or suite.models or None, ws)
         judge_model = args.judge or suite.judge.model
         warnings: list[str] = []

@@ -11,13 +11,10 @@ Listing lives in :mod:`tuiarena.store.session_index` (re-exported here).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
 import time
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from tuiarena.store.session_index import (
     header_problem,
     list_sessions,
 )
+from tuiarena.store.session_lines import FIELDS, parse_line
 from tuiarena.store.syncer import Syncer
 
 __all__ = [
@@ -197,7 +195,7 @@ def _parse_header(first: bytes, path: Path) -> SessionHeader:
     if rec is None:
         raise SessionFileError(f"{path}: {problem}")
     try:
-        header = EVENT_TYPES["header"](**{k: v for k, v in rec.items() if k in _FIELDS["header"]})
+        header = EVENT_TYPES["header"](**{k: v for k, v in rec.items() if k in FIELDS["header"]})
     except TypeError as exc:
         raise SessionFileError(f"{path} has a malformed header ({exc})") from None
     return header  # type: ignore[return-value]
@@ -214,41 +212,6 @@ def read_header(path: Path | str) -> SessionHeader:
     except OSError as exc:
         raise SessionFileError(f"{path}: cannot be read ({exc.strerror})") from None
     return _parse_header(first, path)
-
-
-# field names per event type, computed once (from_record recomputes them per call)
-_FIELDS: dict[str, frozenset[str]] = {
-    t: frozenset(f.name for f in dataclasses.fields(cls)) for t, cls in EVENT_TYPES.items()
-}
-
-
-def _json_kinds(hint: Any) -> tuple[type, ...]:
-    """The JSON value types a field annotated ``hint`` may hold (shallow: list, not list[str])."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return tuple(k for arg in typing.get_args(hint) for k in _json_kinds(arg))
-    if origin is typing.Literal:
-        return tuple({type(a) for a in typing.get_args(hint)})
-    if hint is float:
-        return (int, float)
-    if hint is Any:
-        return (object,)
-    return (origin or hint,)
-
-
-# event type -> {field: the JSON types it may hold}; a record with any other is skipped
-_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
-    t: {name: _json_kinds(hint) for name, hint in typing.get_type_hints(cls).items() if name in _FIELDS[t]}
-    for t, cls in EVENT_TYPES.items()
-}
-
-
-def _wrong_field(rec: dict[str, Any], kinds: dict[str, tuple[type, ...]]) -> str | None:
-    for name, value in rec.items():
-        allowed = kinds.get(name)
-        if allowed is not None and (not isinstance(value, allowed) or (value.__class__ is bool and bool not in allowed)):
-            return name
-    return None
 
 
 def read_session(path: Path | str) -> SessionLog:
@@ -278,40 +241,14 @@ def read_session(path: Path | str) -> SessionLog:
 def _parse_lines(lines: list[bytes], last: int, log: SessionLog) -> None:
     events = log.events
     skipped = log.skipped
-    loads = json.loads
     for i in range(1, last + 1):
-        line = lines[i]
-        if not line.strip():
+        got = parse_line(lines[i], i == last)
+        if got is None:
             continue
-        try:
-            rec = loads(line)
-        except RecursionError:
-            skipped.append((i + 1, "nested too deeply to read"))
-            continue
-        except ValueError:
-            reason = "torn last line (incomplete write)" if i == last else "not valid JSON"
-            skipped.append((i + 1, reason))
-            continue
-        if not isinstance(rec, dict):
-            skipped.append((i + 1, "not a JSON object"))
-            continue
-        etype = rec.get("type")
-        cls = EVENT_TYPES.get(etype) if isinstance(etype, str) else None
-        if cls is None:
-            skipped.append((i + 1, f"unknown event type {etype!r}"))
-            continue
-        if etype == "header":
-            skipped.append((i + 1, "a second header line"))
-            continue
-        names = _FIELDS[etype]
-        wrong = _wrong_field(rec, _KINDS[etype])
-        if wrong is not None:
-            skipped.append((i + 1, f"{etype} event with a wrong-typed field {wrong!r}"))
-            continue
-        try:
-            events.append(cls(**{k: v for k, v in rec.items() if k in names}))
-        except TypeError as exc:
-            skipped.append((i + 1, f"malformed {etype} event ({exc})"))
+        if isinstance(got, str):
+            skipped.append((i + 1, got))
+        else:
+            events.append(got)
 
 
 def resolve_session(ref: str | Path, directory: Path | str | None = None) -> Path:

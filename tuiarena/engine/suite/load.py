@@ -27,6 +27,7 @@ the TOML wrapper; each case is read by :mod:`tuiarena.engine.suite.cases`.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +80,7 @@ class JudgeSpec:
 class Suite:
     name: str
     path: Path
-    cases: list[Case]
+    cases: Sequence[Case]  # a list, or a CaseFile streaming a big JSONL file
     description: str = ""
     models: list[str] = field(default_factory=list)
     judge: JudgeSpec = field(default_factory=JudgeSpec)
