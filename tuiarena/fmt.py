@@ -79,6 +79,7 @@ def table(headers: list[str], rows: list[list[object]], markdown: bool = False, 
 
 # C0 except tab and newline (and CR before LF: a CSV line end), DEL, and C1 (0x9b is a one-byte CSI)
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+_MAYBE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a plain class scans ~3x faster
 _CONTROL = {c: (f"\\x{c:02x}" if c < 0x20 else f"\\u{c:04x}") for c in [*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0)]}
 
 
@@ -86,7 +87,7 @@ def visible(text: str) -> str:
     """Text made safe for a terminal or a file: control characters are shown literally instead of
     being obeyed. C0 becomes ``\\x1b``; DEL and C1 become ``\\u009b`` (a valid escape inside a JSON
     string, so a JSON document stays valid through it). Newlines, tabs and CR LF are kept."""
-    if _CONTROL_RE.search(text) is None:  # the common case: nothing to do, no copy
+    if _MAYBE_CONTROL.search(text) is None:  # the common case: nothing to do, no copy
         return text
     return _CONTROL_RE.sub(_escape, text)
 

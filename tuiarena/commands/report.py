@@ -83,10 +83,14 @@ def _stream_csv(path, out_name: str | None) -> int:
     from tuiarena.store.sessions import SessionLog
 
     plan = CsvPlan(path)
-    for line in SessionLog(path=Path(path), header=plan.header, skipped=plan.skipped).skipped_notes():
-        print(f"tuiarena: {line}", file=sys.stderr)
+
+    def notes() -> None:  # after writing: the second pass may skip a line the first only glanced at
+        for line in SessionLog(path=Path(path), header=plan.header, skipped=plan.skipped).skipped_notes():
+            print(f"tuiarena: {line}", file=sys.stderr)
+
     if not out_name:
         plan.write(sys.stdout.write)
+        notes()
         return 0
     out = Path(out_name).expanduser()
     if out.is_dir():
@@ -105,6 +109,7 @@ def _stream_csv(path, out_name: str | None) -> int:
             raise
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    notes()
     print(f"tuiarena: wrote {out}", file=sys.stderr)
     return 0
 

@@ -11,6 +11,7 @@ characters escaped, with memory that does not grow with the answers' text.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from tuiarena.store.session_lines import event_at, iter_lines
 from tuiarena.store.sessions import read_header
 
 BATCH = 2000  # rows per write
+_QUICK = b'{"type":"response","run_id":"'  # how our writer starts a response line (see session_lines.quick_ids)
 
 
 class CsvPlan:
@@ -35,8 +37,19 @@ class CsvPlan:
         self.runs: dict[str, RunStarted] = {}
         self.latest: dict[str, tuple[int, str]] = {}  # response id -> (offset, run id)
         self.scores: dict[str, list[ScoreGiven]] = {}
-        for offset, _lineno, ev in iter_lines(self.path, self.skipped):
-            if isinstance(ev, ResponseDone):
+        gc_was = gc.isenabled()
+        gc.disable()  # many kept objects and no cycles: the collector would rescan them again and again
+        try:
+            self._scan()
+        finally:
+            if gc_was:
+                gc.enable()
+
+    def _scan(self) -> None:
+        for offset, _lineno, ev in iter_lines(self.path, self.skipped, quick=_QUICK):
+            if isinstance(ev, tuple):  # a response line, only its ids read (checked in full when written)
+                self.latest[ev[1]] = (offset, ev[0])
+            elif isinstance(ev, ResponseDone):
                 self.latest[ev.response_id] = (offset, ev.run_id)  # the latest line; first-seen order
             elif isinstance(ev, RunStarted):
                 self.runs.setdefault(ev.run_id, ev)
@@ -64,7 +77,13 @@ class CsvPlan:
             def emit(rv: RunView, offsets: list[int], order: dict[str, int] | None) -> None:
                 nonlocal rows
                 system, user = prompt_of(rv.run)
-                recs = [r for r in (event_at(fh, o) for o in offsets) if isinstance(r, ResponseDone)]
+                recs = []
+                for o in offsets:
+                    r = event_at(fh, o)
+                    if isinstance(r, ResponseDone):
+                        recs.append(r)
+                    elif isinstance(r, str):  # a line only glanced at in the first pass
+                        self.skipped.append((0, f"{r}, at byte {o}"))
                 if order is not None:
                     recs.sort(key=lambda r: order.get(r.model, len(order)))
                 for r in recs:

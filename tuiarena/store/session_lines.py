@@ -81,9 +81,33 @@ def parse_line(line: bytes, last: bool = False) -> Event | str | None:
         return f"malformed {etype} event ({exc})"
 
 
-def iter_lines(path: Path, skipped: list[tuple[int, str]]) -> Iterator[tuple[int, int, Event]]:
+def quick_ids(line: bytes, prefix: bytes) -> tuple[str, str] | None:
+    """(run id, response id) of a line that starts with ``prefix`` (``{"type":"response","run_id":"``)
+    then ``...","response_id":"...",``, read without parsing the JSON (text and all); else None.
+    Both ids are plain strings without escapes in our own files."""
+    if not line.startswith(prefix):
+        return None
+    i = len(prefix)
+    j = line.find(b'","response_id":"', i)
+    if j < 0:
+        return None
+    k = line.find(b'"', j + 17)
+    if k < 0:
+        return None
+    run_id, rid = line[i:j], line[j + 17 : k]
+    if b"\\" in run_id or b"\\" in rid or b'"' in run_id:
+        return None
+    try:
+        return run_id.decode("utf-8"), rid.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def iter_lines(path: Path, skipped: list[tuple[int, str]], quick: bytes | None = None
+               ) -> Iterator[tuple[int, int, Event | tuple[str, str]]]:
     """(byte offset, line number, event) for every event line after the header, read as a stream;
-    skipped lines are appended to ``skipped`` as (line number, reason)."""
+    skipped lines are appended to ``skipped`` as (line number, reason). With ``quick``, a line
+    starting with it yields only its :func:`quick_ids` (the caller reads it in full later)."""
     with open(path, "rb") as fh:
         offset = len(fh.readline())
         lineno = 1
@@ -91,7 +115,9 @@ def iter_lines(path: Path, skipped: list[tuple[int, str]]) -> Iterator[tuple[int
         while line:
             lineno += 1
             nxt = fh.readline()
-            got = parse_line(line, last=not nxt and not line.endswith(b"\n"))
+            got: Event | tuple[str, str] | str | None = quick_ids(line, quick) if quick else None
+            if got is None:
+                got = parse_line(line, last=not nxt and not line.endswith(b"\n"))
             if isinstance(got, str):
                 skipped.append((lineno, got))
             elif got is not None:

@@ -175,7 +175,7 @@ class SessionLog:
 
     def skipped_notes(self, limit: int = 5) -> list[str]:
         """One line per skipped line, the first ``limit`` of them, then how many more."""
-        notes = [f"{self.path.name}: skipped line {n} ({why})" for n, why in self.skipped[:limit]]
+        notes = [f"{self.path.name}: skipped {f'line {n}' if n else 'a line'} ({why})" for n, why in self.skipped[:limit]]
         if len(self.skipped) > limit:
             notes.append(f"{self.path.name}: skipped {len(self.skipped) - limit} more lines ({len(self.skipped)} in all)")
         return notes
