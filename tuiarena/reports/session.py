@@ -306,28 +306,32 @@ def to_csv(view: SessionView) -> str:
     for rv in view.runs:
         system, user = prompt_of(rv.run)
         for r in rv.responses:
-            scores = view.scores.get(r.response_id, [])
-            row = {
-                "session_id": view.header.session_id, "run_index": rv.index, "run_id": rv.run.run_id,
-                "case_id": rv.run.case_id or "", "repeat": rv.run.repeat, "label": rv.run.label, "model": r.model,
-                "response_id": r.response_id, "status": r.status, "finish_reason": r.finish_reason or "",
-                "cached": r.cached, "ttft_ms": r.ttft_ms, "ttft_answer_ms": r.ttft_answer_ms, "total_ms": r.total_ms,
-                "tokens_per_s": r.tokens_per_s, "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
-                "reasoning_tokens": r.reasoning_tokens, "tokens_estimated": r.tokens_estimated, "cost_usd": r.cost_usd,
-                "retries": len(r.retries or []), "error_kind": r.error_kind or "", "error": r.error or "",
-                "passed": _passed(scores),
-                "scores": json.dumps({s.scorer: s.score if s.score is not None else s.passed for s in scores}, ensure_ascii=False) if scores else "",
-                "system": system, "prompt": user, "text": r.text, "reasoning": r.reasoning,
-                "connect_ms": r.connect_ms, "timed_by": r.timed_by or "", "streamed": r.streamed,
-                "tokens_source": r.tokens_source or "", "itl_p50_ms": r.itl_p50_ms, "itl_p95_ms": r.itl_p95_ms,
-                "tokens_per_chunk": r.tokens_per_chunk, "server_prompt_ms": r.server_prompt_ms,
-                "server_decode_ms": r.server_decode_ms, "server_tokens_per_s": r.server_tokens_per_s,
-                "server_cost_usd": r.server_cost_usd,
-            }
-            for key in ("label", "error", "system", "prompt", "text", "reasoning", "case_id"):
-                row[key] = _cell_guard(str(row[key]))
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow(csv_row(view.header.session_id, rv, system, user, r, view.scores.get(r.response_id, [])))
     return buf.getvalue()
+
+
+def csv_row(session_id: str, rv: RunView, system: str, user: str, r: ResponseDone, scores: list[ScoreGiven]) -> dict[str, Any]:
+    """One response as a csv row (a dict over :data:`CSV_COLUMNS`); also used by the streaming export."""
+    row = {
+        "session_id": session_id, "run_index": rv.index, "run_id": rv.run.run_id,
+        "case_id": rv.run.case_id or "", "repeat": rv.run.repeat, "label": rv.run.label, "model": r.model,
+        "response_id": r.response_id, "status": r.status, "finish_reason": r.finish_reason or "",
+        "cached": r.cached, "ttft_ms": r.ttft_ms, "ttft_answer_ms": r.ttft_answer_ms, "total_ms": r.total_ms,
+        "tokens_per_s": r.tokens_per_s, "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
+        "reasoning_tokens": r.reasoning_tokens, "tokens_estimated": r.tokens_estimated, "cost_usd": r.cost_usd,
+        "retries": len(r.retries or []), "error_kind": r.error_kind or "", "error": r.error or "",
+        "passed": _passed(scores),
+        "scores": json.dumps({s.scorer: s.score if s.score is not None else s.passed for s in scores}, ensure_ascii=False) if scores else "",
+        "system": system, "prompt": user, "text": r.text, "reasoning": r.reasoning,
+        "connect_ms": r.connect_ms, "timed_by": r.timed_by or "", "streamed": r.streamed,
+        "tokens_source": r.tokens_source or "", "itl_p50_ms": r.itl_p50_ms, "itl_p95_ms": r.itl_p95_ms,
+        "tokens_per_chunk": r.tokens_per_chunk, "server_prompt_ms": r.server_prompt_ms,
+        "server_decode_ms": r.server_decode_ms, "server_tokens_per_s": r.server_tokens_per_s,
+        "server_cost_usd": r.server_cost_usd,
+    }
+    for key in ("label", "error", "system", "prompt", "text", "reasoning", "case_id"):
+        row[key] = _cell_guard(str(row[key]))
+    return {k: "" if v is None else v for k, v in row.items()}
 
 
 # ----------------------------------------------------------------------------- json

@@ -27,6 +27,7 @@ the TOML wrapper; each case is read by :mod:`tuiarena.engine.suite.cases`.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ class JudgeSpec:
 class Suite:
     name: str
     path: Path
-    cases: list[Case]
+    cases: Sequence[Case]  # a list, or a CaseFile streaming a big JSONL file
     description: str = ""
     models: list[str] = field(default_factory=list)
     judge: JudgeSpec = field(default_factory=JudgeSpec)
@@ -114,7 +115,7 @@ def shipped_suites() -> list[Path]:
     for t in tomls:
         try:
             cases = tomllib.loads(t.read_text(encoding="utf-8")).get("cases")
-        except (OSError, tomllib.TOMLDecodeError):
+        except (OSError, tomllib.TOMLDecodeError, RecursionError):
             continue
         if isinstance(cases, str):
             wrapped.add((t.parent / cases).resolve().name)
@@ -153,6 +154,8 @@ def _load_toml(path: Path) -> Suite:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SuiteError(f"{where}: invalid TOML: a value is nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"{where}: cannot read: {exc}") from None
     for key in data:
