@@ -190,14 +190,13 @@ class Runner:
             async with self._semaphore(ref.endpoint, provider):
                 m.t0 = self._clock()
                 deadline = _deadline_s(provider)
+                limit = asyncio.timeout(deadline)
                 try:
-                    async with asyncio.timeout(deadline), contextlib.aclosing(
-                        provider.stream(ref.model, messages, params)
-                    ) as stream:
+                    async with limit, contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
                         async for ev in stream:
                             m.on(ev, rid, self.emit)
                 except TimeoutError:
-                    if deadline is None or m.t0 is None or self._clock() - m.t0 < deadline * 0.99:
+                    if deadline is None or not limit.expired():
                         raise  # not ours: some other timeout inside
                     raise past_deadline(getattr(provider, "spec", None), ref.endpoint, deadline,
                                         m.answer_chars + m.reasoning_chars, len(m.retries)) from None
