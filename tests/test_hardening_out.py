@@ -289,3 +289,15 @@ async def test_a_local_server_is_named_by_what_it_says_it_is(monkeypatch):
     names = {e.base_url: e.name for e in found.endpoints}
     assert names[a.base_url] == "llamacpp"
     assert names[b.base_url] == f"llamacpp-{b.port}"
+
+
+def test_models_command_does_not_print_an_echoed_key(planted, capsys, monkeypatch):
+    from tuiarena.providers import openai_compat as oc
+
+    async def echoing(self):  # a /v1/models that answers 401 quoting the key it got
+        raise oc.ProviderError("auth", f"401 from {self.name}: bad key {os.environ['VLLM_KEY']}", 401)
+
+    monkeypatch.setattr(oc.OpenAICompatProvider, "list_models", echoing)
+    main(["models"])
+    out = capsys.readouterr()
+    assert "[redacted]" in out.err and KEY not in out.out + out.err

@@ -22,6 +22,7 @@ from typing import Any
 
 from tuiarena.model import EndpointSpec
 
+
 def http_timeout(spec: EndpointSpec) -> Any:
     """The ``openai.Timeout`` for an endpoint: connect, and silence for read/write/pool."""
     import openai
@@ -41,7 +42,7 @@ def client_class() -> Any:
         import httpx2
         import openai
 
-        class SilenceAwareClient(openai.DefaultAsyncHttpxClient):  # type: ignore[misc, valid-type]
+        class SilenceAwareClient(openai.DefaultAsyncHttpxClient):
             async def send(self, request: Any, **kwargs: Any) -> Any:
                 try:
                     return await super().send(request, **kwargs)
