@@ -51,12 +51,15 @@ def save_state(path: Path | None = None, **fields: Any) -> dict[str, Any]:
     if bad:
         raise TypeError(f"save_state: unknown field(s) {sorted(bad)}; allowed: {sorted(FIELDS)}")
     path = path or state_file()
-    state = load_state(path)
+    old = load_state(path)
+    state = dict(old)
     for name, value in fields.items():
         if value is None:
             state.pop(name, None)
         else:
             state[name] = list(value) if name == "selected" else value
+    if state == old and path.exists():
+        return state  # nothing changed: nothing written
     paths.write_private(path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
     return state
 
