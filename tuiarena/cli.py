@@ -21,11 +21,23 @@ def _version() -> str:
     return __version__
 
 
-def build_parser():
+def _one_line_parser():
     import argparse
+
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse whose usage errors are one line on stderr (exit 2), as the README promises."""
+
+        def error(self, message: str):  # type: ignore[override]
+            message = " ".join(message.split())
+            self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+    return OneLineParser
+
+
+def build_parser():
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _one_line_parser()(
         prog="tuiarena",
         description="Compare LLMs side by side in the terminal. With no command, opens the UI.",
     )
@@ -87,7 +99,9 @@ def _main(argv: list[str]) -> int:
             return 1
         return code
     except UserError as exc:
-        print(f"tuiarena: {exc}", file=sys.stderr)
+        from tuiarena.secrets import redact
+
+        print(f"tuiarena: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tuiarena: interrupted", file=sys.stderr)

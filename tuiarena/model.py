@@ -422,6 +422,8 @@ class EndpointSpec:
     models: list[str] = field(default_factory=list)  # empty = ask the server (GET /models)
     max_concurrency: int = 4
     source: str = "config"  # config | env | local | demo
-    timeout_s: float = 120.0
+    timeout_s: float = 60.0  # silence: no byte for this long (see providers.limits)
     max_retries: int = 2
+    connect_timeout_s: float = 10.0
+    deadline_s: float = 300.0  # the whole response, retries included
     extra_headers: dict[str, str] = field(default_factory=dict)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from tuiarena.commands._flags import param_flag
+from tuiarena.commands import limits_args
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -29,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
+    limits_args.add_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -66,6 +68,7 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
     from tuiarena.store.sessions import SessionWriter
 
     ws = await open_workspace()
+    limits_args.apply(args, ws)
     try:
         models = resolve_models(args.models, ws)
         params = Params.from_dict(ws.config.defaults.to_dict() if ws.config.defaults else {})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -113,17 +112,38 @@ def collect(log: Any) -> SessionView:
 # ----------------------------------------------------------------------------- helpers
 
 
-_SECRET_NAME = re.compile(r"(API_?KEY|_TOKEN|_SECRET|ACCESS_KEY|PASSWORD)$|^(OPENAI|ANTHROPIC|OPENROUTER|GROQ|GEMINI|MISTRAL)_", re.I)
-
-
 def redact_secrets(text: str, environ: dict[str, str] | None = None) -> str:
-    """Replace the value of every key-like environment variable (8+ characters) with ``[redacted]``."""
-    env = os.environ if environ is None else environ
-    secrets = sorted({v for k, v in env.items() if _SECRET_NAME.search(k) and len(v.strip()) >= 8}, key=len, reverse=True)
-    for value in secrets:
-        if value in text:
-            text = text.replace(value, "[redacted]")
-    return text
+    """Blank every known key and URL credential (``tuiarena.secrets.redact``): the values of every
+    configured ``api_key_env`` and every variable discovery looks for, whatever their names."""
+    from tuiarena.secrets import redact
+
+    _learn_secrets()
+    return redact(text, environ)
+
+
+_LEARNED: set[tuple[str, float]] = set()
+
+
+def _learn_secrets() -> None:
+    """Read config.toml once per version of it (its endpoints register their key variables and URL
+    credentials) and discovery's variable names, so an export knows them without a workspace."""
+    import tuiarena.providers.discovery  # noqa: F401 - registers the well-known key variables
+    from tuiarena.errors import UserError
+    from tuiarena.store import paths
+    from tuiarena.store.config import load_config
+
+    path = paths.config_file()
+    try:
+        stamp = (str(path), path.stat().st_mtime)
+    except OSError:
+        return
+    if stamp in _LEARNED:
+        return
+    _LEARNED.add(stamp)
+    try:
+        load_config(path)
+    except (UserError, OSError, ValueError, RecursionError):
+        pass  # a broken config names no more keys; the well-known ones still count
 
 
 def prompt_of(run: RunStarted) -> tuple[str, str]:

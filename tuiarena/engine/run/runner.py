@@ -58,6 +58,8 @@ from tuiarena.model import (
     UsageInfo,
     new_id,
 )
+from tuiarena.providers.failures import past_deadline
+from tuiarena.secrets import MASK, redact, secret_values
 
 Sink = Callable[[Event], Any]
 # A sink with ``persisted_only = True`` (as ``SessionWriter.write``) ignores transient events: when
@@ -192,14 +194,24 @@ class Runner:
         m = _Measure(self._clock)
         # Deltas are made only for a sink that takes them (a session writer stores none of them).
         m.deltas = any(not getattr(sink, "persisted_only", False) for sink in self.sinks)
+        if m.deltas:
+            m.secrets = secret_values()
         try:
             ref = ModelRef.parse(model_id)
             provider = self.registry.get(ref.endpoint)
             async with self._semaphore(ref.endpoint, provider):
                 m.t0 = self._clock()
-                async with contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
-                    async for ev in stream:
-                        m.on(ev, rid, self.emit)
+                deadline = _deadline_s(provider)
+                limit = asyncio.timeout(deadline)
+                try:
+                    async with limit, contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
+                        async for ev in stream:
+                            m.on(ev, rid, self.emit)
+                except TimeoutError:
+                    if deadline is None or not limit.expired():
+                        raise  # not ours: some other timeout inside
+                    raise past_deadline(getattr(provider, "spec", None), ref.endpoint, deadline,
+                                        m.answer_chars + m.reasoning_chars, len(m.retries)) from None
                 if m.t_end is None:
                     m.t_end = self._clock()
             rec.status = "done"
@@ -216,8 +228,23 @@ class Runner:
         except Exception as exc:  # never let one column take the others down
             rec.status, rec.error_kind, rec.error = "error", "internal", f"{type(exc).__name__}: {exc}"
         m.finish(rec, messages, self.pricing, params.max_tokens)
+        _redact_record(rec)
         self.emit(rec)
         return rec
+
+
+def _deadline_s(provider: Any) -> float | None:
+    """The provider's overall deadline per response (``spec.deadline_s``), if it has one."""
+    value = getattr(getattr(provider, "spec", None), "deadline_s", None)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _redact_record(rec: ResponseDone) -> None:
+    """Blank known keys and URL credentials in what a server sent, before it is stored or shown."""
+    rec.text = redact(rec.text)
+    rec.reasoning = redact(rec.reasoning)
+    if rec.error:
+        rec.error = redact(rec.error)
 
 
 class _Measure:
@@ -226,7 +253,7 @@ class _Measure:
     __slots__ = (
         "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
         "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
-        "sent", "deltas", "gaps", "t_prev", "info", "timings",
+        "sent", "deltas", "gaps", "t_prev", "info", "timings", "secrets",
     )
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -251,6 +278,7 @@ class _Measure:
         self.t_prev: float | None = None
         self.info: StreamInfo | None = None
         self.timings: ServerTimings | None = None
+        self.secrets: list[str] = []  # known key values, blanked in each delta
 
     def on(self, ev: Any, rid: str, emit: Sink) -> None:
         if type(ev) is TextDelta:
@@ -275,7 +303,11 @@ class _Measure:
                 self.answer_chars += len(ev.text)
                 self.timeline.add(ms, self.answer_chars)
             if self.deltas:
-                emit(ResponseDelta(response_id=rid, text=ev.text, ms=ms, reasoning=ev.reasoning))
+                text = ev.text
+                for secret in self.secrets:  # a key echoed in one piece never reaches the screen
+                    if secret in text:
+                        text = text.replace(secret, MASK)
+                emit(ResponseDelta(response_id=rid, text=text, ms=ms, reasoning=ev.reasoning))
         elif type(ev) is UsageInfo:
             self.usage = ev
         elif type(ev) is StreamFinish:

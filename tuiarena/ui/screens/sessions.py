@@ -280,10 +280,12 @@ class SessionsScreen(ArenaScreen):
                 from tuiarena.store.sessions import rename_session
 
                 try:
-                    rename_session(s.path, value)
+                    notice = rename_session(s.path, value)
                 except (UserError, OSError) as exc:
                     self.notify(f"rename failed: {exc}", severity="error", markup=False)
                     return
+                if notice:
+                    self.notify(notice, severity="warning", markup=False)
             self.notify(f"renamed to {value}", timeout=3, markup=False)
             self._select_after_load = str(s.path)
             self.load()
