@@ -36,6 +36,12 @@ def _endpoint_source(registry, name: str, demo: bool) -> str:
     return getattr(spec, "source", None) or "?"
 
 
+def _base_url(registry, name: str) -> str | None:
+    endpoints = getattr(registry, "endpoints", None)
+    spec = endpoints.get(name) if isinstance(endpoints, dict) else None
+    return getattr(spec, "base_url", None)
+
+
 async def _run(args: argparse.Namespace) -> int:
     import json
 
@@ -67,6 +73,7 @@ async def _run(args: argparse.Namespace) -> int:
                 "output_per_m": price.output_per_m if price else None,
                 "price_source": price.source if price else "unknown",
                 "context_length": info.context_length,
+                "base_url": _base_url(ws.registry, info.endpoint),
             }
         )
 
@@ -90,4 +97,7 @@ async def _run(args: argparse.Namespace) -> int:
                 ]
             )
         print(fmt.table(headers, table, right={3, 4}))
+        urls = {r["endpoint"]: r["base_url"] for r in rows if r["base_url"]}
+        if urls:
+            print("\n" + "\n".join(f"{name}: {fmt.visible(url)}" for name, url in sorted(urls.items())))
     return 1 if errors else 0

@@ -7,6 +7,7 @@ import os
 
 from tuiarena.model import EndpointSpec, ProviderError
 from tuiarena.providers.base import ModelInfo, Provider
+from tuiarena.secrets import redact
 
 DEMO = "demo"
 
@@ -81,7 +82,7 @@ class Registry:
         errors: dict[str, str] = {}
         for name, res in zip(names, results):
             if isinstance(res, ProviderError):
-                errors[name] = res.message
+                errors[name] = redact(res.message)  # a server may quote the key back
             elif isinstance(res, asyncio.TimeoutError):
                 errors[name] = f"no answer within {timeout:g}s"
             elif isinstance(res, BaseException):

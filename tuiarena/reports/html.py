@@ -21,6 +21,7 @@ from tuiarena.reports.session import (
     prompt_of,
     score_label,
     stats_row,
+    timing_notes,
     vote_label,
     when,
 )
@@ -95,6 +96,9 @@ def _answer(view: SessionView, r: ResponseDone, answers: bool) -> str:
     if r.retries:
         figures.append(f"{len(r.retries)} retr{'y' if len(r.retries) == 1 else 'ies'}")
     parts.append(f'<p class="figures">{_e(" · ".join(figures))}</p>')
+    notes = timing_notes(r)
+    if notes:
+        parts.append(f'<p class="figures">{_e(" · ".join(notes))}</p>')
     if r.error:
         parts.append(f'<pre class="error-text">{_e(r.error)}</pre>')
     if answers:

@@ -326,12 +326,10 @@ class TuiArena(App[None]):
         self._save_ui({"selected": list(selected)})
 
     def _save_ui(self, changes: dict[str, Any]) -> None:
-        from tuiarena.store.config import update_config
+        from tuiarena.store.state import save_state
 
-        if self._config_broken:  # never overwrite a file the user has to fix
-            return
-        try:
-            update_config({"ui": changes})
+        try:  # state.json beside config.toml: the user's config.toml is never rewritten by the UI
+            save_state(**changes)
         except (UserError, OSError) as exc:
             self.notify(f"could not save settings: {exc}", severity="error", markup=False)
 

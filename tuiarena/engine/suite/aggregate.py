@@ -46,6 +46,10 @@ class Sample:
     json_checked: bool = False
     json_valid: bool = True
     cached: bool = False
+    itl_p50_ms: float | None = None
+    itl_p95_ms: float | None = None
+    tokens_per_chunk: float | None = None
+    connect_ms: float | None = None
 
 
 def percentile(values: Iterable[float], q: float) -> float | None:
@@ -76,6 +80,10 @@ class Stats:
         self.ttft = array("d")
         self.total = array("d")
         self.tps = array("d")
+        self.itl50 = array("d")  # per-response ITL p50 and p95 (vLLM's ITL; see runner)
+        self.itl95 = array("d")
+        self.per_chunk = array("d")
+        self.connect = array("d")  # connection set-ups (reused connections have none)
         self.prompt_tokens = self.completion_tokens = 0
         self.cost_sum = 0.0
         self.cost_known = self.cost_unknown = 0
@@ -103,6 +111,14 @@ class Stats:
                 self.total.append(s.total_ms)
             if s.tokens_per_s is not None:
                 self.tps.append(s.tokens_per_s)
+            if s.itl_p50_ms is not None:
+                self.itl50.append(s.itl_p50_ms)
+            if s.itl_p95_ms is not None:
+                self.itl95.append(s.itl_p95_ms)
+            if s.tokens_per_chunk is not None:
+                self.per_chunk.append(s.tokens_per_chunk)
+            if s.connect_ms is not None:
+                self.connect.append(s.connect_ms)
         self.prompt_tokens += s.prompt_tokens or 0
         self.completion_tokens += s.completion_tokens or 0
         if s.cost_usd is None:
@@ -145,6 +161,10 @@ class Stats:
             "latency_p99_ms": percentile(self.total, 99),
             "latency_mean_ms": sum(self.total) / len(self.total) if self.total else None,
             "tokens_per_s": percentile(self.tps, 50),
+            "itl_p50_ms": percentile(self.itl50, 50),  # median of the responses' ITL p50
+            "itl_p95_ms": percentile(self.itl95, 95),  # p95 of the responses' ITL p95
+            "tokens_per_chunk": sum(self.per_chunk) / len(self.per_chunk) if self.per_chunk else None,
+            "connect_p50_ms": percentile(self.connect, 50),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": cost_total,

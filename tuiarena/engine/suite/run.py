@@ -159,8 +159,14 @@ class SuiteRun:
                     tg.create_task(self._worker(jobs))
         return self.agg
 
+    @property
+    def stopped(self) -> bool:
+        """True once :meth:`cancel` was called: the aggregate covers only the answers finished before."""
+        return self._stopping
+
     def cancel(self) -> None:
-        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded)."""
+        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded in
+        the session but not scored: they say nothing about the model)."""
         self._stopping = True
         self.runner.cancel()
 
@@ -198,10 +204,14 @@ class SuiteRun:
         case = self.suite.cases[ci]
         unit = self._unit(ci, rep)
         rec = await self._answer(case, unit, model)
+        if self._stopping and rec.status == "cancelled":
+            return  # stopped by the user: recorded in the session, not scored as a failure
         cell = self._score(case, rep, rec)
         if self.judge is not None and rec.status in ("done", "cut") and rec.text.strip():
             expected = case.expected if isinstance(case.expected, str) or case.expected is None else _json(case.expected)
             cell.judge = await self.judge.grade(case.messages, rec, expected=expected, case_id=case.id)
+            if self._stopping and cell.judge.score is None:
+                return  # the judge's call was cancelled: the answer keeps its checks only
             self.agg.add_judge(model, case.category, cell.judge.detail if cell.judge.score is not None else None)
         if self.on_result is not None:
             self.on_result(cell)
@@ -244,7 +254,8 @@ class SuiteRun:
             incomplete=rec.status == "cut" or rec.finish_reason == "length",
             json_checked=json_checked and not failed,
             json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
-            cached=rec.cached,
+            cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
+            tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
         )
         self.agg.add(sample)
         p = self.progress

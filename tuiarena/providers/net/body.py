@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2
 
+from tuiarena.model import TimedBy
 from tuiarena.providers.net.plainhttp import ResponseBody
 from tuiarena.providers.net.sockets import AsyncioStream, poll_close
 
@@ -42,6 +43,11 @@ class Body:
     def direct(self) -> bool:
         """True when the body is read straight off the socket."""
         return self._direct is not None
+
+    @property
+    def timed_by(self) -> TimedBy:
+        """``socket``: each piece carries the time it reached the socket; ``read``: when it was read."""
+        return "socket" if self._stamped is not None else "read"
 
     def __aiter__(self) -> Body:
         return self
