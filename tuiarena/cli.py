@@ -11,6 +11,7 @@ Exit codes: 0 success, 1 the job ran but something failed (a model, a requiremen
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history")
 
@@ -27,7 +28,7 @@ def _one_line_parser():
     class OneLineParser(argparse.ArgumentParser):
         """argparse whose usage errors are one line on stderr (exit 2), as the README promises."""
 
-        def error(self, message: str):  # type: ignore[override]
+        def error(self, message: str) -> NoReturn:
             message = " ".join(message.split())
             self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the output boundary: nothing a command prints can drive the terminal (escapes show as text)
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
     try:
         return _main(argv)
     finally:

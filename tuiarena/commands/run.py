@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tuiarena.commands._flags import param_flag
 from tuiarena.commands import limits_args
+from tuiarena.commands._flags import param_flag
 
 FORMATS = ("table", "markdown", "json", "csv")
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-from tuiarena.commands import limits_args
 import time
 
+from tuiarena.commands import limits_args
 from tuiarena.commands._flags import number_flag
 from tuiarena.commands._term import control
 
@@ -118,10 +117,10 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.suite.cache import ResponseCache
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
+    from tuiarena.fmt import visible
     from tuiarena.model import ModelRef
     from tuiarena.reports.suite import build_report, exit_code, render
     from tuiarena.scoring.judge import Judge
-    from tuiarena.fmt import visible
     from tuiarena.store.paths import check_output, write_output
     from tuiarena.store.sessions import SessionWriter
 

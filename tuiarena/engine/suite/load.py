@@ -173,7 +173,7 @@ def _load_toml(path: Path) -> Suite:
     if not isinstance(models, list) or not all(isinstance(m, str) and "/" in m for m in models):
         raise SuiteError(f'{where}: field "models": must be a list of "endpoint/model" strings')
     raw_cases = data.get("cases")
-    cases: list[Case]
+    cases: Sequence[Case]
     if isinstance(raw_cases, str):
         cases_path = (path.parent / raw_cases).resolve()
         if not cases_path.is_file():
