@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, cast
 
 
 class BadValue(ValueError):
@@ -40,11 +40,12 @@ def number(value: Any, *, lo: float | None = None, hi: float | None = None, inte
         raise BadValue(f"must be {'an integer' if integer else 'a number'}, got {_show(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise BadValue(f"must be a finite number, got {_show(value)}")
-    if lo is not None and (value <= lo if above else value < lo):
+    num = cast("float", value)  # an int stays an int (max_tokens)
+    if lo is not None and (num <= lo if above else num < lo):
         raise BadValue(_range(lo, hi, above) + f", got {_show(value)}")
-    if hi is not None and value > hi:
+    if hi is not None and num > hi:
         raise BadValue(_range(lo, hi, above) + f", got {_show(value)}")
-    return value
+    return num
 
 
 def _range(lo: float | None, hi: float | None, above: bool) -> str:

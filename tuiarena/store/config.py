@@ -219,9 +219,7 @@ def _endpoint(c: _Checker, name: str, ep: Any) -> EndpointSpec:
         spec.models = c.str_list(ep["models"], f"{key}.models")
     if "max_concurrency" in ep:
         spec.max_concurrency = c.int_(ep["max_concurrency"], f"{key}.max_concurrency", 1)
-    if "timeout_s" in ep:
-        spec.timeout_s = float(c.check(lambda: validate.timeout(ep["timeout_s"]), f"{key}.timeout_s"))
-    for limit in ("connect_timeout_s", "deadline_s"):
+    for limit in ("timeout_s", "connect_timeout_s", "deadline_s"):
         if limit in ep:
             setattr(spec, limit, float(c.check(partial(validate.timeout, ep[limit]), f"{key}.{limit}")))
     if "max_retries" in ep:

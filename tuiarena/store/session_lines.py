@@ -67,7 +67,7 @@ def parse_line(line: bytes, last: bool = False) -> Event | str | None:
         return "not a JSON object"
     etype = rec.get("type")
     cls = EVENT_TYPES.get(etype) if isinstance(etype, str) else None
-    if cls is None:
+    if cls is None or not isinstance(etype, str):
         return f"unknown event type {etype!r}"
     if etype == "header":
         return "a second header line"
