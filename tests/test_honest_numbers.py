@@ -335,4 +335,4 @@ def test_old_session_records_still_read():
     rec = from_record(old)
     assert isinstance(rec, ResponseDone)
     assert rec.tokens_source is None and rec.streamed and rec.connect_ms is None and rec.itl_p50_ms is None
-    assert from_record(rec.to_record()) == rec
+    assert from_record(rec.to_record()).to_record() == rec.to_record()
