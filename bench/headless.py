@@ -300,7 +300,7 @@ def child(mode: str, setting: str, cases: int, models: int, concurrency: int, di
 
         if diag:
 
-            def on_gc(phase: str, info: dict, _t=[0.0]) -> None:
+            def on_gc(phase: str, info: dict, _t=[0.0]) -> None:  # noqa: B006 (a cell the callback keeps)
                 if phase == "start":
                     _t[0] = time.perf_counter()
                 else:

@@ -101,7 +101,7 @@ class FakeServer:
         self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=1024, ssl=self.ssl)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         ready = threading.Event()
         errors: list[BaseException] = []
 
@@ -142,7 +142,7 @@ class FakeServer:
         if self._thread:
             self._thread.join(5)
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

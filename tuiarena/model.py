@@ -42,7 +42,7 @@ class ModelRef:
         return f"{self.endpoint}/{self.model}"
 
     @classmethod
-    def parse(cls, text: str) -> "ModelRef":
+    def parse(cls, text: str) -> ModelRef:
         endpoint, sep, model = text.strip().partition("/")
         if not sep or not endpoint or not model:
             raise ValueError(f"model {text!r} is not of the form endpoint/model (e.g. demo/swift)")
@@ -74,7 +74,7 @@ class Params:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> "Params":
+    def from_dict(cls, d: dict[str, Any] | None) -> Params:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in (d or {}).items() if k in names})
 
@@ -422,6 +422,8 @@ class EndpointSpec:
     models: list[str] = field(default_factory=list)  # empty = ask the server (GET /models)
     max_concurrency: int = 4
     source: str = "config"  # config | env | local | demo
-    timeout_s: float = 120.0
+    timeout_s: float = 60.0  # silence: no byte for this long (see providers.limits)
     max_retries: int = 2
+    connect_timeout_s: float = 10.0
+    deadline_s: float = 300.0  # the whole response, retries included
     extra_headers: dict[str, str] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def add_parser(sub) -> None:
@@ -55,7 +56,7 @@ async def _run(args: argparse.Namespace) -> int:
     for name, message in sorted(errors.items()):
         print(f"tuiarena: endpoint {name}: {message}", file=sys.stderr)
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in sorted(models, key=lambda m: (m.demo or m.endpoint == "demo", m.endpoint, m.model)):
         price = ws.pricing.get(info.id)
         demo = bool(info.demo or info.endpoint == "demo")

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuiarena import secrets
 from tuiarena.model import EndpointSpec
 
 
@@ -51,6 +52,8 @@ KNOWN_ENV_ENDPOINTS: dict[str, KnownEndpoint] = {
         "gemini", "https://generativelanguage.googleapis.com/v1beta/openai",
         ("gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro")),
 }
+
+secrets.watch_env(*KNOWN_ENV_ENDPOINTS)  # their values are blanked wherever they appear
 
 # name -> base URL of local OpenAI-compatible servers on their default ports
 LOCAL_SERVERS: dict[str, str] = {
@@ -107,7 +110,28 @@ async def _probe(client: Any, name: str, base_url: str) -> tuple[str, str, list[
     if not isinstance(data, list):
         return None
     models = [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
-    return name, base_url, models
+    return identify(data, r.headers.get("server", "")) or name, base_url, models
+
+
+# What a server says it is: /v1/models ``owned_by`` (llama.cpp "llamacpp", vLLM "vllm", Ollama
+# "library", LM Studio "organization_owner"), else its Server header.
+_OWNED_BY = {"llamacpp": "llamacpp", "llama.cpp": "llamacpp", "vllm": "vllm", "library": "ollama",
+             "ollama": "ollama", "organization_owner": "lmstudio", "lmstudio": "lmstudio", "sglang": "sglang"}
+_SERVER = (("llama.cpp", "llamacpp"), ("ollama", "ollama"), ("vllm", "vllm"), ("lm studio", "lmstudio"))
+
+
+def identify(models: list[Any], server_header: str = "") -> str | None:
+    """The kind of server behind a /v1/models answer, when it says; None when it does not."""
+    for m in models:
+        if isinstance(m, dict):
+            kind = _OWNED_BY.get(str(m.get("owned_by", "")).strip().lower())
+            if kind:
+                return kind
+    header = server_header.lower()
+    for needle, kind in _SERVER:
+        if needle in header:
+            return kind
+    return None
 
 
 async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[str, str, list[str]]]:
@@ -122,7 +146,7 @@ async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[s
         for t in pending:
             t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    return [t.result() for t in tasks if t in done and not t.cancelled() and t.result() is not None]
+    return [r for t in tasks if t in done and not t.cancelled() and (r := t.result()) is not None]
 
 
 def _port(url: str) -> str:
@@ -149,6 +173,9 @@ async def discover(config: Any = None, probe_local: bool = True, timeout: float 
         servers = {n: u for n, u in (LOCAL_SERVERS if local_servers is None else local_servers).items()
                    if n not in taken and u.rstrip("/") not in known_urls}
         for name, url, models in await probe_servers(servers, timeout):
+            if name in taken:  # two servers of one kind (llama.cpp on 8000 and 8080): add the port
+                name = f"{name}-{_port(url)}"
+            taken.add(name)
             found.endpoints.append(EndpointSpec(name=name, base_url=url, models=models, source="local"))
             n = len(models)
             found.notes.append(f"{name} answering on {_port(url)} with {n} model{'' if n == 1 else 's'}")

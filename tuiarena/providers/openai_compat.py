@@ -20,7 +20,8 @@ import asyncio
 import contextvars
 import os
 import time
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 
@@ -39,7 +40,8 @@ from tuiarena.providers.calllog import CALL as _CALL
 from tuiarena.providers.calllog import CallLog as _CallLog
 from tuiarena.providers.calllog import on_request as _on_request
 from tuiarena.providers.calllog import on_response as _on_response
-from tuiarena.providers.sse import ChunkParser, error_message
+from tuiarena.providers.failures import about_stream_options, silent_stream
+from tuiarena.providers.sse import ChunkParser
 
 LOCAL_PLACEHOLDER_KEY = "not-needed-for-local"
 _SLICE_S = 0.0002  # longest run of backlog parsing before yielding to the event loop (see stream)
@@ -108,8 +110,9 @@ class OpenAICompatProvider:
     def _key(self) -> str:
         env = self.spec.api_key_env
         key = os.environ.get(env, "").strip() if env else ""
-        if env and not key and not self.local:
-            raise ProviderError("auth", f"{env} is not set: export it to use endpoint '{self.name}'")
+        if env and not key:  # named but unset: never a placeholder in its place, local or not
+            raise ProviderError("auth", f"{env} is not set: export it to use endpoint '{self.name}' "
+                                        f"(or remove its api_key_env if the server needs no key)")
         return key or LOCAL_PLACEHOLDER_KEY
 
     def _get_client(self) -> Any:
@@ -117,9 +120,11 @@ class OpenAICompatProvider:
         if self._client is None:
             import openai
 
+            from tuiarena.providers import limits
             from tuiarena.providers.net.plainhttp import PlainHTTPTransport
 
-            timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
+            timeout = limits.http_timeout(self.spec)
+            client_class = limits.client_class()
             hooks: dict[str, list[Callable[..., Any]]] = {"request": [_on_request], "response": [_on_response]}
             origin = _origin(self.spec.base_url)
             if origin.startswith("http://") and not _proxied(self.spec.base_url):
@@ -127,9 +132,9 @@ class OpenAICompatProvider:
                 # redirect to https://, another host) keeps httpx2's, environment proxies included.
                 self._plain = True
                 mounts = {origin: PlainHTTPTransport()}
-                http = openai.DefaultAsyncHttpxClient(timeout=timeout, mounts=mounts, event_hooks=hooks)
+                http = client_class(timeout=timeout, mounts=mounts, event_hooks=hooks)
             else:
-                http = openai.DefaultAsyncHttpxClient(timeout=timeout, event_hooks=hooks)
+                http = client_class(timeout=timeout, event_hooks=hooks)
             self._client = openai.AsyncOpenAI(
                 base_url=self.spec.base_url,
                 api_key=key,
@@ -162,40 +167,11 @@ class OpenAICompatProvider:
 
     # ------------------------------------------------------------------ errors
     def _map_error(self, exc: BaseException, log: _CallLog | None = None) -> ProviderError:
-        import openai
+        from tuiarena.providers.failures import map_error
 
-        retries = len(log.notices) if log else 0
-        where = f"from {self.name}"
-        if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            detail = error_message(exc.body) if exc.body else exc.message
-            detail = detail[:300]
-            if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-                env = self.spec.api_key_env
-                if not env:
-                    hint = f"endpoint '{self.name}' has no api_key_env; name the env var holding its key in config.toml"
-                elif os.environ.get(env, "").strip():
-                    hint = f"set {env} (the key was rejected: {detail})"
-                else:
-                    hint = f"set {env} (it is not set; the server said: {detail})"
-                return ProviderError("auth", f"{status} {where}: {hint}", status)
-            if isinstance(exc, openai.RateLimitError):
-                made = f"after {retries} retr{'y' if retries == 1 else 'ies'}"
-                return ProviderError("rate_limit", f"429 {where}: rate limited {made}: {detail}", status)
-            if isinstance(exc, openai.NotFoundError):
-                return ProviderError("not_found", f"404 {where}: {detail}", status)
-            if status >= 500:
-                made = f" (after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
-                return ProviderError("server", f"{status} {where}{made}: {detail}", status)
-            return ProviderError("bad_request", f"{status} {where}: {detail}", status)
-        if isinstance(exc, openai.APITimeoutError):
-            return ProviderError("connection", f"timed out talking to {self.spec.base_url}")
-        if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc
-            return ProviderError("connection", f"cannot reach {self.spec.base_url}: {cause}")
-        if isinstance(exc, ProviderError):
-            return exc
-        return ProviderError("connection", f"{type(exc).__name__} talking to {self.spec.base_url}: {exc}")
+        env = self.spec.api_key_env
+        key_set = bool(env and os.environ.get(env, "").strip())
+        return map_error(exc, self.spec, len(log.notices) if log else 0, key_set)
 
     # ------------------------------------------------------------------ API
     async def list_models(self) -> list[ModelInfo]:
@@ -228,6 +204,8 @@ class OpenAICompatProvider:
             try:
                 return await self._post({**body, "stream_options": {"include_usage": True}})
             except openai.BadRequestError as e:
+                if not about_stream_options(e):
+                    raise self._map_error(e, log) from None
                 first = e
             except openai.OpenAIError as e:
                 raise self._map_error(e, log) from None
@@ -258,6 +236,10 @@ class OpenAICompatProvider:
         parser = ChunkParser()
         try:
             response = await self._open(model, messages, request_params(params), log)
+        except ProviderError:
+            for notice in log.notices:  # a request that finally fails keeps its retry history
+                yield notice
+            raise
         finally:
             _reset(_CALL, token)
             _reset(WIRE, wire_token)
@@ -307,10 +289,7 @@ class OpenAICompatProvider:
                 if parser.error:
                     raise parser.error
             except httpx2.TimeoutException:
-                raise ProviderError(
-                    "connection",
-                    f"no data from {self.spec.base_url} for {self.spec.timeout_s:g}s after {parser.chars} chars",
-                ) from None
+                raise silent_stream(self.spec, parser.chars, len(log.notices)) from None
             except httpx2.TransportError as e:
                 if parser.finish is None:
                     for ev in _ending(parser, info, t):

@@ -145,13 +145,16 @@ class ChunkParser:
             events += 1
             try:
                 obj = _from_json(payload)
-            except ValueError:
+            except ValueError as exc:
                 if payload == b"[DONE]":
                     self.done = True
                     break
+                if "recursion limit" in str(exc):  # jiter's depth limit: hostile, not a chunk
+                    self.error = ProviderError("stream_error", "stream data nested too deeply to read")
+                    break
                 try:  # jiter refuses invalid UTF-8 in a string: decode it as a text stream would
                     obj = _loads(payload.decode("utf-8", "replace"))
-                except ValueError:
+                except (ValueError, RecursionError):
                     text = payload[:120].decode("utf-8", "replace")
                     self.error = ProviderError("stream_error", f"unreadable stream data: {text!r}")
                     break

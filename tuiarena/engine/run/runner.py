@@ -28,7 +28,8 @@ import asyncio
 import contextlib
 import statistics
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from tuiarena.engine.run.timeline import Timeline
 from tuiarena.engine.run.tokens import (
@@ -57,6 +58,8 @@ from tuiarena.model import (
     UsageInfo,
     new_id,
 )
+from tuiarena.providers.failures import past_deadline
+from tuiarena.secrets import MASK, redact, secret_values
 
 Sink = Callable[[Event], Any]
 # A sink with ``persisted_only = True`` (as ``SessionWriter.write``) ignores transient events: when
@@ -86,7 +89,7 @@ class Runner:
         self.sinks: list[Sink] = list(sinks)
         self._per_endpoint = per_endpoint
         self._sems: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, asyncio.Task[ResponseDone]] = {}
         self._clock = clock
 
     # -- plumbing -------------------------------------------------------------------------
@@ -132,7 +135,7 @@ class Runner:
         label: str = "",
         run_id: str | None = None,
         response_ids: dict[str, str] | None = None,
-    ) -> tuple[RunStarted, list[asyncio.Task]]:
+    ) -> tuple[RunStarted, list[asyncio.Task[ResponseDone]]]:
         """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``.
 
         ``response_ids`` (model -> id) lets a caller prepare its display before the requests go out.
@@ -158,7 +161,7 @@ class Runner:
             tasks.append(self._track(rid, self._respond(run.run_id, rid, model, full, params)))
         return run, tasks
 
-    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw) -> list[ResponseDone]:
+    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw: Any) -> list[ResponseDone]:
         """Run to the end and return every model's record (in the order of ``models``)."""
         _run, tasks = self.start_run(models, messages, params, **kw)
         return list(await asyncio.gather(*tasks))
@@ -170,6 +173,7 @@ class Runner:
         wait for the loop at each start and end); ``cancel(response_id)`` cancels it there, and
         the record says cancelled."""
         task = asyncio.current_task()
+        assert task is not None  # always awaited inside a task
         self._tasks[response_id] = task
         try:
             return await self._respond(run_id, response_id, model, messages, params)
@@ -177,7 +181,7 @@ class Runner:
             if self._tasks.get(response_id) is task:
                 del self._tasks[response_id]
 
-    def _track(self, response_id: str, coro) -> asyncio.Task:
+    def _track(self, response_id: str, coro: Coroutine[Any, Any, ResponseDone]) -> asyncio.Task[ResponseDone]:
         """Start a response's task, known by its id (for ``cancel``) until it ends."""
         task = asyncio.ensure_future(coro)
         self._tasks[response_id] = task
@@ -190,14 +194,24 @@ class Runner:
         m = _Measure(self._clock)
         # Deltas are made only for a sink that takes them (a session writer stores none of them).
         m.deltas = any(not getattr(sink, "persisted_only", False) for sink in self.sinks)
+        if m.deltas:
+            m.secrets = secret_values()
         try:
             ref = ModelRef.parse(model_id)
             provider = self.registry.get(ref.endpoint)
             async with self._semaphore(ref.endpoint, provider):
                 m.t0 = self._clock()
-                async with contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
-                    async for ev in stream:
-                        m.on(ev, rid, self.emit)
+                deadline = _deadline_s(provider)
+                limit = asyncio.timeout(deadline)
+                try:
+                    async with limit, contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
+                        async for ev in stream:
+                            m.on(ev, rid, self.emit)
+                except TimeoutError:
+                    if deadline is None or not limit.expired():
+                        raise  # not ours: some other timeout inside
+                    raise past_deadline(getattr(provider, "spec", None), ref.endpoint, deadline,
+                                        m.answer_chars + m.reasoning_chars, len(m.retries)) from None
                 if m.t_end is None:
                     m.t_end = self._clock()
             rec.status = "done"
@@ -214,8 +228,23 @@ class Runner:
         except Exception as exc:  # never let one column take the others down
             rec.status, rec.error_kind, rec.error = "error", "internal", f"{type(exc).__name__}: {exc}"
         m.finish(rec, messages, self.pricing, params.max_tokens)
+        _redact_record(rec)
         self.emit(rec)
         return rec
+
+
+def _deadline_s(provider: Any) -> float | None:
+    """The provider's overall deadline per response (``spec.deadline_s``), if it has one."""
+    value = getattr(getattr(provider, "spec", None), "deadline_s", None)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _redact_record(rec: ResponseDone) -> None:
+    """Blank known keys and URL credentials in what a server sent, before it is stored or shown."""
+    rec.text = redact(rec.text)
+    rec.reasoning = redact(rec.reasoning)
+    if rec.error:
+        rec.error = redact(rec.error)
 
 
 class _Measure:
@@ -224,7 +253,7 @@ class _Measure:
     __slots__ = (
         "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
         "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
-        "sent", "deltas", "gaps", "t_prev", "info", "timings",
+        "sent", "deltas", "gaps", "t_prev", "info", "timings", "secrets",
     )
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -249,13 +278,14 @@ class _Measure:
         self.t_prev: float | None = None
         self.info: StreamInfo | None = None
         self.timings: ServerTimings | None = None
+        self.secrets: list[str] = []  # known key values, blanked in each delta
 
     def on(self, ev: Any, rid: str, emit: Sink) -> None:
         if type(ev) is TextDelta:
             if not ev.text:
                 return
             t = ev.t
-            ms = (t - self.t0) * 1000.0
+            ms = (t - self.t0) * 1000.0  # type: ignore[operator]  # t0 is set before the stream starts
             if self.t_first is None:
                 self.t_first = t
             elif ev.chunks > 0 and self.t_prev is not None:
@@ -273,7 +303,11 @@ class _Measure:
                 self.answer_chars += len(ev.text)
                 self.timeline.add(ms, self.answer_chars)
             if self.deltas:
-                emit(ResponseDelta(response_id=rid, text=ev.text, ms=ms, reasoning=ev.reasoning))
+                text = ev.text
+                for secret in self.secrets:  # a key echoed in one piece never reaches the screen
+                    if secret in text:
+                        text = text.replace(secret, MASK)
+                emit(ResponseDelta(response_id=rid, text=text, ms=ms, reasoning=ev.reasoning))
         elif type(ev) is UsageInfo:
             self.usage = ev
         elif type(ev) is StreamFinish:
@@ -289,7 +323,7 @@ class _Measure:
         elif type(ev) is ServerTimings:
             self.timings = ev
         elif type(ev) is RetryNotice:
-            ms = (ev.t - self.t0) * 1000.0
+            ms = (ev.t - self.t0) * 1000.0  # type: ignore[operator]  # as above
             self.retries.append({"attempt": ev.attempt, "status": ev.status, "wait_s": ev.wait_s, "ms": round(ms, 1)})
             emit(ResponseRetry(response_id=rid, attempt=ev.attempt, status=ev.status, wait_s=ev.wait_s))
 

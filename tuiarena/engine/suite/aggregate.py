@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -51,11 +52,11 @@ class Sample:
     connect_ms: float | None = None
 
 
-def percentile(values, q: float) -> float | None:
+def percentile(values: Iterable[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default); ``q`` in 0..100."""
     if not values:
         return None
-    xs = sorted(values)
+    xs: list[float] = sorted(values)
     pos = (len(xs) - 1) * q / 100.0
     lo = math.floor(pos)
     hi = min(lo + 1, len(xs) - 1)
@@ -250,7 +251,7 @@ class Aggregator:
         for (model, case_id), (p, f, n, s, sq) in self.cases.items():
             if p and f:
                 mean = s / n if n else None
-                spread = math.sqrt(max(0.0, sq / n - mean * mean)) if n else None
+                spread = math.sqrt(max(0.0, sq / n - mean * mean)) if mean is not None else None
                 out.append({"model": model, "case_id": case_id, "passed": int(p), "runs": int(p + f), "mean_score": mean, "score_stdev": spread})
         return sorted(out, key=lambda d: (d["case_id"], d["model"]))
 
@@ -262,7 +263,7 @@ class Aggregator:
             "inconsistent": self.pair_inconsistent,
             "unparseable": self.pair_unparsed,
             "consistency_rate": _rate(self.pair_consistent, judged),
-            "wins": {m: {"wins": w, "losses": l, "ties": t} for m, (w, l, t) in self.pair_wins.items()},
+            "wins": {m: {"wins": w, "losses": lo, "ties": t} for m, (w, lo, t) in self.pair_wins.items()},
         }
 
 

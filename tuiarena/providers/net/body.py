@@ -67,7 +67,7 @@ class Body:
         poll_close()
         direct = self._direct
         if direct is None:
-            data = await self._chunks.__anext__()
+            data = await self._chunks.__anext__()  # type: ignore[union-attr]  # set when not direct
             return data, (self._stamped.arrived if self._stamped is not None else time.perf_counter())
         if self._left:
             return self._piece(self._left, self._left_t)
@@ -97,7 +97,7 @@ class Body:
                     while not direct.done and (await direct.read())[0]:
                         pass
                 else:
-                    async for _ in self._chunks:
+                    async for _ in self._chunks:  # type: ignore[union-attr]  # set when not direct
                         pass
         except (TimeoutError, httpx2.HTTPError):
             pass

@@ -91,7 +91,7 @@ class _Group:
 
     def read_ready(self) -> None:
         readers = self.readers
-        for key, _mask in self.selector.select(0):
+        for key, _mask in self.selector.select(0):  # type: ignore[union-attr]  # set while readers wait
             reader = readers.get(key.fd)
             if reader is not None:
                 reader.readable()

@@ -81,7 +81,7 @@ class OutputColumn(Vertical):
     class Action(Message):
         """Asks the screen to act on this column (cancel, re-run, zoom)."""
 
-        def __init__(self, column: "OutputColumn", action: str) -> None:
+        def __init__(self, column: OutputColumn, action: str) -> None:
             super().__init__()
             self.column = column
             self.action = action

@@ -36,7 +36,7 @@ class Cell(Text):
         super().__init__(display, style=style, justify="right" if right else "left", no_wrap=True, overflow="ellipsis")
         self.sort_value = value
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:  # type: ignore[override]
         if "\n" in self.plain:
             yield from super().__rich_console__(console, options)
             return
@@ -137,7 +137,8 @@ class ResultsGrid(DataTable):
                 self.add_row(*cells, key=col.response_id)
                 changed = True
                 continue
-            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, previous or [None] * len(plain)):
+            olds: list[str | None] = list(previous) if previous else [None] * len(plain)
+            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, olds):
                 if text != old:  # only cells that changed
                     self.update_cell(col.response_id, key, cell)
                     changed = True
