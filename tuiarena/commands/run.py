@@ -175,8 +175,13 @@ def render(records, fmt: str, session=None) -> str:
     out = [f.table(headers, rows, markdown=md, right={1, 2, 3, 4, 5, 6, 7})]
     if any(r.tokens_estimated for r in records):
         out.append("~ token counts estimated (the server sent no usage)")
+    from tuiarena.reports.session import timing_notes
+
     for r in records:
         out.append(("\n### " if md else "\n== ") + r.model + ("" if md else " =="))
+        notes = timing_notes(r)
+        if notes:
+            out.append(("_" if md else "(") + " · ".join(notes) + ("_" if md else ")"))
         if r.error:
             out.append(f"error ({r.error_kind}): {f.visible(r.error)}")
         if r.reasoning:
