@@ -325,3 +325,19 @@ def test_the_environment(tmp_path, tuiarena_home, capsys, monkeypatch):
                               stderr=subprocess.PIPE, env=_env(tuiarena_home), cwd=ROOT)
     assert proc.returncode == 1 and b"cannot write the output: No space left on device" in proc.stderr
     assert b"Traceback" not in proc.stderr and b"Exception ignored" not in proc.stderr
+
+
+async def test_the_ui_shows_a_hostile_model_name_as_text(hostile, tuiarena_home):
+    from tests.test_ui_sessions import wait_for
+    from tests.ui_helpers import make_app
+    from tuiarena.ui.widgets.roster import Roster
+
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    (tuiarena_home / "config.toml").write_text(config_toml(hostile.base_url))
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        roster = app.compare_screen.query_one(Roster)
+        await wait_for(pilot, lambda: any(i.startswith("hostile/") for i in roster.entries))
+        names = [e.model for e in roster.entries.values()]
+        assert "evil\\x1b]0;model-title\\x07\\x1b[31mred" in names
+        assert not any("\x1b" in n or "\x07" in n for n in names)
