@@ -228,7 +228,7 @@ def _bad_sessions(home: Path) -> Path:
     good = next(p for p in d.glob("*.jsonl") if "2099" not in p.name)
     with good.open("a") as fh:
         fh.write('{"type":"response","run_id":"r","response_id":"q","model":"m","text":5}\n')
-        fh.write('{"type":"note","text":"x","run_id":%s}\n' % DEEP)
+        fh.write('{"type":"note","text":"x","run_id":%s}\n' % DEEP)  # noqa: UP031
         fh.write('{"type":"note","text":' + "[" * 100_000 + "]" * 100_000 + "}\n")
     return good
 

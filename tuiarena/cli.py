@@ -11,6 +11,7 @@ Exit codes: 0 success, 1 the job ran but something failed (a model, a requiremen
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history")
 
@@ -21,11 +22,23 @@ def _version() -> str:
     return __version__
 
 
-def build_parser():
+def _one_line_parser():
     import argparse
+
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse whose usage errors are one line on stderr (exit 2), as the README promises."""
+
+        def error(self, message: str) -> NoReturn:
+            message = " ".join(message.split())
+            self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+    return OneLineParser
+
+
+def build_parser():
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _one_line_parser()(
         prog="tuiarena",
         description="Compare LLMs side by side in the terminal. With no command, opens the UI.",
     )
@@ -56,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the output boundary: nothing a command prints can drive the terminal (escapes show as text)
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
     try:
         return _main(argv)
     finally:
@@ -68,6 +81,9 @@ def _main(argv: list[str]) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tuiarena import runtime
+
+    runtime.configure(ui=args.command is None)  # process-wide policy, once, before any work
     try:
         if args.command is None:
             from tuiarena.ui.app import run_app
@@ -84,7 +100,9 @@ def _main(argv: list[str]) -> int:
             return 1
         return code
     except UserError as exc:
-        print(f"tuiarena: {exc}", file=sys.stderr)
+        from tuiarena.secrets import redact
+
+        print(f"tuiarena: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tuiarena: interrupted", file=sys.stderr)

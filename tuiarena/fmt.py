@@ -6,6 +6,7 @@ Unknown values print as an em dash, never as 0; estimated token counts carry a `
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 DASH = "—"
 
@@ -58,7 +59,7 @@ def md_cell(text: object) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 
-def table(headers: list[str], rows: list[list[object]], markdown: bool = False, right: set[int] | None = None) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], markdown: bool = False, right: set[int] | None = None) -> str:
     """A plain aligned text table, or a GitHub markdown table."""
     srows = [[str(c) for c in row] for row in rows]
     if markdown:
@@ -68,7 +69,7 @@ def table(headers: list[str], rows: list[list[object]], markdown: bool = False, 
         return "\n".join(lines)
     widths = [max(len(h), *(len(r[i]) for r in srows)) if srows else len(h) for i, h in enumerate(headers)]
 
-    def line(cells: list[str]) -> str:
+    def line(cells: Sequence[str]) -> str:
         out = []
         for i, c in enumerate(cells):
             out.append(c.rjust(widths[i]) if right and i in right else c.ljust(widths[i]))

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_play(log, args, printer))
 
 
-async def _play(log, args, printer: "ReplayPrinter") -> int:
+async def _play(log, args, printer: ReplayPrinter) -> int:
     import asyncio
     import sys
 

@@ -33,7 +33,6 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from tuiarena import fmt
     from tuiarena.errors import UserError
     from tuiarena.store import paths
     from tuiarena.store.sessions import read_session, resolve_session
@@ -62,10 +61,7 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out).expanduser()
         if out.is_dir():
             raise UserError(f"--out {out} is a folder; give a file name such as {out / ('report.' + name)}")
-        try:
-            paths.write_private(out, text)
-        except OSError as exc:
-            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+        paths.write_output(out, text)
         print(f"tuiarena: wrote {out}", file=sys.stderr)
         return 0
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

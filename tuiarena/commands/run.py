@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tuiarena.commands import limits_args
 from tuiarena.commands._flags import param_flag
 
 FORMATS = ("table", "markdown", "json", "csv")
@@ -29,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
+    limits_args.add_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -66,6 +68,7 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
     from tuiarena.store.sessions import SessionWriter
 
     ws = await open_workspace()
+    limits_args.apply(args, ws)
     try:
         models = resolve_models(args.models, ws)
         params = Params.from_dict(ws.config.defaults.to_dict() if ws.config.defaults else {})
@@ -132,7 +135,9 @@ def resolve_models(requested: list[str] | None, ws) -> list[str]:
 
 COLUMNS = ("model", "ttft_ms", "ttft_answer_ms", "total_ms", "tokens_per_s", "prompt_tokens",
            "completion_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "finish_reason",
-           "status", "error_kind", "error", "retries", "response_id", "text", "reasoning")
+           "status", "error_kind", "error", "retries", "response_id", "text", "reasoning",
+           "connect_ms", "timed_by", "streamed", "tokens_source", "itl_p50_ms", "itl_p95_ms", "tokens_per_chunk",
+           "server_prompt_ms", "server_decode_ms", "server_tokens_per_s", "server_cost_usd")
 
 
 def as_dict(rec) -> dict:

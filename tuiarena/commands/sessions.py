@@ -113,6 +113,10 @@ def _rename(args: argparse.Namespace) -> int:
     if not args.name.strip():
         raise UserError("the new name is empty")
     path = resolve_session(args.session)
-    rename_session(path, args.name)
+    notice = rename_session(path, args.name)
+    if notice:
+        import sys
+
+        print(f"tuiarena: {notice}", file=sys.stderr)
     print(f"renamed session {read_header(path).session_id} to {args.name.strip()!r}")
     return 0

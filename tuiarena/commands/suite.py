@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from tuiarena.commands import limits_args
 from tuiarena.commands._flags import number_flag
 from tuiarena.commands._term import control
 
@@ -44,6 +45,7 @@ def add_parser(sub) -> None:
                    help="with --baseline: smallest score drop (0..1) that counts (default 0.05)")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
+    limits_args.add_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -115,14 +117,18 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.suite.cache import ResponseCache
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
+    from tuiarena.fmt import visible
     from tuiarena.model import ModelRef
     from tuiarena.reports.suite import build_report, exit_code, render
     from tuiarena.scoring.judge import Judge
-    from tuiarena.fmt import visible
-    from tuiarena.store.paths import write_private
+    from tuiarena.store.paths import check_output, write_output
     from tuiarena.store.sessions import SessionWriter
 
+    for flag, out in (("--out", args.out), ("--routing-out", args.routing_out)):
+        if out:
+            check_output(out, flag)  # before any request is paid for
     ws = await open_workspace()
+    limits_args.apply(args, ws)
     try:
         if args.models:  # a mistyped model is said at once, before a big suite file is read
             resolve_models(args.models, ws)
@@ -185,12 +191,12 @@ async def _run(args: argparse.Namespace) -> int:
         if regressions is not None and args.format in ("table", "markdown"):
             text += "\n\n" + regressions
         if args.out:
-            write_private(args.out, visible(text) + "\n")
+            write_output(args.out, visible(text) + "\n")
             _warn(f"report written to {args.out}")
         else:
             print(text)
         if args.routing_out:
-            write_private(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
+            write_output(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
             _warn(f"routing table written to {args.routing_out}")
         if stop.hit:
             return 130

@@ -18,7 +18,7 @@ import json
 import os
 import zlib
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner json itself uses
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ def _string_after(line: bytes, key: bytes) -> str | None:
     if b"\\" in raw:  # escapes: let json decode the string properly
         text = line.decode("utf-8", "replace")
         try:
-            return scanstring(text, len(line[:i].decode("utf-8", "replace")))[0]
+            return str(scanstring(text, len(line[:i].decode("utf-8", "replace")))[0])
         except ValueError:
             return None
     return raw.decode("utf-8", "replace")

@@ -72,6 +72,7 @@ class SessionWriter:
         self.header = header
         self._fd: int | None = fd
         self._syncer: Syncer | None = None
+        self.notice: str | None = None  # set when an existing file's mode had to be tightened
 
     @property
     def session_id(self) -> str:
@@ -85,9 +86,8 @@ class SessionWriter:
         parent_session: str | None = None,
         meta: dict[str, Any] | None = None,
         directory: Path | str | None = None,
-    ) -> "SessionWriter":
-        directory = Path(directory) if directory is not None else paths.sessions_dir()
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ) -> SessionWriter:
+        directory = paths.ensure_dir(directory) if directory is not None else paths.sessions_dir()
         header = SessionHeader(
             session_id=new_id(),
             name=name,
@@ -105,12 +105,13 @@ class SessionWriter:
         return writer
 
     @classmethod
-    def append_to(cls, path: Path | str) -> "SessionWriter":
+    def append_to(cls, path: Path | str) -> SessionWriter:
         """Reopen an existing session to add events (a rename, a vote, a note)."""
         path = Path(path)
         header = read_header(path)
         fd = os.open(path, os.O_RDWR | os.O_APPEND)
         writer = cls(path, fd, header)
+        writer.notice = paths.tighten(path, fd)  # a 0644 file from elsewhere: 0600, and say so
         size = os.fstat(fd).st_size
         if size:
             os.lseek(fd, size - 1, os.SEEK_SET)
@@ -135,7 +136,7 @@ class SessionWriter:
             return
         self._append(_encode(event))
 
-    write.persisted_only = True  # a sink that ignores transient events: the runner need not make them
+    write.persisted_only = True  # type: ignore[attr-defined]  # a sink that ignores transient events: the runner need not make them
     __call__ = write  # a writer is a sink: runner(sinks=[writer])
 
     def close(self) -> None:
@@ -153,7 +154,7 @@ class SessionWriter:
     def closed(self) -> bool:
         return self._fd is None
 
-    def __enter__(self) -> "SessionWriter":
+    def __enter__(self) -> SessionWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -326,7 +327,9 @@ def delete_session(path: Path | str) -> None:
         raise SessionFileError(f"{path}: no such session file") from None
 
 
-def rename_session(path: Path | str, name: str) -> None:
-    """Rename by appending a SessionRenamed event (the log stays append-only)."""
+def rename_session(path: Path | str, name: str) -> str | None:
+    """Rename by appending a SessionRenamed event (the log stays append-only). Returns a sentence
+    for the user when the file's mode had to be tightened (see ``paths.tighten``)."""
     with SessionWriter.append_to(path) as writer:
         writer.write(SessionRenamed(name=name.strip()))
+    return writer.notice

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, overload
@@ -29,7 +29,7 @@ class Case:
     id: str
     messages: list[Message]
     params: Params
-    checks: list[dict] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
     expected: Any = None
     category: str = ""
     weight: float = 1.0
@@ -140,10 +140,8 @@ class CaseFile(Sequence[Case]):
 
     @overload
     def __getitem__(self, i: int) -> Case: ...
-
     @overload
     def __getitem__(self, i: slice) -> list[Case]: ...
-
     def __getitem__(self, i: int | slice) -> Case | list[Case]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
@@ -176,7 +174,7 @@ def unique(case: Case, seen: dict[str, str], loc: str) -> None:
     seen[case.id] = loc.rsplit(": ", 1)[-1]
 
 
-def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
+def parse_case(raw: Any, defaults: dict[str, Any], loc: str, default_id: str) -> Case:
     if not isinstance(raw, dict):
         raise SuiteError(f"{loc}: a case must be a JSON object, got {type(raw).__name__}")
     if not CASE_FIELDS.issuperset(raw):
@@ -219,7 +217,7 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
         for name, (lo, hi, integer) in validate.PARAMS.items() if name in raw or name in defaults
     })
     expected = raw.get("expected")
-    checks: list[dict] = []
+    checks: list[dict[str, Any]] = []
     if raw.get("default_checks", True) is not False:
         checks.extend(defaults.get("checks", ()))
     if "checks" in raw:
@@ -249,7 +247,8 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
     )
 
 
-def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = False):
+def _opt(raw: dict[str, Any], defaults: dict[str, Any], key: str, bad: Callable[[str, str], Exception], lo: float | None,
+         hi: float | None, *, integer: bool = False) -> Any:
     value = raw.get(key, defaults.get(key))
     if value is None:
         return None
@@ -259,7 +258,7 @@ def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = Fa
         raise bad(key, str(exc).lstrip(": ")) from None
 
 
-def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict]:
+def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise SuiteError(f'{loc}: field "{name}": must be a list of check objects')
     out = []

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tuiarena.engine.suite.aggregate import Aggregator, PairRecord, Sample
 from tuiarena.engine.suite.cache import ResponseCache, cache_key
-from tuiarena.engine.suite.load import Case, Suite
+from tuiarena.engine.suite.cases import Case
+from tuiarena.engine.suite.load import Suite
 from tuiarena.model import (
     ModelRef,
     ResponseDone,
@@ -193,7 +195,7 @@ class SuiteRun:
                 self.runner.emit(ResponseStarted(run_id=unit.run_id, response_id=rid, model=model))
                 self.runner.emit(hit)
                 return hit
-        rec = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
+        rec: ResponseDone = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
         if key is not None:
             self.cache.put(key, rec)  # type: ignore[union-attr]
         return rec
@@ -225,7 +227,8 @@ class SuiteRun:
         failed = rec.status in ("error", "cancelled")
         json_checked = any(c["type"] in JSON_CHECKS for c in case.checks)
         if failed:
-            passed, score = False, 0.0
+            passed: bool | None = False
+            score: float | None = 0.0
             reason = f"{rec.status}: {rec.error_kind or ''}: {rec.error or ''}".replace(": : ", ": ").rstrip(": ")
             detail: dict[str, Any] = {"case_id": case.id, "repeat": rep, "checks": []}
         else:
@@ -251,7 +254,8 @@ class SuiteRun:
             incomplete=rec.status == "cut" or rec.finish_reason == "length",
             json_checked=json_checked and not failed,
             json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
-            cached=rec.cached,
+            cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
+            tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
         )
         self.agg.add(sample)
         p = self.progress

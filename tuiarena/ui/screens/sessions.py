@@ -14,11 +14,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
 from tuiarena import fmt
 from tuiarena.errors import UserError
+from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = (("date", "Date"), ("name", "Name"), ("kind", "Kind"), ("models", "Models"), ("runs", "Runs"),
@@ -36,7 +37,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-class SessionsScreen(Screen):
+class SessionsScreen(ArenaScreen):
     DEFAULT_CSS = """
     SessionsScreen #sessions-filter { display: none; height: 1; border: none; margin: 0 1; }
     SessionsScreen.-filtering #sessions-filter { display: block; }
@@ -70,7 +71,7 @@ class SessionsScreen(Screen):
         self.rerunning = False
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
-        self._filter_timer = None
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -279,10 +280,12 @@ class SessionsScreen(Screen):
                 from tuiarena.store.sessions import rename_session
 
                 try:
-                    rename_session(s.path, value)
+                    notice = rename_session(s.path, value)
                 except (UserError, OSError) as exc:
                     self.notify(f"rename failed: {exc}", severity="error", markup=False)
                     return
+                if notice:
+                    self.notify(notice, severity="warning", markup=False)
             self.notify(f"renamed to {value}", timeout=3, markup=False)
             self._select_after_load = str(s.path)
             self.load()
@@ -378,6 +381,7 @@ class SessionsScreen(Screen):
         from tuiarena.store.sessions import read_session
 
         ws = self.app.workspace
+        assert ws is not None  # the re-run action waits for discovery
         try:
             log = await asyncio.to_thread(read_session, s.path)
             result = await rerun_session(log, models, registry=ws.registry, pricing=ws.pricing)
