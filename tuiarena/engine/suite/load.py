@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuiarena import validate
 from tuiarena.engine.suite.cases import (
     Case,
     load_cases,
@@ -152,6 +153,8 @@ def _load_toml(path: Path) -> Suite:
     where = _display(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if validate.too_deep(data):
+            raise RecursionError
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{where}: invalid TOML: {exc}") from None
     except RecursionError:
