@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
     from tuiarena.store.sessions import read_session, resolve_session
 
+    from tuiarena.reports.session import redact_log
+
     log = read_session(resolve_session(args.session))
+    redact_log(log)  # a key saved by an older version is not replayed onto the screen
     for line_no, why in log.skipped:
         print(f"tuiarena: {log.path.name}: skipped line {line_no} ({why})", file=sys.stderr)
     width = shutil.get_terminal_size((100, 24)).columns
