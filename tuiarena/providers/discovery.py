@@ -70,18 +70,32 @@ class Discovery:
     notes: list[str] = field(default_factory=list)
 
 
+BASE_URL_ENVS = {"OPENAI_API_KEY": "OPENAI_BASE_URL"}  # key env -> the env that moves its endpoint (as the SDK reads it)
+
+
 def env_endpoints(taken: set[str], notes: list[str]) -> list[EndpointSpec]:
+    """One endpoint per well-known key found in the environment. ``OPENAI_BASE_URL`` moves the
+    ``openai`` endpoint (a LiteLLM or vLLM server): its key then goes there and nowhere else, and
+    its models are asked of that server. A loopback base URL needs no key."""
+    from tuiarena.providers.openai_compat import is_local_url
+
     out = []
     for env, known in KNOWN_ENV_ENDPOINTS.items():
-        if not os.environ.get(env, "").strip():
+        url_env = BASE_URL_ENVS.get(env)
+        moved = os.environ.get(url_env, "").strip().rstrip("/") if url_env else ""
+        has_key = bool(os.environ.get(env, "").strip())
+        if not has_key and not (moved and is_local_url(moved)):
             continue
         if known.name in taken:
-            notes.append(f"found {env}; endpoint '{known.name}' is configured, using the configured one")
+            found = env if has_key else url_env
+            notes.append(f"found {found}; endpoint '{known.name}' is configured, using the configured one")
             continue
-        out.append(EndpointSpec(name=known.name, base_url=known.base_url, api_key_env=env,
-                                models=list(known.models), source="env"))
+        base_url = moved or known.base_url
+        models = [] if moved else list(known.models)
+        out.append(EndpointSpec(name=known.name, base_url=base_url, api_key_env=env, models=models, source="env"))
         taken.add(known.name)
-        notes.append(f"found {env}: endpoint '{known.name}' ({known.base_url})")
+        where = f"{base_url}, from {url_env}" if moved else base_url
+        notes.append(f"found {env if has_key else url_env}: endpoint '{known.name}' ({where})")
     return out
 
 
@@ -132,7 +146,7 @@ async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[s
         for t in pending:
             t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    return [t.result() for t in tasks if t in done and not t.cancelled() and t.result() is not None]
+    return [r for t in tasks if t in done and not t.cancelled() and (r := t.result()) is not None]
 
 
 def _port(url: str) -> str:

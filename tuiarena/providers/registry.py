@@ -65,7 +65,7 @@ class Registry:
             return [ModelInfo(name, m) for m in spec.models]
         try:
             return await asyncio.wait_for(self.get(name).list_models(), timeout)
-        except (ProviderError, asyncio.TimeoutError):
+        except (TimeoutError, ProviderError):
             if spec is not None and spec.models:  # a refresh failed: keep the configured list
                 return [ModelInfo(name, m) for m in spec.models]
             raise

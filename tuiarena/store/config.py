@@ -41,11 +41,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tuiarena import secrets
+from tuiarena import secrets, validate
 from tuiarena.errors import ConfigError
 from tuiarena.model import EndpointSpec, Params
 from tuiarena.store import paths
@@ -112,9 +114,14 @@ class _Checker:
     def num(self, value: Any, key: str, minimum: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, "must be a number")
-        if minimum is not None and value < minimum:
-            raise self.fail(key, f"must be at least {minimum}")
-        return float(value)
+        return float(self.check(lambda: validate.number(value, lo=minimum), key))
+
+    def check(self, test: Callable[[], Any], key: str) -> Any:
+        """Run a shared check from :mod:`tuiarena.validate`; its failure names this key."""
+        try:
+            return test()
+        except validate.BadValue as exc:
+            raise self.fail(key, str(exc)) from None
 
     def str_list(self, value: Any, key: str) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -143,12 +150,10 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
 
     d = c.table(data.get("defaults", {}), "defaults")
     c.unknown(d, {"temperature", "max_tokens", "seed", "top_p"}, "defaults.")
-    cfg.defaults = Params(
-        temperature=c.num(d["temperature"], "defaults.temperature", 0) if "temperature" in d else None,
-        max_tokens=c.int_(d["max_tokens"], "defaults.max_tokens", 1) if "max_tokens" in d else None,
-        seed=c.int_(d["seed"], "defaults.seed") if "seed" in d else None,
-        top_p=c.num(d["top_p"], "defaults.top_p", 0) if "top_p" in d else None,
-    )
+    cfg.defaults = Params(**{
+        name: c.check(partial(validate.param, name, d[name]), f"defaults.{name}")
+        for name in ("temperature", "max_tokens", "seed", "top_p") if name in d
+    })
 
     for k, v in c.table(data.get("keys", {}), "keys").items():
         if isinstance(v, list):
@@ -214,11 +219,9 @@ def _endpoint(c: _Checker, name: str, ep: Any) -> EndpointSpec:
         spec.models = c.str_list(ep["models"], f"{key}.models")
     if "max_concurrency" in ep:
         spec.max_concurrency = c.int_(ep["max_concurrency"], f"{key}.max_concurrency", 1)
-    if "timeout_s" in ep:
-        spec.timeout_s = c.num(ep["timeout_s"], f"{key}.timeout_s", 0)
-    for limit in ("connect_timeout_s", "deadline_s"):
+    for limit in ("timeout_s", "connect_timeout_s", "deadline_s"):
         if limit in ep:
-            setattr(spec, limit, c.num(ep[limit], f"{key}.{limit}", 0))
+            setattr(spec, limit, float(c.check(partial(validate.timeout, ep[limit]), f"{key}.{limit}")))
     if "max_retries" in ep:
         spec.max_retries = c.int_(ep["max_retries"], f"{key}.max_retries", 0)
     if "extra_headers" in ep:
@@ -252,6 +255,8 @@ def _read_raw(path: Path) -> dict[str, Any] | None:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text — fix or delete the file") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: a value is nested too deeply to read — fix or delete the file") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT.search(msg)

@@ -12,8 +12,11 @@ Figures per response (all in ``ResponseDone``):
 - ``total_ms``: until the stream ended (``[DONE]`` or EOF).
 - ``tokens_per_s``: decode rate, ``(completion_tokens - 1) / (last token - first token)``: the
   first token's own latency belongs to TTFT, so it is not in the rate.
-- token counts from the server's ``usage`` when it sends one, else estimated (``tokens_estimated``).
-- ``cost_usd`` from the pricing table; ``None`` when the price is unknown.
+- token counts and their source (``tokens_source``, see ``tokens.completion_count``).
+- ``itl_p50_ms`` / ``itl_p95_ms``: gaps between text chunks (a read carrying k chunks after a gap g
+  counts as k gaps of g/k); ``tokens_per_chunk``; ``connect_ms``, ``timed_by``, ``streamed`` and the
+  server's own figures (``server_*``) as the provider reported them.
+- ``cost_usd`` from the pricing table, else the server's own charge; ``None`` when unknown.
 
 Every event goes to every sink, in order, synchronously: a sink is a plain callable. The session
 writer is a sink (it keeps only persisted events), the UI's buffers are another.
@@ -23,11 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import statistics
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from tuiarena.engine.run.timeline import Timeline
-from tuiarena.engine.run.tokens import estimate_prompt_tokens, estimate_tokens
+from tuiarena.engine.run.tokens import (
+    completion_count,
+    estimate_prompt_tokens,
+    estimate_tokens,
+)
 from tuiarena.model import (
     Event,
     Message,
@@ -41,8 +50,10 @@ from tuiarena.model import (
     ResponseStarted,
     RetryNotice,
     RunStarted,
+    ServerTimings,
     StreamEnd,
     StreamFinish,
+    StreamInfo,
     TextDelta,
     UsageInfo,
     new_id,
@@ -78,7 +89,7 @@ class Runner:
         self.sinks: list[Sink] = list(sinks)
         self._per_endpoint = per_endpoint
         self._sems: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, asyncio.Task[ResponseDone]] = {}
         self._clock = clock
 
     # -- plumbing -------------------------------------------------------------------------
@@ -124,7 +135,7 @@ class Runner:
         label: str = "",
         run_id: str | None = None,
         response_ids: dict[str, str] | None = None,
-    ) -> tuple[RunStarted, list[asyncio.Task]]:
+    ) -> tuple[RunStarted, list[asyncio.Task[ResponseDone]]]:
         """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``.
 
         ``response_ids`` (model -> id) lets a caller prepare its display before the requests go out.
@@ -150,7 +161,7 @@ class Runner:
             tasks.append(self._track(rid, self._respond(run.run_id, rid, model, full, params)))
         return run, tasks
 
-    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw) -> list[ResponseDone]:
+    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw: Any) -> list[ResponseDone]:
         """Run to the end and return every model's record (in the order of ``models``)."""
         _run, tasks = self.start_run(models, messages, params, **kw)
         return list(await asyncio.gather(*tasks))
@@ -162,6 +173,7 @@ class Runner:
         wait for the loop at each start and end); ``cancel(response_id)`` cancels it there, and
         the record says cancelled."""
         task = asyncio.current_task()
+        assert task is not None  # always awaited inside a task
         self._tasks[response_id] = task
         try:
             return await self._respond(run_id, response_id, model, messages, params)
@@ -169,7 +181,7 @@ class Runner:
             if self._tasks.get(response_id) is task:
                 del self._tasks[response_id]
 
-    def _track(self, response_id: str, coro) -> asyncio.Task:
+    def _track(self, response_id: str, coro: Coroutine[Any, Any, ResponseDone]) -> asyncio.Task[ResponseDone]:
         """Start a response's task, known by its id (for ``cancel``) until it ends."""
         task = asyncio.ensure_future(coro)
         self._tasks[response_id] = task
@@ -215,7 +227,7 @@ class Runner:
             rec.status, rec.error_kind, rec.error = "error", "config", str(exc)
         except Exception as exc:  # never let one column take the others down
             rec.status, rec.error_kind, rec.error = "error", "internal", f"{type(exc).__name__}: {exc}"
-        m.finish(rec, messages, self.pricing)
+        m.finish(rec, messages, self.pricing, params.max_tokens)
         _redact_record(rec)
         self.emit(rec)
         return rec
@@ -241,7 +253,7 @@ class _Measure:
     __slots__ = (
         "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
         "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
-        "sent", "deltas", "secrets",
+        "sent", "deltas", "gaps", "t_prev", "info", "timings", "secrets",
     )
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -262,6 +274,10 @@ class _Measure:
         self.retries: list[dict[str, Any]] = []
         self.sent = False
         self.deltas = True  # emit a ResponseDelta per piece of text
+        self.gaps: list[float] = []  # seconds between text chunks (inter-token latency)
+        self.t_prev: float | None = None
+        self.info: StreamInfo | None = None
+        self.timings: ServerTimings | None = None
         self.secrets: list[str] = []  # known key values, blanked in each delta
 
     def on(self, ev: Any, rid: str, emit: Sink) -> None:
@@ -269,10 +285,13 @@ class _Measure:
             if not ev.text:
                 return
             t = ev.t
-            ms = (t - self.t0) * 1000.0
+            ms = (t - self.t0) * 1000.0  # type: ignore[operator]  # t0 is set before the stream starts
             if self.t_first is None:
                 self.t_first = t
-            self.t_last = t
+            elif ev.chunks > 0 and self.t_prev is not None:
+                k = ev.chunks
+                self.gaps.extend([(t - self.t_prev) / k] * k)
+            self.t_prev = self.t_last = t
             if ev.reasoning:
                 self.reasoning.append(ev.text)
                 self.reasoning_chars += len(ev.text)
@@ -299,12 +318,16 @@ class _Measure:
                 self.t0 = ev.t
         elif type(ev) is StreamEnd:
             self.t_end = ev.t
+        elif type(ev) is StreamInfo:
+            self.info = ev
+        elif type(ev) is ServerTimings:
+            self.timings = ev
         elif type(ev) is RetryNotice:
-            ms = (ev.t - self.t0) * 1000.0
+            ms = (ev.t - self.t0) * 1000.0  # type: ignore[operator]  # as above
             self.retries.append({"attempt": ev.attempt, "status": ev.status, "wait_s": ev.wait_s, "ms": round(ms, 1)})
             emit(ResponseRetry(response_id=rid, attempt=ev.attempt, status=ev.status, wait_s=ev.wait_s))
 
-    def finish(self, rec: ResponseDone, messages: list[Message], pricing: Any) -> None:
+    def finish(self, rec: ResponseDone, messages: list[Message], pricing: Any, max_tokens: int | None = None) -> None:
         def ms(t: float | None) -> float | None:
             return None if t is None or self.t0 is None else round((t - self.t0) * 1000.0, 2)
 
@@ -318,26 +341,47 @@ class _Measure:
         rec.retries = self.retries
         rec.timeline = self.timeline.points
         rec.reasoning_timeline = self.reasoning_timeline.points
+        info, timings = self.info, self.timings
+        if info is not None:
+            rec.connect_ms, rec.timed_by, rec.streamed = info.connect_ms, info.timed_by, info.streamed
+        if timings is not None:
+            rec.server_prompt_ms = timings.prompt_ms
+            rec.server_decode_ms = timings.predicted_ms
+            rec.server_tokens_per_s = timings.predicted_per_second
 
         usage = self.usage or UsageInfo()
-        estimated = False
-        prompt_tokens = usage.prompt_tokens
-        completion_tokens = usage.completion_tokens
+        rec.server_cost_usd = usage.cost_usd
         produced = bool(rec.text or rec.reasoning)
+        chunks = info.chunks if info is not None else 0
+        completion_tokens, source = completion_count(
+            usage.completion_tokens, timings.predicted_n if timings is not None else None, chunks,
+            rec.text, rec.reasoning, max_tokens, info.streamed if info is not None else True)
+        prompt_tokens = usage.prompt_tokens
+        if prompt_tokens is None and timings is not None:
+            prompt_tokens = timings.prompt_n
+        estimated = source in ("chunks", "estimate")
         if prompt_tokens is None and produced:  # a request that failed before any output is not billed
             prompt_tokens, estimated = estimate_prompt_tokens(messages), True
-        if completion_tokens is None and produced:
-            completion_tokens, estimated = estimate_tokens(rec.reasoning) + estimate_tokens(rec.text), True
         rec.prompt_tokens = prompt_tokens
         rec.completion_tokens = completion_tokens
+        rec.tokens_source = source
         rec.reasoning_tokens = usage.reasoning_tokens
         if usage.reasoning_tokens is None and rec.reasoning:
-            rec.reasoning_tokens = estimate_tokens(rec.reasoning)
+            rec.reasoning_tokens = min(estimate_tokens(rec.reasoning), completion_tokens or 0) or None
         rec.tokens_estimated = estimated
 
         if completion_tokens and completion_tokens > 1 and self.t_first is not None and self.t_last is not None:
             decode_s = self.t_last - self.t_first
             if decode_s > 0:
                 rec.tokens_per_s = round((completion_tokens - 1) / decode_s, 2)
+        gaps = self.gaps
+        if gaps:
+            rec.itl_p50_ms = round(statistics.median(gaps) * 1000.0, 2)
+            p95 = statistics.quantiles(gaps, n=20, method="inclusive")[18] if len(gaps) > 1 else gaps[0]
+            rec.itl_p95_ms = round(p95 * 1000.0, 2)
+        if completion_tokens and chunks and (info is None or info.streamed):
+            rec.tokens_per_chunk = round(completion_tokens / chunks, 2)
         if pricing is not None and prompt_tokens is not None:
             rec.cost_usd = pricing.cost(rec.model, prompt_tokens, completion_tokens or 0)
+        if rec.cost_usd is None and usage.cost_usd is not None:
+            rec.cost_usd = usage.cost_usd
