@@ -316,3 +316,11 @@ def test_an_old_session_holding_a_key_is_replayed_and_exported_without_it(plante
     out = capsys.readouterr()
     assert "the key is [redacted]" in out.out
     assert KEY not in out.out + out.err and "url-secret-pw" not in out.out + out.err
+
+
+def test_suite_out_into_a_missing_folder_is_refused_before_any_request(tmp_path, capsys, tuiarena_home):
+    target = tmp_path / "missing" / "report.md"
+    assert main(["suite", "extraction", "-m", "demo/swift", "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and not target.parent.exists()
+    assert not (tuiarena_home / "sessions").exists() or not list((tuiarena_home / "sessions").glob("*.jsonl"))
