@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history")
+COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history", "serve")
 
 
 def _version() -> str:

@@ -1,0 +1,249 @@
+"""The web server behind ``tuiarena serve``: textual-serve's aiohttp app with a guard in front.
+
+``ArenaServer`` is ``textual_serve.server.Server`` (one app process per browser websocket) plus:
+
+- a token: when set, every request (page, static file, websocket, download) needs it, either as
+  ``?token=`` (the page then stores it in an HttpOnly cookie and redirects to the bare URL) or
+  as that cookie; anything else gets 403. Compared in constant time.
+- origin checks: a websocket whose ``Origin`` is not this server's own host is refused (another
+  web page cannot drive a voter's arena), and on loopback only loopback ``Host`` names are served
+  (no DNS rebinding).
+- a browser id cookie (random, HttpOnly) handed to each app process as ``TUIARENA_BROWSER_ID``,
+  so the voter label is asked once per browser.
+- our own page template: a fixed title, no third-party fonts or scripts, ``no-referrer``.
+
+Nothing per-connection is taken from the browser except the terminal size and the browser id,
+which must be 32 hex digits. The app command is the server's; the browser never sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import Any, Callable
+
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+log = logging.getLogger("tuiarena.serve")
+
+TOKEN_COOKIE = "tuiarena_token"
+BROWSER_COOKIE = "tuiarena_browser"
+BROWSER_ENV = "TUIARENA_BROWSER_ID"
+PAGE_TITLE = "tuiarena arena"
+_BROWSER_ID = re.compile(r"[0-9a-f]{32}")
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def is_loopback(host: str) -> bool:
+    """True for "localhost" and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(host_header: str) -> str:
+    """The name part of a Host header ("[::1]:8000" -> "[::1]", "a.b:80" -> "a.b")."""
+    if host_header.startswith("["):
+        return host_header.split("]", 1)[0] + "]"
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+class _ConnectionService(AppService):
+    """One app process for one browser, told which browser it serves."""
+
+    def __init__(self, *args: Any, browser_id: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.browser_id = browser_id
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        env = super()._build_environment(width, height)
+        env[BROWSER_ENV] = self.browser_id
+        return env
+
+
+class ArenaServer(Server):
+    """textual-serve's server with the token, origin and browser-id guard (see module doc)."""
+
+    def __init__(self, command: str, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
+                 title: str = PAGE_TITLE) -> None:
+        super().__init__(command, host=host, port=port, title=title, templates_path=TEMPLATES)
+        self.token = token or None
+        self.loopback = is_loopback(host)
+        self.connections = 0
+        self.started = asyncio.Event()
+        self.bound_port: int | None = None
+
+    # -- the guard --------------------------------------------------------------------------------
+    def token_ok(self, request: web.Request) -> bool:
+        if self.token is None:
+            return True
+        given = request.query.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
+        return hmac.compare_digest(given.encode(), self.token.encode())
+
+    def host_ok(self, request: web.Request) -> bool:
+        return not self.loopback or _host_name(request.host).lower() in _LOOPBACK_NAMES
+
+    def origin_ok(self, request: web.Request) -> bool:
+        origin = request.headers.get("Origin")
+        if origin is None:  # not a browser (browsers always send Origin on a websocket)
+            return True
+        return origin.split("://", 1)[-1].rstrip("/").lower() == request.host.lower()
+
+    @web.middleware
+    async def guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not self.host_ok(request):
+            raise web.HTTPForbidden(text="tuiarena serve: unknown host name\n")
+        if not self.token_ok(request):
+            raise web.HTTPForbidden(text="tuiarena serve: this page needs the link with its token "
+                                         "(ask whoever runs tuiarena serve)\n")
+        if request.path == "/ws" and not self.origin_ok(request):
+            raise web.HTTPForbidden(text="tuiarena serve: websocket from another site refused\n")
+        if request.path == "/" and "token" in request.query:  # keep the token out of the address bar
+            resp = web.HTTPSeeOther(location="/")
+            self._cookies(request, resp)
+            raise resp
+        response = await handler(request)
+        if request.path == "/":
+            self._cookies(request, response)
+        if not response.prepared:
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    def _cookies(self, request: web.Request, response: web.StreamResponse) -> None:
+        if self.token is not None:
+            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="Lax", path="/")
+        if not _BROWSER_ID.fullmatch(request.cookies.get(BROWSER_COOKIE, "")):
+            response.set_cookie(BROWSER_COOKIE, secrets.token_hex(16), httponly=True, samesite="Lax",
+                                path="/", max_age=400 * 24 * 3600)
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self.guard)
+        return app
+
+    # -- pages --------------------------------------------------------------------------------------
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        import aiohttp_jinja2
+
+        base = f"{request.scheme}://{request.host}"  # as the browser reached us (0.0.0.0 is no URL)
+        ws = ("wss://" if request.scheme == "https" else "ws://") + request.host + "/ws"
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": ws,
+            "config": {"static": {"url": f"{base}/static/"}},
+            "application": {"name": self.title},
+        }
+        return aiohttp_jinja2.render_template("app_index.html", request, context)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """textual-serve's handler, with the browser id passed to the app process."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = max(20, min(to_int(request.query.get("width", "80"), 80), 500))
+        height = max(10, min(to_int(request.query.get("height", "24"), 24), 300))
+        browser = request.cookies.get(BROWSER_COOKIE, "")
+        service: AppService | None = None
+        self.connections += 1
+        try:
+            await websocket.prepare(request)
+            service = _ConnectionService(
+                self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                close=websocket.close, download_manager=self.download_manager, debug=self.debug,
+                browser_id=browser if _BROWSER_ID.fullmatch(browser) else "",
+            )
+            await service.start(width, height)
+            try:
+                await self._process_messages(websocket, service)
+            finally:
+                await service.stop()
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception as error:
+            log.exception(error)
+        finally:
+            self.connections -= 1
+            if service is not None:
+                await service.stop()
+        return websocket
+
+    async def on_startup(self, app: web.Application) -> None:
+        self.started.set()
+
+    # -- running ------------------------------------------------------------------------------------
+    async def start(self) -> web.AppRunner:
+        """Start serving on the running loop (tests, benchmarks); returns the runner to clean up.
+        With port 0 the chosen port is in ``bound_port``."""
+        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        addresses = runner.addresses
+        self.bound_port = int(addresses[0][1]) if addresses else self.port
+        return runner
+
+    def start_in_thread(self) -> "Callable[[], None]":
+        """Serve from a background thread with its own loop (tests, benchmarks); returns ``stop``.
+        ``bound_port`` is set when this returns."""
+        import threading
+
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        box: dict[str, Any] = {}
+
+        def main() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                box["runner"] = loop.run_until_complete(self.start())
+            except BaseException as exc:  # reported to the caller below
+                box["error"] = exc
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+
+        thread = threading.Thread(target=main, name="tuiarena-serve", daemon=True)
+        thread.start()
+        ready.wait(30)
+        if "error" in box:
+            raise box["error"]
+
+        def stop() -> None:
+            async def close() -> None:
+                await box["runner"].cleanup()
+
+            asyncio.run_coroutine_threadsafe(close(), loop).result(30)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(30)
+            loop.close()
+
+        return stop
+
+    def run_forever(self) -> None:
+        """Serve until Ctrl+C / SIGTERM (``tuiarena serve``)."""
+        web.run_app(self._make_app(), host=self.host, port=self.port, access_log=None,
+                    print=lambda *a: None, handle_signals=True)
+
+
+def url_for(host: str, port: int, token: str | None) -> str:
+    """The address to hand to voters (for 0.0.0.0 / :: the machine's name stands in)."""
+    shown = host
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        shown = socket.gethostname()
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
