@@ -56,19 +56,23 @@ class ArenaBlindScreen(BlindScreen, inherit_bindings=False):
                 "t (tie), x (both bad). Their names are revealed after your vote.")
 
     def action_next_battle(self) -> None:
-        if self.app.runner is None:  # discovery still running: start as soon as it is done
+        # the first battle waits for discovery and for the voter's label (so the session file
+        # is named after the voter from its first line)
+        if self.app.runner is None or getattr(self.app, "voter", "") is None:
             self.waiting_for_models = True
-            self._status("Getting the models ready…")
+            if self.app.runner is None:
+                self._status("Getting the models ready…")
             return
         if not self.queue and self.pool:  # the shared list starts over, in a new order
             self.queue = random.Random().sample(self.pool, len(self.pool))
         super().action_next_battle()
 
     def models_ready(self) -> None:
+        """Discovery is done or the voter label was given: start the battle that was waiting."""
         if self.waiting_for_models:
             self.waiting_for_models = False
             self.action_next_battle()
-        elif self.battle is None and not self.pool:
+        elif self.battle is None and self.app.runner is not None:
             self._status(self._intro())
 
     def action_back(self) -> None:

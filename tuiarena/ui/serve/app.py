@@ -122,6 +122,7 @@ class ArenaApp(TuiArena, inherit_bindings=False):
             self.voter = clean_label(value or "")
             save_voter(self.browser_id, self.voter)
             self.sub_title = self._sub_title()
+            self.arena_ready()
 
         self.push_screen(TextPrompt("Your name for the leaderboard (optional)"), done)
 
@@ -129,11 +130,14 @@ class ArenaApp(TuiArena, inherit_bindings=False):
         from textual.worker import WorkerState
 
         if event.worker.group == "discovery" and event.state == WorkerState.SUCCESS:
-            from tuiarena.ui.screens.arena_mode import ArenaBlindScreen
+            self.arena_ready()
 
-            for screen in self.screen_stack:
-                if isinstance(screen, ArenaBlindScreen):
-                    screen.models_ready()
+    def arena_ready(self) -> None:
+        from tuiarena.ui.screens.arena_mode import ArenaBlindScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ArenaBlindScreen):
+                screen.models_ready()
 
     def session_writer(self, name: str = "") -> Any:
         """This connection's own session file, created at its first battle."""
