@@ -9,7 +9,12 @@ import sys
 import aiohttp
 import pytest
 
-from tuiarena.ui.serve.server import BROWSER_COOKIE, TOKEN_COOKIE, ArenaServer, is_loopback
+from tuiarena.ui.serve.server import (
+    BROWSER_COOKIE,
+    TOKEN_COOKIE,
+    ArenaServer,
+    is_loopback,
+)
 
 TOKEN = "s3cret-token-for-tests"
 # each websocket that gets through starts this instead of an app: it exits at once

@@ -31,6 +31,9 @@ def add_parser(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--model", "-m", action="append", default=[], metavar="M",
                    help="a model in the arena (repeatable; default: the selection saved by the UI, or "
                    "the demo models)")
+    p.add_argument("--warm", type=int, default=4, metavar="N",
+                   help="app processes kept started ahead of browsers, so a page paints at once (default 4; "
+                   "about 35 MB each; 0 starts each one when its browser connects)")
     p.add_argument("--token", metavar="T", help="secret every page and websocket must carry (generated "
                    "when binding a non-loopback address without one)")
     p.set_defaults(handler=run)
@@ -100,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
     models = arena_models(args.model)
     from tuiarena.store.paths import sessions_dir
 
-    server = ArenaServer(app_command(args.mode, models, prompts), host=args.host, port=args.port, token=token)
+    if not 0 <= args.warm <= 200:
+        raise UserError(f"--warm {args.warm}: pick 0..200")
+    server = ArenaServer(app_command(args.mode, models, prompts), host=args.host, port=args.port, token=token,
+                         warm=args.warm)
     print(f"tuiarena serve: {args.mode} mode, {len(models)} models, one app process per browser; "
           f"votes go to {sessions_dir()}")
     if generated:

@@ -223,7 +223,7 @@ def votes_from_events(events: Iterable[Any]) -> list[VoteCast]:
     return out
 
 
-def collect_votes(session_refs: list[str]) -> tuple[list, int, list[str]]:
+def collect_votes(session_refs: list[str]) -> tuple[list[VoteCast], int, list[str]]:
     """(votes, sessions read, warnings). Named sessions that can't be read raise SessionFileError."""
     votes, _scores, read, warnings = collect_arena(session_refs)
     return votes, read, warnings

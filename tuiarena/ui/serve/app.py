@@ -71,7 +71,7 @@ def save_voter(browser_id: str, label: str) -> None:
 class _VoterStamp:
     """The session writer, stamping this connection's voter label on every vote it writes."""
 
-    def __init__(self, writer: Any, app: "ArenaApp") -> None:
+    def __init__(self, writer: Any, app: ArenaApp) -> None:
         self.writer = writer
         self.app = app
 
@@ -159,8 +159,40 @@ class ArenaApp(TuiArena, inherit_bindings=False):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)  # type: ignore[arg-type]
 
 
+def _warm_up() -> None:
+    """Import what a connection's app needs before the connection comes (``--pooled``)."""
+    import textual.drivers.web_driver  # noqa: F401
+
+    import tuiarena.engine.run.background
+    import tuiarena.engine.workspace
+    import tuiarena.providers.registry
+    import tuiarena.ui.dialogs
+    import tuiarena.ui.screens.arena_mode  # noqa: F401
+
+
+def _connection_line() -> dict[str, Any] | None:
+    """The server's one JSON line for this connection, read from fd 0 a byte at a time (what
+    follows belongs to the web driver, so nothing may be read ahead into a buffer)."""
+    import json
+    import os
+
+    data = b""
+    while not data.endswith(b"\n"):
+        byte = os.read(0, 1)
+        if not byte:
+            return None  # the server went away before a browser came
+        data += byte
+    try:
+        line = json.loads(data)
+    except ValueError:
+        return None
+    return line if isinstance(line, dict) else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tuiarena.ui.serve --model M --model M [--prompts FILE]``: one connection's app."""
+    """``python -m tuiarena.ui.serve --model M --model M [--prompts FILE] [--pooled]``: one
+    connection's app. ``--pooled``: started ahead of the connection; it imports everything, then
+    waits for the server's line giving its browser id and terminal size."""
     import argparse
     import os
 
@@ -170,7 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("arena", "full"), default="arena")
     parser.add_argument("--model", action="append", default=[])
     parser.add_argument("--prompts")
+    parser.add_argument("--pooled", action="store_true")
     args = parser.parse_args(argv)
+    if args.pooled:
+        _warm_up()
+        line = _connection_line()
+        if line is None:
+            return 0
+        for key, var in (("width", "COLUMNS"), ("height", "ROWS"), ("browser", "TUIARENA_BROWSER_ID")):
+            os.environ[var] = str(line.get(key, ""))
     if args.mode == "full":
         return run_app()
     app = ArenaApp(args.model, args.prompts, os.environ.get("TUIARENA_BROWSER_ID", ""))

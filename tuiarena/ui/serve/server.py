@@ -21,11 +21,16 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import json
 import logging
+import os
 import re
 import secrets
+import time
+from asyncio.subprocess import Process
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 from textual_serve.app_service import AppService
@@ -60,28 +65,58 @@ def _host_name(host_header: str) -> str:
 
 
 class _ConnectionService(AppService):
-    """One app process for one browser, told which browser it serves."""
+    """One app process for one browser, told which browser it serves. With a warm pool the
+    process is taken from it (imports done) and gets its browser id and size as one JSON line."""
 
-    def __init__(self, *args: Any, browser_id: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, browser_id: str = "", server: ArenaServer | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.browser_id = browser_id
+        self.server = server
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         env = super()._build_environment(width, height)
         env[BROWSER_ENV] = self.browser_id
         return env
 
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        server = self.server
+        if server is None or not server.warm:
+            return await super()._open_app_process(width, height)
+        process = await server.take_warm()
+        line = json.dumps({"browser": self.browser_id, "width": width, "height": height}) + "\n"
+        assert process.stdin is not None
+        process.stdin.write(line.encode())
+        await process.stdin.drain()
+        self._process, self._stdin = process, process.stdin
+        return process
+
+
+def warm_environment() -> dict[str, str]:
+    """A pooled app process's environment: this one's plus what textual-serve sets for its apps
+    (the size and browser id come later, on its stdin)."""
+    from importlib.metadata import version
+
+    env = dict(os.environ)
+    env.update(TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver", TEXTUAL_FPS="60",
+               TEXTUAL_COLOR_SYSTEM="truecolor", TERM_PROGRAM="textual",
+               TERM_PROGRAM_VERSION=version("textual-serve"))
+    return env
+
 
 class ArenaServer(Server):
     """textual-serve's server with the token, origin and browser-id guard (see module doc)."""
 
     def __init__(self, command: str, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
-                 title: str = PAGE_TITLE) -> None:
+                 title: str = PAGE_TITLE, warm: int = 0) -> None:
         super().__init__(command, host=host, port=port, title=title, templates_path=TEMPLATES)
         self.token = token or None
+        self.warm = max(0, warm)  # app processes kept started ahead of connections
+        self._pool: list[Process] = []
+        self._refill: asyncio.Task[None] | None = None
+        self._last_take = 0.0
         self.loopback = is_loopback(host)
         self.connections = 0
-        self.started = asyncio.Event()
         self.bound_port: int | None = None
 
     # -- the guard --------------------------------------------------------------------------------
@@ -161,7 +196,7 @@ class ArenaServer(Server):
             service = _ConnectionService(
                 self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=websocket.close, download_manager=self.download_manager, debug=self.debug,
-                browser_id=browser if _BROWSER_ID.fullmatch(browser) else "",
+                browser_id=browser if _BROWSER_ID.fullmatch(browser) else "", server=self,
             )
             await service.start(width, height)
             try:
@@ -170,8 +205,8 @@ class ArenaServer(Server):
                 await service.stop()
         except asyncio.CancelledError:
             await websocket.close()
-        except Exception as error:
-            log.exception(error)
+        except Exception:
+            log.exception("the connection's app failed")
         finally:
             self.connections -= 1
             if service is not None:
@@ -179,7 +214,52 @@ class ArenaServer(Server):
         return websocket
 
     async def on_startup(self, app: web.Application) -> None:
-        self.started.set()
+        self._top_up()
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        if self._refill is not None:
+            self._refill.cancel()
+        for process in self._pool:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        self._pool.clear()
+
+    # -- the warm pool --------------------------------------------------------------------------
+    async def _spawn_warm(self) -> Process:
+        """An app process started with ``--pooled``: it imports everything, then waits for its
+        connection's JSON line on stdin."""
+        import shlex
+
+        # exec, not a shell: killing it must kill the app itself (a shell's orphan would keep
+        # the pipes open, and waiting for the process would never end)
+        return await asyncio.create_subprocess_exec(
+            *shlex.split(self.command), "--pooled", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=warm_environment())
+
+    async def take_warm(self) -> Process:
+        """A started app process: from the pool when one is left, else a new one."""
+        self._last_take = time.monotonic()
+        while self._pool:
+            process = self._pool.pop(0)
+            if process.returncode is None:
+                self._top_up()
+                return process
+        self._top_up()
+        return await self._spawn_warm()
+
+    def _top_up(self) -> None:
+        """Refill the pool in the background, one process at a time."""
+        if self.warm and (self._refill is None or self._refill.done()):
+            self._refill = asyncio.get_running_loop().create_task(self._fill())
+
+    async def _fill(self) -> None:
+        # a refill competes for the CPU with the apps just handed out: wait for a burst of
+        # arrivals to pass (no connection for a second) before each new process
+        while len(self._pool) < self.warm:
+            while (calm := self._last_take + 1.0 - time.monotonic()) > 0:
+                await asyncio.sleep(calm)
+            self._pool.append(await self._spawn_warm())
 
     # -- running ------------------------------------------------------------------------------------
     async def start(self) -> web.AppRunner:
@@ -193,7 +273,7 @@ class ArenaServer(Server):
         self.bound_port = int(addresses[0][1]) if addresses else self.port
         return runner
 
-    def start_in_thread(self) -> "Callable[[], None]":
+    def start_in_thread(self) -> Callable[[], None]:
         """Serve from a background thread with its own loop (tests, benchmarks); returns ``stop``.
         ``bound_port`` is set when this returns."""
         import threading
@@ -206,7 +286,7 @@ class ArenaServer(Server):
             asyncio.set_event_loop(loop)
             try:
                 box["runner"] = loop.run_until_complete(self.start())
-            except BaseException as exc:  # reported to the caller below
+            except Exception as exc:  # reported to the caller below
                 box["error"] = exc
                 ready.set()
                 return
