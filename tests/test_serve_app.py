@@ -131,3 +131,27 @@ async def test_leaderboard_picks_up_votes_from_other_connections(tuiarena_home):
         await until(pilot, lambda: board.voters is not None and board.voters.rows, "eve's vote")
         assert board.voters.rows[0].voter == "eve"
         assert board.board.votes == 1
+
+
+async def test_judge_runs_on_the_voted_pair_after_the_vote(tuiarena_home):
+    from tuiarena.model import ScoreGiven
+
+    opts = AppOptions(probe_local=False, demo_speed=200.0, cursor_blink=False, frame_hz=30.0)
+    app = ArenaApp(MODELS, None, "", opts, judge="demo/thinker")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen) and app.runner is not None, "the arena")
+        screen = app.screen
+        screen.query_one("#blind-prompt", Input).focus()
+        await pilot.press(*"hello", "enter")
+        await until(pilot, lambda: screen.battle is not None and screen.ready_to_vote(), "both answers")
+        assert not [w for w in app.workers if w.group == "judge"]  # nothing judged before the vote
+        await pilot.press("t")
+        await until(pilot, lambda: screen.votes, "the vote")
+        await app.workers.wait_for_complete()
+    [summary] = list_sessions()
+    events = read_session(summary.path).events
+    [vote] = [e for e in events if isinstance(e, VoteCast)]
+    [score] = [e for e in events if isinstance(e, ScoreGiven)]
+    assert score.scorer == "judge:pairwise" and score.detail["judge_model"] == "demo/thinker"
+    assert {score.detail["response_a"], score.detail["response_b"]} == {vote.response_a, vote.response_b}

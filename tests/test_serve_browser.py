@@ -28,7 +28,8 @@ def arena(tmp_path, tuiarena_home, monkeypatch):
     monkeypatch.setenv("TUIARENA_DEMO_SPEED", "40")
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text('{"id": "p1", "input": "Explain recursion in one sentence."}\n', encoding="utf-8")
-    server = ArenaServer(app_command("arena", MODELS, str(prompts)), host="127.0.0.1", port=0)
+    # warm=1: the connection gets a process started ahead (the production path, `--warm`)
+    server = ArenaServer(app_command("arena", MODELS, str(prompts)), host="127.0.0.1", port=0, warm=1)
     stop = server.start_in_thread()
     yield server, tuiarena_home
     stop()

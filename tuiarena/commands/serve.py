@@ -31,6 +31,9 @@ def add_parser(sub) -> None:  # type: ignore[no-untyped-def]
     p.add_argument("--model", "-m", action="append", default=[], metavar="M",
                    help="a model in the arena (repeatable; default: the selection saved by the UI, or "
                    "the demo models)")
+    p.add_argument("--judge", metavar="M",
+                   help="after each vote, a pairwise judge (both orders) on the same two answers, so the "
+                   "leaderboard shows how often the voters agree with it")
     p.add_argument("--warm", type=int, default=4, metavar="N",
                    help="app processes kept started ahead of browsers, so a page paints at once (default 4; "
                    "about 35 MB each; 0 starts each one when its browser connects)")
@@ -61,7 +64,7 @@ def arena_models(given: list[str]) -> list[str]:
     return models
 
 
-def app_command(mode: str, models: list[str], prompts: str | None) -> str:
+def app_command(mode: str, models: list[str], prompts: str | None, judge: str | None = None) -> str:
     """The shell command textual-serve runs for each connection."""
     import shlex
     import sys
@@ -71,6 +74,8 @@ def app_command(mode: str, models: list[str], prompts: str | None) -> str:
         argv += ["--model", m]
     if prompts:
         argv += ["--prompts", prompts]
+    if judge:
+        argv += ["--judge", judge]
     return shlex.join(argv)
 
 
@@ -101,14 +106,24 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.prompts}: no prompts in it")
         prompts = str(Path(resolve_suite_path(args.prompts)).resolve())
     models = arena_models(args.model)
+    judge = args.judge.strip() if args.judge else None
+    if judge:
+        from tuiarena.model import ModelRef
+
+        try:
+            ModelRef.parse(judge)
+        except ValueError as exc:
+            raise UserError(f"--judge {judge!r}: {exc}") from None
     from tuiarena.store.paths import sessions_dir
 
     if not 0 <= args.warm <= 200:
         raise UserError(f"--warm {args.warm}: pick 0..200")
-    server = ArenaServer(app_command(args.mode, models, prompts), host=args.host, port=args.port, token=token,
+    server = ArenaServer(app_command(args.mode, models, prompts, judge), host=args.host, port=args.port, token=token,
                          warm=args.warm)
     print(f"tuiarena serve: {args.mode} mode, {len(models)} models, one app process per browser; "
           f"votes go to {sessions_dir()}")
+    if judge in models:
+        print(f"tuiarena serve: warning: the judge {judge} is also in the arena: it may favour its own answers")
     if generated:
         print("tuiarena serve: not on loopback, so a token is needed; a new one was generated.")
     print(f"Open: {url_for(args.host, args.port, token)}")

@@ -75,6 +75,16 @@ class ArenaBlindScreen(BlindScreen, inherit_bindings=False):
         elif self.battle is None and self.app.runner is not None:
             self._status(self._intro())
 
+    def action_vote(self, outcome: str) -> None:
+        battle = self.battle
+        fresh = battle is not None and battle["vote"] is None
+        super().action_vote(outcome)
+        if fresh and battle is not None and battle["vote"] is not None:
+            a, b = self.columns()
+            judge = getattr(self.app, "judge_battle", None)
+            if judge is not None:
+                judge(battle["prompt"], a.record, b.record)
+
     def action_back(self) -> None:
         """Escape: from the prompt box back to the answers (there is no other screen to go to)."""
         if self.focused is not None and self.focused.id == "blind-prompt":

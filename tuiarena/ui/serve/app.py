@@ -93,9 +93,10 @@ class ArenaApp(TuiArena, inherit_bindings=False):
     BINDINGS = [Binding("ctrl+q", "quit", "Leave", id="quit", priority=True, show=False)]
 
     def __init__(self, models: list[str], prompts: str | None = None, browser_id: str = "",
-                 options: AppOptions | None = None) -> None:
+                 options: AppOptions | None = None, judge: str | None = None) -> None:
         super().__init__(options)
         self.arena_models = list(models)
+        self.judge_model = judge
         self.prompts_file = prompts
         self.browser_id = browser_id
         self.voter: str | None = load_voter(browser_id)
@@ -149,6 +150,26 @@ class ArenaApp(TuiArena, inherit_bindings=False):
                                                 meta={"serve": "arena", "voter": self.voter or ""})
         return _VoterStamp(self._writer, self)
 
+    def judge_battle(self, prompt: str, a: Any, b: Any) -> None:
+        """After a vote: the pairwise judge (both orders) on the same two answers, recorded in this
+        connection's session file, so the leaderboard can set the humans against the judge."""
+        if not self.judge_model or a is None or b is None or self.runner is None:
+            return
+        from tuiarena.scoring.judge import Judge
+
+        app = self
+
+        class _Runner:  # the judge's view of the app: its runs go through the app's runner
+            async def run(self, *args: Any, **kwargs: Any) -> Any:
+                return await app.runner.run(*args, **kwargs)
+
+            def emit(self, event: Event) -> None:
+                app.session_writer().write(event)
+
+        judge = Judge(_Runner(), self.judge_model)
+        messages = [{"role": "user", "content": prompt}]
+        self.run_worker(judge.compare(messages, a, b), group="judge", exit_on_error=False)
+
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = True) -> None:
         if not str(message).startswith(SAFE_HINTS):
@@ -190,7 +211,7 @@ def _connection_line() -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tuiarena.ui.serve --model M --model M [--prompts FILE] [--pooled]``: one
+    """``python -m tuiarena.ui.serve --model M --model M [--prompts F] [--judge M] [--pooled]``: one
     connection's app. ``--pooled``: started ahead of the connection; it imports everything, then
     waits for the server's line giving its browser id and terminal size."""
     import argparse
@@ -202,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("arena", "full"), default="arena")
     parser.add_argument("--model", action="append", default=[])
     parser.add_argument("--prompts")
+    parser.add_argument("--judge")
     parser.add_argument("--pooled", action="store_true")
     args = parser.parse_args(argv)
     if args.pooled:
@@ -213,6 +235,6 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[var] = str(line.get(key, ""))
     if args.mode == "full":
         return run_app()
-    app = ArenaApp(args.model, args.prompts, os.environ.get("TUIARENA_BROWSER_ID", ""))
+    app = ArenaApp(args.model, args.prompts, os.environ.get("TUIARENA_BROWSER_ID", ""), judge=args.judge)
     app.run()
     return app.return_code or 0

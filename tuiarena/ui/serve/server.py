@@ -92,6 +92,19 @@ class _ConnectionService(AppService):
         return process
 
 
+    async def stop(self) -> None:
+        """textual-serve's stop (quit, then wait for the output to end), then wait for the process
+        itself, killing it if it lingers: no app outlives its connection."""
+        await super().stop()
+        process = self._process
+        if process is not None and process.returncode is None:
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except asyncio.TimeoutError:
+                process.kill()
+                await process.wait()
+
+
 def warm_environment() -> dict[str, str]:
     """A pooled app process's environment: this one's plus what textual-serve sets for its apps
     (the size and browser id come later, on its stdin)."""
@@ -217,8 +230,13 @@ class ArenaServer(Server):
         self._top_up()
 
     async def on_shutdown(self, app: web.Application) -> None:
+        self.warm = 0  # no more refills
         if self._refill is not None:
             self._refill.cancel()
+            try:
+                await self._refill  # a process being started is killed by the cancellation
+            except asyncio.CancelledError:
+                pass
         for process in self._pool:
             if process.returncode is None:
                 process.kill()
