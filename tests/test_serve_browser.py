@@ -16,7 +16,7 @@ from tests.serve_helpers import (
     session_records,
     wait_until,
 )
-from tuiarena.commands.serve import app_command
+from tuiarena.ui.serve.command import app_command
 
 MODELS = ["demo/swift", "demo/steady"]
 

@@ -1,4 +1,5 @@
 """``tuiarena serve``: the app in the browser (textual-serve), by default the team's blind arena.
+(A subcommand in the UI layer: it starts the UI for browsers; ``cli.MODULES`` points here.)
 
 Each browser connection runs its own app process (``python -m tuiarena.ui.serve``) with this
 process's environment (so API keys stay on the server) and writes its own session file. Binding
