@@ -167,7 +167,7 @@ class ArenaLeaderboardScreen(LeaderboardScreen, inherit_bindings=False):
         report = voter_table(votes, scores)
         self.app.call_from_thread(self.show_all, board, report, sessions, warnings, signature)
 
-    def show_all(self, board, report, sessions: int, warnings: list[str], signature) -> None:  # type: ignore[no-untyped-def]
+    def show_all(self, board, report, sessions: int, warnings: list[str], signature) -> None:
         self._signature = signature
         self.show(board, sessions, warnings)
         self.voters = report

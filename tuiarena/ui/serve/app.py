@@ -89,7 +89,7 @@ class _VoterStamp:
 class ArenaApp(TuiArena, inherit_bindings=False):
     TITLE = TITLE
     ENABLE_COMMAND_PALETTE = False
-    COMMANDS: set = set()
+    COMMANDS = set()  # no palette providers either
     BINDINGS = [Binding("ctrl+q", "quit", "Leave", id="quit", priority=True, show=False)]
 
     def __init__(self, models: list[str], prompts: str | None = None, browser_id: str = "",
@@ -157,11 +157,11 @@ class ArenaApp(TuiArena, inherit_bindings=False):
             return
         from tuiarena.scoring.judge import Judge
 
-        app = self
+        app, runner = self, self.runner
 
         class _Runner:  # the judge's view of the app: its runs go through the app's runner
             async def run(self, *args: Any, **kwargs: Any) -> Any:
-                return await app.runner.run(*args, **kwargs)
+                return await runner.run(*args, **kwargs)
 
             def emit(self, event: Event) -> None:
                 app.session_writer().write(event)
@@ -170,7 +170,7 @@ class ArenaApp(TuiArena, inherit_bindings=False):
         messages = [{"role": "user", "content": prompt}]
         self.run_worker(judge.compare(messages, a, b), group="judge", exit_on_error=False)
 
-    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         if not str(message).startswith(SAFE_HINTS):
             print(f"tuiarena serve: {title + ': ' if title else ''}{message}", file=sys.stderr)

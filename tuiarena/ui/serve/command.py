@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 
-def add_parser(sub) -> None:  # type: ignore[no-untyped-def]
+def add_parser(sub) -> None:
     p = sub.add_parser(
         "serve",
         help="serve the blind arena (or the whole app) to browsers, for a team's votes",

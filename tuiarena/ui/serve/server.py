@@ -100,7 +100,7 @@ class _ConnectionService(AppService):
         if process is not None and process.returncode is None:
             try:
                 await asyncio.wait_for(process.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 process.kill()
                 await process.wait()
 
