@@ -155,3 +155,25 @@ async def test_judge_runs_on_the_voted_pair_after_the_vote(tuiarena_home):
     [score] = [e for e in events if isinstance(e, ScoreGiven)]
     assert score.scorer == "judge:pairwise" and score.detail["judge_model"] == "demo/thinker"
     assert {score.detail["response_a"], score.detail["response_b"]} == {vote.response_a, vote.response_b}
+
+
+async def test_a_failed_answer_is_revealed_without_its_error_text(tuiarena_home, capfd):
+    from tuiarena.ui.screens.arena_mode import ArenaColumn
+
+    opts = AppOptions(probe_local=False, demo_speed=200.0, cursor_blink=False, frame_hz=30.0)
+    app = ArenaApp(["demo/swift", "demo/nosuchmodel"], None, "", opts)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen) and app.runner is not None, "the arena")
+        screen = app.screen
+        screen.query_one("#blind-prompt", Input).focus()
+        await pilot.press(*"hello", "enter")
+        await until(pilot, lambda: screen.battle is not None and screen.ready_to_vote(), "both answers")
+        [failed] = [c for c in screen.columns() if c.status != "done"]
+        assert failed.record.error  # the error the voter must not see
+        await pilot.press("a")
+        await until(pilot, lambda: screen.votes, "the vote")
+        await pilot.pause(0.1)
+        shown = " ".join(str(c.query_one(".blind-stats").render()) for c in screen.query(ArenaColumn))
+        assert "this answer failed" in shown and failed.record.error not in shown
+    assert failed.record.error in capfd.readouterr().err  # the host's log has it

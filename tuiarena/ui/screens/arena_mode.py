@@ -12,22 +12,46 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, Static
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Static
 
 from tuiarena import fmt
+from tuiarena.engine.arena import invalid_reason
+from tuiarena.engine.run.state import ColumnState
 from tuiarena.ui.screens.blind import BlindColumn, BlindScreen
 from tuiarena.ui.screens.leaderboard import LeaderboardScreen
+from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.keybar import KeyBar
 
 FOCUS_KEYS = [
     Binding("tab", "app.focus_next", "Focus Next", show=False),
     Binding("shift+tab", "app.focus_previous", "Focus Previous", show=False),
 ]
+
+
+class ArenaColumn(BlindColumn):
+    """A side whose reveal says that an answer failed, but not why: an error message can name an
+    endpoint's address (the server's log has it)."""
+
+    def _reveal_stats(self, col: ColumnState) -> Text:
+        text = stats_text(col, col.record.total_ms if col.record else None, self.mask_timings)
+        problem = invalid_reason(col.record)
+        if problem:
+            status = col.record.status if col.record is not None else "no response"
+            text.append(f"\n{status}: this answer failed (the details are in the server's log)", style="bold red")
+            if col.response_id not in _LOGGED:
+                _LOGGED.add(col.response_id)
+                print(f"tuiarena serve: {col.model}: {problem}", file=sys.stderr)
+        return text
+
+
+_LOGGED: set[str] = set()
 
 
 class ArenaBlindScreen(BlindScreen, inherit_bindings=False):
@@ -48,6 +72,19 @@ class ArenaBlindScreen(BlindScreen, inherit_bindings=False):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.pool = list(self.queue)
         self.waiting_for_models = False
+
+    def compose(self) -> ComposeResult:
+        show_speed = bool(self.app.config.ui.show_speed_in_blind)
+        mask = self.app.options.mask_timings
+        yield Header(show_clock=False, icon="⚖")
+        yield Input(placeholder="Your own prompt for a blind battle — Enter starts it", id="blind-prompt",
+                    compact=True)
+        yield Static(Text(self._intro()), id="blind-status")
+        with Horizontal(id="blind-columns"):
+            yield ArenaColumn("A", show_speed, mask)
+            yield ArenaColumn("B", show_speed, mask)
+        yield Static("", id="blind-result")
+        yield KeyBar()
 
     def _intro(self) -> str:
         src = ("n starts the next prompt from the shared list, or f3 to write your own" if self.pool
