@@ -173,7 +173,10 @@ async def test_a_failed_answer_is_revealed_without_its_error_text(tuiarena_home,
         assert failed.record.error  # the error the voter must not see
         await pilot.press("a")
         await until(pilot, lambda: screen.votes, "the vote")
-        await pilot.pause(0.1)
-        shown = " ".join(str(c.query_one(".blind-stats").render()) for c in screen.query(ArenaColumn))
-        assert "this answer failed" in shown and failed.record.error not in shown
+
+        def shown() -> str:
+            return " ".join(str(c.query_one(".blind-stats").render()) for c in screen.query(ArenaColumn))
+
+        await until(pilot, lambda: "this answer failed" in shown(), "the revealed failure")
+        assert failed.record.error not in shown()
     assert failed.record.error in capfd.readouterr().err  # the host's log has it
