@@ -352,6 +352,7 @@ class VoteCast(Event):
     invalid: bool = False  # an error / cut stream: not a normal win
     prompt: str = ""
     t_wall: float = field(default_factory=now_wall)
+    voter: str = ""  # the voter's label (``tuiarena serve``); "" = not given (and in older files)
 
 
 @dataclass(slots=True)
