@@ -122,12 +122,14 @@ class StreamInfo:
     ``connect_ms``: connection set-up (DNS + TCP + TLS), None on a reused connection or where the
     transport cannot tell. ``timed_by``: ``socket`` when each piece carries the time it reached
     the socket, ``read`` when it is timed as read. ``chunks``: stream chunks that carried text.
-    ``streamed``: False when the server answered one JSON object instead of a stream."""
+    ``streamed``: False when the server answered one JSON object instead of a stream. ``even``:
+    every text chunk but the last had the same length (text cut by characters, not tokens)."""
 
     connect_ms: float | None = None
     timed_by: TimedBy = "read"
     chunks: int = 0
     streamed: bool = True
+    even: bool = False
 
 
 @dataclass(slots=True)

@@ -355,7 +355,8 @@ class _Measure:
         chunks = info.chunks if info is not None else 0
         completion_tokens, source = completion_count(
             usage.completion_tokens, timings.predicted_n if timings is not None else None, chunks,
-            rec.text, rec.reasoning, max_tokens, info.streamed if info is not None else True)
+            rec.text, rec.reasoning, max_tokens, info.streamed if info is not None else True,
+            info.even if info is not None else False)
         prompt_tokens = usage.prompt_tokens
         if prompt_tokens is None and timings is not None:
             prompt_tokens = timings.prompt_n
