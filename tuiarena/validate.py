@@ -37,8 +37,7 @@ def number(value: Any, *, lo: float | None = None, hi: float | None = None, inte
            above: bool = False) -> float:
     """``value`` if it is a finite number (an integer when ``integer``) within ``[lo, hi]`` (``(lo, hi]``
     when ``above``), else :class:`BadValue`."""
-    kinds: tuple[type, ...] = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and isinstance(value, float)):
         raise BadValue(f"must be {'an integer' if integer else 'a number'}, got {_show(value)}")
     num = cast(float, value)
     if isinstance(num, float) and not math.isfinite(num):

@@ -74,10 +74,10 @@ def parse_line(line: bytes, last: bool = False) -> Event | str | None:
         return f"unknown event type {etype!r}"
     if etype == "header":
         return "a second header line"
-    wrong = _wrong_field(rec, _KINDS[etype])
+    wrong = _wrong_field(rec, _KINDS[cls.type])
     if wrong is not None:
         return f"{etype} event with a wrong-typed field {wrong!r}"
-    names = FIELDS[etype]
+    names = FIELDS[cls.type]
     try:
         return cls(**{k: v for k, v in rec.items() if k in names})
     except TypeError as exc:

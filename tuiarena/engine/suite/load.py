@@ -183,13 +183,14 @@ def _load_toml(path: Path) -> Suite:
             raise SuiteError(f'{where}: field "cases": file {raw_cases!r} not found (relative to {where})')
         cases = load_cases(cases_path, defaults, where=_display(cases_path))
     elif isinstance(raw_cases, list):
-        cases = []
+        listed: list[Case] = []
         seen: dict[str, str] = {}
         for i, raw in enumerate(raw_cases, 1):
             loc = f"{where}: [[cases]] #{i}"
             case = parse_case(raw, defaults, loc, default_id=f"case-{i}")
             unique(case, seen, loc)
-            cases.append(case)
+            listed.append(case)
+        cases = listed
     else:
         raise SuiteError(f'{where}: field "cases": give a JSONL file name (cases = "cases.jsonl") or [[cases]] tables')
     if not cases:
