@@ -180,9 +180,6 @@ class ProviderError(Exception):
     """
 
     def __init__(self, kind: str, message: str, status: int | None = None):
-        from tuiarena.fmt import visible
-
-        message = visible(message)  # a server's words are shown, never obeyed
         super().__init__(message)
         self.kind = kind
         self.message = message

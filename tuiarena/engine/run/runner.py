@@ -37,6 +37,7 @@ from tuiarena.engine.run.tokens import (
     estimate_prompt_tokens,
     estimate_tokens,
 )
+from tuiarena.fmt import visible
 from tuiarena.model import (
     Event,
     Message,
@@ -222,7 +223,7 @@ class Runner:
                 current.uncancel()
         except ProviderError as exc:
             rec.status = "cut" if exc.kind == "cut" else "error"
-            rec.error_kind, rec.error = exc.kind, exc.message
+            rec.error_kind, rec.error = exc.kind, visible(exc.message)  # a server's words: shown, never obeyed
         except ValueError as exc:  # a malformed model ref
             rec.status, rec.error_kind, rec.error = "error", "config", str(exc)
         except Exception as exc:  # never let one column take the others down
