@@ -174,7 +174,8 @@ class ProviderError(Exception):
     """A failed request or stream, with a kind the UI can act on.
 
     kind: "auth" (401/403), "rate_limit" (429 after retries), "not_found" (404 / unknown model),
-    "bad_request" (400), "server" (5xx), "connection" (refused / DNS / timeout), "stream_error"
+    "bad_request" (400), "server" (5xx), "connection" (refused / DNS), "timeout" (a time limit:
+    connect, silence or the overall deadline; see providers.limits), "stream_error"
     (an error object mid-stream), "cut" (the stream ended without a finish), "config" (missing
     key env var and the like).
     """
