@@ -162,17 +162,18 @@ async def test_requirements_recommendation_routing_and_report():
     report = build_report(suite, agg, models=models, repeat=1, judge=None)
     v = report["verdicts"]
     assert v["s/good"]["meets"] and not v["s/bad"]["meets"]
-    assert v["s/bad"]["failures"] == ["min_pass_rate: pass rate 0.0% < 90.0%"]
+    assert v["s/bad"]["failures"] == ["passed no case", "min_pass_rate: pass rate 0.0% < 90.0%"]
     assert v["s/unpriced"]["failures"][0].startswith("max_cost_per_request: cost unknown")
     assert report["recommendation"]["cheapest"] == "s/good" and report["recommendation"]["best"] == "s/good"
     assert report["recommendation"]["monthly_cost"]["s/good"] == pytest.approx(report["summary"]["s/good"]["cost_per_request"] * 1000)
     assert exit_code(report) == 0
-    assert report["routing"]["a"]["model"] == "s/good" and report["routing"]["a"]["fallback"] in models
+    # only s/good qualifies: no fallback to a model that failed the category
+    assert report["routing"]["a"]["model"] == "s/good" and "fallback" not in report["routing"]["a"]
     routes = tomllib.loads(rq.routing_toml(report["routing"], "t", "0"))
     assert routes["routes"]["b"]["model"] == "s/good" and routes["suite"] == "t"
     md = render(report, "markdown")
     assert md.splitlines()[4] == "| Model | Latency (s) | Correctness | Clarity | Conciseness | Total | Verdict |"
-    assert "fails min_pass_rate" in md and "## Recommendation" in md and "## By category" in md
+    assert "fails passed no case" in md and "## Recommendation" in md and "## By category" in md
     assert json.loads(render(report, "json"))["verdicts"]["s/good"]["meets"] is True
     assert render(report, "csv").splitlines()[0].startswith("category,model,responses")
     report["verdicts"]["s/good"]["meets"] = False

@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
         "and the format follows the file's extension unless --format is given.",
     )
     p.add_argument("session", help="session id, name, path or 'latest'")
-    p.add_argument("--format", "-f", choices=FORMATS, help="md (default), csv, json or html")
+    p.add_argument("--format", "-f", choices=FORMATS, help="md (default), csv, json or html; a suite session "
+                   "gives the suite report (matrix, summary, verdicts, recommendation, routing, statistics)")
     p.add_argument("--out", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-answers", action="store_true", help="md/html: figures and scores only, no answer text")
     p.add_argument("--timelines", action="store_true", help="json: keep each response's pace timeline")
@@ -51,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if args.diff:
         other = read_session(resolve_session(args.diff))
         text = render_diff(log, other, name)
+    elif log.header.kind == "suite":  # a suite reopens as the suite report it printed when it ended
+        from tuiarena.reports.session import redact_secrets
+        from tuiarena.reports.suite import render_session
+
+        text = redact_secrets(render_session(log, name))
     else:
         from tuiarena.reports.export import export_session
 

@@ -1,0 +1,297 @@
+"""Statistics behind a choice between models: intervals per model, paired tests per pair.
+
+Pure stdlib (``math``, ``random``, ``bisect``, ``statistics``); every function is deterministic for
+a given seed. What each promises:
+
+* :func:`wilson` — the Wilson score 95% interval of a proportion (fractional successes allowed, so
+  repeats folded into a per-case pass fraction still give an interval over *cases*).
+* :func:`bootstrap_ratio` — a Poisson bootstrap (each case weighted by an independent Poisson(1)
+  count per round) of ``sum(x) / sum(y)``: a mean when ``y`` is 1 (or a case weight), cost per
+  acceptable answer when ``x`` is cost and ``y`` is pass. Cases with equal ``(x, y)`` are grouped
+  (a group of m cases draws one Poisson(m) count); the groups that could skew the result (the
+  largest influence) are drawn exactly, all rounds at once; the rest are pooled into one bivariate
+  normal with their exact moments. See docs/decisions/0060-fast-bootstrap.md for why and how fast.
+* :func:`bootstrap_quantile` — the bootstrap interval of a percentile (numpy's linear
+  interpolation) from the order statistics of the resample: U(k) ~ Beta(k, n-k+1), so each round
+  costs two ``betavariate`` calls whatever n is.
+* :func:`mcnemar_exact`, :func:`sign_test` — exact two-sided binomial tests on discordant pairs.
+* :func:`compare` — one pair of models on the same cases: the tests, the difference with its
+  interval, and a plain sentence saying whether the ranking is decisive.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+Z95 = 1.959963984540054
+ROUNDS = 1000
+EXACT_GROUPS = 32  # groups drawn exactly per round; the rest pooled into one normal
+POOL_MIN = 30  # a group this large is pooled whatever its influence: Poisson(m) ~ N(m, m)
+Interval = tuple[float, float]
+
+
+def wilson(successes: float, n: float, z: float = Z95) -> Interval | None:
+    """Wilson score interval of ``successes / n`` (None when n is 0)."""
+    if n <= 0:
+        return None
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+_CDF: dict[int, list[float]] = {}
+
+
+def _poisson_cdf(m: int) -> list[float]:
+    """Cumulative Poisson(m) probabilities up to where the tail is below 1e-12."""
+    cdf = _CDF.get(m)
+    if cdf is None:
+        p = math.exp(-m)
+        acc, k, cdf = p, 0, [p]
+        while acc < 1 - 1e-12 and k < 20 * m + 40:
+            k += 1
+            p *= m / k
+            acc += p
+            cdf.append(acc)
+        cdf[-1] = 1.0
+        _CDF[m] = cdf
+    return cdf
+
+
+def _poisson_draws(m: int, rounds: int, rng: random.Random) -> list[int]:
+    cdf = _poisson_cdf(m)
+    rand = rng.random
+    return [bisect_right(cdf, rand()) for _ in range(rounds)]
+
+
+def _quantiles(values: list[float], lo: float = 2.5, hi: float = 97.5) -> Interval:
+    xs = sorted(values)
+    return percentile_sorted(xs, lo), percentile_sorted(xs, hi)
+
+
+def percentile_sorted(xs: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default) on sorted ``xs``; q in 0..100."""
+    pos = (len(xs) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def bootstrap_ratio(x: Sequence[float], y: Sequence[float] | None = None, *, rounds: int = ROUNDS,
+                    seed: int | str = 0) -> Interval | None:
+    """95% Poisson-bootstrap interval of ``sum(x) / sum(y)`` over cases (``y`` defaults to 1s).
+
+    None when there are no cases or ``sum(y)`` is 0. Rounds whose resampled ``sum(y)`` is not
+    positive are dropped (they have no ratio).
+    """
+    n = len(x)
+    if n == 0:
+        return None
+    ys = [1.0] * n if y is None else y
+    sx, sy = math.fsum(x), math.fsum(ys)
+    if sy <= 0:
+        return None
+    ratio = sx / sy
+    groups: dict[tuple[float, float], int] = {}
+    for xi, yi in zip(x, ys):
+        key = (xi, yi)
+        groups[key] = groups.get(key, 0) + 1
+    if len(groups) == 1:
+        return ratio, ratio
+    # influence of a group on the ratio (linearised): m * (x - R y)^2
+    ranked = sorted(groups.items(), key=lambda kv: -kv[1] * (kv[0][0] - ratio * kv[0][1]) ** 2)
+    exact = [(k, m) for k, m in ranked[:EXACT_GROUPS] if m < POOL_MIN]
+    exact_keys = {k for k, _ in exact}
+    mx = my = vxx = vyy = vxy = 0.0
+    for (xi, yi), m in groups.items():
+        if (xi, yi) in exact_keys:
+            continue
+        mx += m * xi
+        my += m * yi
+        vxx += m * xi * xi
+        vyy += m * yi * yi
+        vxy += m * xi * yi
+    rng = random.Random(str(seed))
+    if vyy > 0 or vxx > 0:
+        gauss = rng.gauss
+        z1 = [gauss(0.0, 1.0) for _ in range(rounds)]
+        z2 = [gauss(0.0, 1.0) for _ in range(rounds)]
+        if vyy > 0:
+            sdy = math.sqrt(vyy)
+            a = vxy / sdy
+            b = math.sqrt(max(0.0, vxx - a * a))
+            num = [mx + a * u + b * v for u, v in zip(z1, z2)]
+            den = [my + sdy * u for u in z1]
+        else:
+            sdx = math.sqrt(vxx)
+            num = [mx + sdx * u for u in z1]
+            den = [my] * rounds
+    else:
+        num = [mx] * rounds
+        den = [my] * rounds
+    for (xi, yi), m in exact:
+        w = _poisson_draws(m, rounds, rng)
+        if xi:
+            num = [s + c * xi for s, c in zip(num, w)]
+        if yi:
+            den = [s + c * yi for s, c in zip(den, w)]
+    stats = [a / b for a, b in zip(num, den) if b > 0]
+    if not stats:
+        return None
+    return _quantiles(stats)
+
+
+def bootstrap_mean(values: Sequence[float], weights: Sequence[float] | None = None, *, rounds: int = ROUNDS,
+                   seed: int | str = 0) -> Interval | None:
+    """95% bootstrap interval of the (weighted) mean over cases."""
+    if weights is None:
+        return bootstrap_ratio(values, None, rounds=rounds, seed=seed)
+    return bootstrap_ratio([v * w for v, w in zip(values, weights)], weights, rounds=rounds, seed=seed)
+
+
+def bootstrap_quantile(values: Sequence[float], q: float, *, rounds: int = ROUNDS, seed: int | str = 0) -> Interval | None:
+    """95% bootstrap interval of the q-th percentile (0..100, linear interpolation) of ``values``."""
+    n = len(values)
+    if n == 0:
+        return None
+    xs = sorted(values)
+    if n == 1 or xs[0] == xs[-1]:
+        return xs[0], xs[-1]
+    pos = (n - 1) * q / 100.0
+    k = math.floor(pos) + 1  # 1-based rank of the lower order statistic
+    frac = pos - (k - 1)
+    rng = random.Random(str(seed))
+    beta = rng.betavariate
+    out = []
+    for _ in range(rounds):
+        u = beta(k, n - k + 1)
+        lo = xs[min(n - 1, int(u * n))]
+        if frac > 0 and k < n:
+            u2 = u + (1 - u) * beta(1, n - k)
+            hi = xs[min(n - 1, int(u2 * n))]
+            out.append(lo + (hi - lo) * frac)
+        else:
+            out.append(lo)
+    return _quantiles(out)
+
+
+def _binom_two_sided(k: int, n: int) -> float:
+    """Exact two-sided p of k successes in n fair trials (doubling the smaller tail)."""
+    if n == 0:
+        return 1.0
+    k = min(k, n - k)
+    log_half = n * math.log(0.5)
+    tail = 0.0
+    for i in range(k + 1):
+        tail += math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + log_half)
+    return min(1.0, 2 * tail)
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Exact McNemar p: ``b`` cases only A passed, ``c`` cases only B passed."""
+    return _binom_two_sided(b, b + c)
+
+
+def sign_test(positive: int, negative: int) -> float:
+    """Exact two-sided sign test p (ties left out)."""
+    return _binom_two_sided(positive, positive + negative)
+
+
+@dataclass(slots=True)
+class CaseFigures:
+    """One model on one case, repeats folded in (means over the repeats)."""
+
+    passed: float | None  # fraction of repeats that passed
+    score: float | None
+    judge: float | None
+
+
+def _mean_sd(xs: Sequence[float]) -> tuple[float, float]:
+    n = len(xs)
+    mean = math.fsum(xs) / n
+    var = math.fsum((v - mean) ** 2 for v in xs) / (n - 1) if n > 1 else 0.0
+    return mean, math.sqrt(var)
+
+
+def compare(a: str, b: str, cases_a: dict[str, CaseFigures], cases_b: dict[str, CaseFigures], *,
+            seed: int | str = 0, rounds: int = ROUNDS) -> dict[str, object]:
+    """Model ``a`` against ``b`` on the cases both answered (repeats folded in)."""
+    shared = [c for c in cases_a if c in cases_b]
+    out: dict[str, object] = {"a": a, "b": b, "cases": len(shared)}
+    pa = [(cases_a[c].passed, cases_b[c].passed) for c in shared]
+    pa = [(x, y) for x, y in pa if x is not None and y is not None]
+    metric, unit, scale, diffs = None, "", 1.0, []  # the figure the sentence speaks about
+    if pa:
+        only_a = sum(1 for x, y in pa if x >= 0.5 > y)
+        only_b = sum(1 for x, y in pa if y >= 0.5 > x)
+        out["mcnemar"] = {"only_a": only_a, "only_b": only_b, "p": mcnemar_exact(only_a, only_b)}
+        metric, unit, scale = "pass rate", "points", 100.0
+        diffs = [x - y for x, y in pa]  # type: ignore[operator]
+    for field, label in (("score", "mean score"), ("judge", "judge score")):
+        pairs = [(getattr(cases_a[c], field), getattr(cases_b[c], field)) for c in shared]
+        d = [x - y for x, y in pairs if x is not None and y is not None]
+        if not d:
+            continue
+        pos, neg = sum(v > 0 for v in d), sum(v < 0 for v in d)
+        out[f"sign_{field}"] = {"a_better": pos, "b_better": neg, "ties": len(d) - pos - neg, "p": sign_test(pos, neg)}
+        if metric is None:
+            metric, unit, scale, diffs = label, "points" if field == "score" else "grade points", 100.0 if field == "score" else 1.0, d
+    if metric is None or not diffs:
+        out["sentence"] = f"{a} and {b} have no scored cases in common: no comparison."
+        out["decisive"] = False
+        return out
+    n = len(diffs)
+    mean, sd = _mean_sd(diffs)
+    ci = bootstrap_ratio(diffs, None, rounds=rounds, seed=f"{seed}:{a}:{b}") or (mean, mean)
+    p = out["mcnemar"]["p"] if metric == "pass rate" else out["sign_score" if metric == "mean score" else "sign_judge"]["p"]  # type: ignore[index]
+    decisive = (ci[0] > 0 or ci[1] < 0) and p < 0.05  # type: ignore[operator]
+    needed = None
+    if not decisive and mean != 0 and sd > 0:
+        needed = math.ceil((Z95 * sd / abs(mean)) ** 2)
+    out.update({"metric": metric, "difference": mean * scale, "ci": [ci[0] * scale, ci[1] * scale],
+                "p": p, "decisive": decisive, "cases_needed": needed})
+    lead, trail = (a, b) if mean >= 0 else (b, a)
+    size = abs(mean) * scale
+    lo, hi = (ci[0] * scale, ci[1] * scale) if mean >= 0 else (-ci[1] * scale, -ci[0] * scale)
+    fmt = (lambda v: f"{v:.0f}".replace("-", "−")) if scale == 100 else (lambda v: f"{v:.2f}".replace("-", "−"))
+    if mean == 0 and sd == 0:
+        out["sentence"] = f"{a} and {b} are identical on {metric} in all {n} cases."
+        return out
+    if mean == 0:
+        head = f"{a} and {b} tie on {metric} (95% CI {fmt(ci[0] * scale)} to {fmt(ci[1] * scale)})"
+    else:
+        head = f"{lead} leads {trail} by {fmt(size)} {unit} of {metric}, 95% CI {fmt(lo)} to {fmt(hi)}"
+    if decisive:
+        out["sentence"] = f"{head}: decisive with {n} cases (p = {p:.2g})."
+    else:
+        more = f"; about {needed:,} cases would settle it" if needed else ""
+        out["sentence"] = f"{head}: not decisive with {n} cases{more}."
+    return out
+
+
+def folded(rows: Iterable[tuple[str, bool | None, float | None, float | None]]) -> dict[str, CaseFigures]:
+    """Per case: mean of pass (as 0/1), score and judge grade over its repeats."""
+    acc: dict[str, list[list[float]]] = {}
+    for case, passed, score, judge in rows:
+        a = acc.setdefault(case, [[], [], []])
+        if passed is not None:
+            a[0].append(1.0 if passed else 0.0)
+        if score is not None:
+            a[1].append(score)
+        if judge is not None:
+            a[2].append(judge)
+
+    def m(v: list[float]) -> float | None:
+        return math.fsum(v) / len(v) if v else None
+
+    return {c: CaseFigures(m(a[0]), m(a[1]), m(a[2])) for c, a in acc.items()}
+
+
+__all__ = ["CaseFigures", "bootstrap_mean", "bootstrap_quantile", "bootstrap_ratio", "compare", "folded",
+           "mcnemar_exact", "sign_test", "wilson"]
