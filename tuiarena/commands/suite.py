@@ -11,19 +11,12 @@ import sys
 import time
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
-_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".json": "json", ".html": "html",
-              ".htm": "html", ".txt": "table"}
 
 
 def output_format(given: str | None, out: str | None) -> str:
-    """--format when given, else the --out file's extension (s.html -> html), else the table."""
-    if given:
-        return given
-    if out:
-        from pathlib import Path
+    from tuiarena.reports.suite import format_for
 
-        return _BY_SUFFIX.get(Path(out).suffix.lower(), "table")
-    return "table"
+    return format_for(given, out)
 
 
 def add_parser(sub) -> None:

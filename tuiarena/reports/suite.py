@@ -91,6 +91,21 @@ def report_from_log(log: Any) -> dict[str, Any]:
     return report_from_result(result, list(meta.get("warnings") or []))
 
 
+_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".json": "json", ".html": "html",
+              ".htm": "html", ".txt": "table"}
+
+
+def format_for(given: str | None, out: str | None) -> str:
+    """The format asked for (``--format``), else the output file's extension (s.html -> html), else table."""
+    if given:
+        return {"md": "markdown", "htm": "html", "txt": "table"}.get(given, given)
+    if out:
+        from pathlib import Path
+
+        return _BY_SUFFIX.get(Path(out).suffix.lower(), "table")
+    return "table"
+
+
 def render_session(log: Any, fmt_name: str) -> str:
     """A saved suite session reopened as the suite report, in any format (md, markdown, table, csv, json, html)."""
     result = fold_suite_log(log)
