@@ -164,6 +164,78 @@ def _judge_reply(system: str, prompt: str, rng: random.Random, model: str) -> st
     return None
 
 
+_LABELS = re.compile(r"(?:one (?:topic )?label|exactly one word|one of)\s*:\s*([^.]+)\.", re.I)
+_LABEL_CUES = {
+    "billing": ("billed", "charge", "invoice", "refund", "credit", "payment", "price"),
+    "technical": ("error", "crash", "bug", "500", "broken", "doesn't work", "not working", "fails"),
+    "shipping": ("tracking", "package", "delivery", "shipped", "parcel", "courier"),
+    "account": ("password", "email", "login", "log in", "account", "username"),
+    "sales": ("enterprise", "quote", "seats", "pricing", "plan", "upgrade", "demo"),
+    "spam": ("prize", "winner", "click", "crypto", "free", "urgent", "$$$", "guaranteed", "bitcoin"),
+    "ham": ("meeting", "invoice", "attached", "agenda", "thanks"),
+    "p1": ("outage", "down", "data loss", "all users", "cannot access", "lost", "production"),
+    "p2": ("workaround", "broken", "some users", "slow"),
+    "p3": ("question", "how do", "minor", "typo", "?"),
+    "mixed": ("but", "however", "although"),
+    "sport": ("match", "league", "cup", "goal", "win", "champion", "olympic"),
+    "science": ("study", "research", "scientists", "telescope", "species"),
+    "business": ("shares", "profit", "merger", "market", "company", "ceo"),
+    "health": ("vaccine", "hospital", "disease", "patients", "health"),
+    "culture": ("film", "festival", "museum", "music", "album", "art"),
+    "politics": ("election", "minister", "parliament", "vote", "president"),
+    "technology": ("app", "software", "ai", "chip", "phone"),
+}
+_SLOPPY = {"verbose": "The label is: {}.", "steady": "{}", "flaky": "{}"}
+
+
+def _label_answer(system: str, prompt: str, rng: random.Random, model: str) -> str | None:
+    """A classification instruction ("one label: a, b, c. Answer with the label only") gets a label,
+    chosen from cue words, wrong about as often as the model's skill says; ``verbose`` wraps it in a
+    sentence (which fails an exact check: a visible, realistic failure)."""
+    m = _LABELS.search(system + " " + prompt)
+    if not m or "label" not in (system + prompt).lower() and "one word" not in (system + prompt).lower():
+        return None
+    options = [re.sub(r"\(.*?\)", "", o).strip().lower() for o in re.split(r",|\bor\b", m.group(1))]
+    options = [o for o in options if o and len(o) < 20]
+    if len(options) < 2:
+        return None
+    low = prompt.lower()
+
+    def cue(opt: str) -> float:
+        if opt in ("positive", "negative", "neutral"):
+            neg, pos = sum(w in low for w in _NEGATIVE), sum(w in low for w in _POSITIVE)
+            return {"positive": pos - neg, "negative": neg - pos, "neutral": 0.5 if pos == neg else 0}[opt]
+        return sum(c in low for c in _LABEL_CUES.get(opt, (opt,))) + 0.1 * (opt in low)
+
+    label = max(options, key=cue)
+    skill = {"thinker": 0.95, "terse": 0.9, "steady": 0.85, "verbose": 0.9, "swift": 0.7}.get(model, 0.6)
+    if rng.random() > skill:
+        label = options[rng.randrange(len(options))]
+    return _SLOPPY.get(model, "{}").format(label)
+
+
+_LIMIT = re.compile(r"at most (\d+) words", re.I)
+
+
+def _summary_answer(prompt: str, rng: random.Random, model: str) -> str | None:
+    """A "summarise ... at most N words" request gets the document's lead sentences: ``terse`` and
+    ``thinker`` keep to the limit, ``swift`` often runs over it, ``verbose`` ignores it."""
+    if "summari" not in prompt.lower():
+        return None
+    doc = prompt.split("---", 1)[-1].strip()
+    sentences = re.split(r"(?<=[.!?])\s+", doc)
+    m = _LIMIT.search(prompt)
+    limit = int(m.group(1)) if m else 60
+    take = {"verbose": len(sentences), "swift": 2, "thinker": 2}.get(model, 1)
+    words = " ".join(sentences[:take]).split()
+    if model in ("terse", "thinker", "steady") or (model == "swift" and rng.random() < 0.5):
+        words = words[:limit]
+    text = " ".join(words)
+    if model == "verbose":
+        text = "Here is a summary of the document:\n\n" + text
+    return text if text.endswith((".", "!", "?")) else text.rstrip(",;:") + "."
+
+
 def _json_answer(prompt: str, words: list[str], rng: random.Random) -> str:
     keys = [k for k in dict.fromkeys(_KEY.findall(prompt)) if k.lower() != "json"][:6]
     topic = " ".join(words[:2]) or "the request"
@@ -207,8 +279,13 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
             + _pick(rng, "Keep it short and check the claim before answering.",
                     "Make sure the answer is direct, then add one caveat.")
         )
+    system_text = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+    if not want_json:
+        for special in (_label_answer(system_text, prompt, rng, model), _summary_answer(prompt, rng, model)):
+            if special is not None:
+                return reasoning, special
     if want_json:
-        system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
+        system = system_text
         judged = _judge_reply(system, prompt, rng, model)
         if judged is not None:
             return reasoning, judged

@@ -27,19 +27,24 @@ def _pair(ci: tuple[float, float] | None) -> list[float] | None:
 def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], float | None],
                 rounds: int = st.ROUNDS) -> dict[str, Any]:
     rows = sorted(rows, key=lambda r: (r.case_id, r.repeat))
-    per_case: dict[str, list[float]] = {}
-    for r in rows:
-        if r.passed is not None:
-            per_case.setdefault(r.case_id, []).append(1.0 if r.passed else 0.0)
-    fractions = [sum(v) / len(v) for v in per_case.values()]
+    if all(r.repeat == 0 for r in rows):  # one answer per case: nothing to fold
+        fractions = [1.0 if r.passed else 0.0 for r in rows if r.passed is not None]
+        n_cases = len({r.case_id for r in rows})
+    else:
+        per_case: dict[str, list[float]] = {}
+        for r in rows:
+            if r.passed is not None:
+                per_case.setdefault(r.case_id, []).append(1.0 if r.passed else 0.0)
+        fractions = [sum(v) / len(v) for v in per_case.values()]
+        n_cases = len({r.case_id for r in rows})
     scored = [(r.score, r.weight) for r in rows if r.score is not None]
-    grades = [g for r in rows if (g := judged.get((model, r.case_id, r.repeat))) is not None]
+    grades = [g for r in rows if (g := judged.get((model, r.case_id, r.repeat))) is not None] if judged else []
     lat = [r.total_ms for r in rows if r.total_ms is not None]
     costs = [r for r in rows if r.cost_usd is not None]
     cost_known = len(costs) == len(rows) and any(r.passed for r in rows)
     seed = f"{SEED}:{model}"
     return {
-        "cases": len(per_case),
+        "cases": n_cases,
         "pass_rate_ci": _pair(st.wilson(sum(fractions), len(fractions))),
         "mean_score_ci": _pair(st.bootstrap_mean([s for s, _ in scored], [w for _, w in scored], rounds=rounds,
                                                  seed=seed + ":score")) if scored else None,
@@ -54,9 +59,11 @@ def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], 
 def suite_stats(agg: Aggregator, models: list[str], rounds: int = st.ROUNDS) -> dict[str, Any]:
     """``{"models": {model: intervals}, "pairs": [comparison, ...]}`` (pairs in the order of ``models``)."""
     per_model = {m: model_stats(m, agg.rows.get(m, []), agg.judged, rounds) for m in models}
+    ids = sorted({r.case_id for m in models for r in agg.rows.get(m, [])})
+    judged = agg.judged
     folded = {
-        m: st.folded((r.case_id, r.passed, r.score, agg.judged.get((m, r.case_id, r.repeat)))
-                     for r in sorted(agg.rows.get(m, []), key=lambda r: (r.case_id, r.repeat)))
+        m: st.folded(ids, ((r.case_id, r.passed, r.score, judged.get((m, r.case_id, r.repeat)) if judged else None)
+                           for r in agg.rows.get(m, [])))
         for m in models
     }
     pairs = [st.compare(a, b, folded[a], folded[b], seed=SEED, rounds=rounds) for a, b in itertools.combinations(models, 2)]
