@@ -14,6 +14,7 @@ from pathlib import Path
 from tuiarena.engine.suite.aggregate import Aggregator, Sample
 from tuiarena.engine.suite.load import Suite
 from tuiarena.engine.suite.cases import Case
+from tuiarena.engine.suite.results import SuiteResult
 from tuiarena.engine.suite.statistics import suite_stats
 from tuiarena.model import Params
 
@@ -49,20 +50,53 @@ def main() -> None:
     print(f"statistics, 10,000 cases x 8 models, 1,000 rounds: {best_wall:.3f} s wall, {best_cpu:.3f} s CPU "
           f"(best of 3; target <= 1 s); {len(stats['pairs'])} pairs")
 
-    from tuiarena.reports.suite import build_report, render
+    result = shipped_result(2_000, ["demo/swift", "demo/verbose", "demo/thinker", "demo/terse"])
+    from tuiarena.reports.suite import render, report_from_result
 
-    models4 = models[:4]
-    agg4 = fill(2_000, models4, seed=1)
-    suite = Suite(name="bench", path=Path("bench.toml"),
-                  cases=[Case(id=f"c{c}", messages=[{"role": "user", "content": f"question {c}"}], params=Params())
-                         for c in range(2_000)])
     t0 = time.perf_counter()
-    report = build_report(suite, agg4, models=models4, repeat=1, judge="bench/judge")
-    html = render(report, "html")
+    html = render(report_from_result(result), "html", result)
     dt = time.perf_counter() - t0
     Path(args.html).write_text(html, encoding="utf-8")
-    print(f"HTML report, 2,000 cases x 4 models (no answer texts): {len(html.encode()) / 1e6:.2f} MB, built in {dt:.2f} s "
-          f"(target <= 5 MB) -> {args.html}")
+    print(f"HTML report, 2,000 cases x 4 models with their answers: {len(html.encode()) / 1e6:.2f} MB (target <= 5 MB), "
+          f"built in {dt:.2f} s -> {args.html}\n  time the browser: chromium --headless --no-sandbox --disable-gpu "
+          f"--screenshot=/tmp/x.png --window-size=1400,1000 file://{args.html}")
+
+
+def shipped_result(n_cases: int, models: list[str]) -> SuiteResult:
+    """A folded suite of ``n_cases`` built from the shipped suites' cases (cycled), answered offline
+    by the demo models' own composer and scored by the cases' real checks (no streaming, no session)."""
+    from tuiarena.engine.suite.load import load_suite, shipped_suites
+    from tuiarena.engine.suite.results import Answer
+    from tuiarena.engine.suite.run import JSON_CHECKS, make_sample
+    from tuiarena.model import ResponseDone, ScoreGiven
+    from tuiarena.providers.demo import compose
+    from tuiarena.scoring.checks import CheckContext, check_label, score_case
+
+    base = [c for p in shipped_suites() if p.suffix == ".toml" for c in load_suite(str(p)).cases]
+    cases = []
+    for i in range(n_cases):
+        c = base[i % len(base)]
+        cases.append(Case(id=f"{c.id}-{i}", messages=c.messages, params=c.params, checks=c.checks,
+                          expected=c.expected, category=c.category))
+    suite = Suite(name="bench", path=Path("bench.toml"), cases=cases)
+    agg = Aggregator(models)
+    result = SuiteResult(suite=suite, models=models, repeat=1, judge=None, agg=agg, expected=n_cases * len(models))
+    rng = random.Random(0)
+    for case in cases:
+        for m in models:
+            _r, text = compose(m.split("/", 1)[1], case.messages, rng, "json" in str(case.messages).lower())
+            rec = ResponseDone(run_id="r", response_id=f"x{len(result.answers)}", model=m, status="done", text=text,
+                               ttft_ms=rng.lognormvariate(5, 0.4), total_ms=rng.lognormvariate(6.5, 0.5),
+                               cost_usd=1e-6 * len(text))
+            cs = score_case(case.checks, text, CheckContext(case.expected, rec), case.pass_threshold)
+            checks = ScoreGiven(response_id=rec.response_id, run_id="r", scorer="checks", passed=cs.passed, score=cs.score,
+                                reason=cs.reason(), detail={"checks": [
+                                    {"name": check_label(sp), "type": sp["type"], "passed": r.passed, "reason": r.reason}
+                                    for sp, r in cs.results]})
+            result.answers.append(Answer(case.id, 0, m, rec, checks))
+            agg.add(make_sample(case.id, case.category, case.weight, 0, rec, cs.passed, cs.score,
+                                any(c["type"] in JSON_CHECKS for c in case.checks)))
+    return result
 
 
 if __name__ == "__main__":

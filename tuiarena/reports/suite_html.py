@@ -33,26 +33,31 @@ th{background:#eef0f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1e7b34}.bad{color:#b3261e}.muted{color:#6b7080}
 .charts{display:flex;flex-wrap:wrap;gap:18px}.charts figure{margin:0;background:#fff;border:1px solid #dde;border-radius:6px;padding:8px}
 figcaption{font-weight:600;margin-bottom:4px}
-#matrix td.c{cursor:pointer;white-space:nowrap}#matrix td.c:hover{outline:2px solid #4e79a7}
-td.p{background:#e9f6ec}td.f{background:#fdecec}td.e{background:#f6e3c8}
-#matrix.fails tr.r:not(.fail){display:none}#matrix.dis tr.r:not(.dis){display:none}
-#matrix.fails tr.d,#matrix.dis tr.d{display:table-row}
+#matrix{border:1px solid #dde;margin:8px 0}
+#matrix .r{display:grid;grid-template-columns:var(--cols);content-visibility:auto;contain-intrinsic-size:auto 27px}
+#matrix .r>div{border-top:1px solid #dde;border-left:1px solid #dde;padding:4px 8px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+#matrix .h>div{background:#eef0f6;font-weight:600}#matrix .c{cursor:pointer}#matrix .c:hover{outline:2px solid #4e79a7}
+#matrix .p{background:#e9f6ec}#matrix .f{background:#fdecec}#matrix .e{background:#f6e3c8}
+#matrix.fails .r.x:not(.fail){display:none}#matrix.dis .r.x:not(.dis){display:none}
+#matrix .d{padding:8px;border-top:1px solid #dde;background:#fff}
 .side{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px}
 .side pre{white-space:pre-wrap;word-break:break-word;background:#f4f5f9;padding:6px;max-height:420px;overflow:auto;margin:4px 0}
 .side ul{margin:4px 0;padding-left:18px}.prompt{white-space:pre-wrap;background:#fff8e1;padding:6px}
 """
 
 SCRIPT = """
-const D=JSON.parse(document.getElementById('answers').textContent);
+const D=JSON.parse(document.getElementById('answers').textContent),S=D.s;
 const esc=s=>String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 function openCase(i){const tr=document.getElementById('r'+i);const nx=tr.nextElementSibling;
  if(nx&&nx.classList.contains('d')){nx.remove();return}
- const c=D.cases[i];let h='<div class="prompt">'+esc(c.prompt)+'</div><div class="side">';
- for(const a of c.answers){h+='<div><b>'+esc(a.model)+'</b> <span class="'+(a.passed===true?'ok':a.passed===false?'bad':'muted')+'">'+esc(a.verdict)+'</span>';
-  h+='<pre>'+esc(a.text)+'</pre><ul>';for(const k of a.checks)h+='<li class="'+(k[1]?'ok':'bad')+'">'+esc(k[0])+': '+esc(k[2])+'</li>';
-  h+='</ul>'+(a.judge?'<div><i>judge:</i> '+esc(a.judge)+'</div>':'')+'</div>'}
- const d=document.createElement('tr');d.className='d';d.innerHTML='<td colspan="'+(D.models.length+1)+'">'+h+'</div></td>';tr.after(d)}
-document.getElementById('matrix').addEventListener('click',e=>{const td=e.target.closest('td.c');if(td)openCase(+td.parentNode.dataset.i)});
+ const c=D.cases[i];let h='<div class="prompt">'+esc(c[0].map(j=>S[j]).join('\\n\\n'))+'</div><div class="side">';
+ for(const [who,text,passed,checks,judge] of c[1]){const name=Array.isArray(who)?D.models[who[0]]+' #'+who[1]:D.models[who];
+  h+='<div><b>'+esc(name)+'</b> <span class="'+(passed===true?'ok':passed===false?'bad':'muted')+'">'+(passed===true?'pass':passed===false?'fail':'no verdict')+'</span>';
+  h+='<pre>'+esc(text)+'</pre><ul>';for(const k of checks)h+='<li class="'+(k[1]?'ok':'bad')+'">'+esc(S[k[0]])+': '+esc(S[k[2]])+'</li>';
+  h+='</ul>'+(judge?'<div><i>judge:</i> '+esc(judge)+'</div>':'')+'</div>'}
+ const d=document.createElement('div');d.className='d';d.innerHTML=h+'</div>';tr.after(d)}
+document.getElementById('matrix').addEventListener('click',e=>{const td=e.target.closest('.c');if(td)openCase(+td.parentNode.dataset.i)});
+const m=location.hash.match(/^#case=(\\d+)$/);if(m&&D.cases[+m[1]]){openCase(+m[1]);document.getElementById('r'+m[1]).scrollIntoView()}
 for(const [id,cls] of [['f-fail','fails'],['f-dis','dis']])document.getElementById(id).addEventListener('change',e=>{
  document.getElementById('matrix').classList.toggle(cls,e.target.checked)});
 """
@@ -102,7 +107,9 @@ def _recommendation(report: dict[str, Any]) -> str:
                                   if r["model"] else f"<span class=bad>{_e(r.get('reason', 'none qualifies'))}</span>") + "</li>"
               for c, r in report["routing"].items()]
     if routes and len(routes) > 1:
-        txt += "<div>Routing:<ul>" + "".join(routes) + "</ul></div>"
+        open_ = " open" if len(routes) <= 6 else ""
+        txt += f"<details{open_}><summary>Routing: the best qualifying model per category ({len(routes)})</summary><ul>" \
+               + "".join(routes) + "</ul></details>"
     return f"<div class=rec>{txt}</div>"
 
 
@@ -236,58 +243,70 @@ def _cell(cells: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def _answers_json(report: dict[str, Any], result: SuiteResult | None) -> str:
+    """``{"models", "s": [strings], "cases": [[prompt part ids], [[model index, text, passed, [[name id,
+    passed, reason id], ...], judge], ...]]}``: repeated strings (system prompts, check names and
+    reasons) are stored once in ``s``."""
+    strings: dict[str, int] = {}
+
+    def sid(text: str) -> int:
+        text = f.visible(text)
+        i = strings.get(text)
+        if i is None:
+            i = strings[text] = len(strings)
+        return i
+
     by: dict[tuple[str, str], list[Any]] = {}
     if result is not None:
         for a in result.answers:
             by.setdefault((a.case_id, a.model), []).append(a)
     prompts = {c.id: c for c in result.suite.cases} if result is not None else {}
-    cases = []
+    cases: list[Any] = []
     for case in report["matrix"]:
         cid = case["case_id"]
         c = prompts.get(cid)
-        prompt = ""
-        if c is not None:
-            prompt = "\n\n".join(f"[{m.get('role')}] {m.get('content')}" for m in c.messages)[:MAX_ANSWER]
+        parts = [sid(f"[{m.get('role')}] {str(m.get('content'))[:MAX_ANSWER]}") for m in c.messages] if c is not None else []
         answers = []
-        for m in report["models"]:
+        for mi, m in enumerate(report["models"]):
             for a in sorted(by.get((cid, m), []), key=lambda a: a.repeat):
                 text = a.record.text
                 if a.record.status in ("error", "cancelled"):
                     text = f"[{a.record.status}] {a.record.error or ''}"
                 elif len(text) > MAX_ANSWER:
                     text = text[:MAX_ANSWER] + f"… ({len(text) - MAX_ANSWER:,} more chars in the session)"
-                checks = [[k.get("name", k.get("type", "")), bool(k.get("passed")), k.get("reason", "")]
+                checks = [[sid(str(k.get("name", k.get("type", "")))), 1 if k.get("passed") else 0, sid(str(k.get("reason", "")))]
                           for k in ((a.checks.detail or {}).get("checks") or [])] if a.checks else []
-                verdict = a.checks.reason if a.checks else ""
                 judge = ""
                 if a.judge is not None:
                     d = a.judge.detail or {}
                     judge = (f"{d.get('correctness')}/{d.get('clarity')}/{d.get('conciseness')} — {a.judge.reason}"
                              if a.judge.score is not None else f"FAILED: {a.judge.reason}")
-                label = m if report["repeat"] == 1 else f"{m} #{a.repeat + 1}"
-                answers.append({"model": f.visible(label), "text": f.visible(text), "passed": a.checks.passed if a.checks else None,
-                                "verdict": f.visible(verdict), "checks": [[f.visible(str(x)) if isinstance(x, str) else x for x in k] for k in checks],
-                                "judge": f.visible(judge)})
-        cases.append({"prompt": f.visible(prompt), "answers": answers})
-    data = json.dumps({"models": report["models"], "cases": cases}, ensure_ascii=False, separators=(",", ":"))
-    return data.replace("</", "<\\/").replace("<!--", "<\\!--")
+                passed = None if a.checks is None else a.checks.passed
+                label = mi if report["repeat"] == 1 else [mi, a.repeat + 1]
+                answers.append([label, f.visible(text), passed, checks, f.visible(judge)])
+        cases.append([parts, answers])
+    data = json.dumps({"models": [f.visible(m) for m in report["models"]], "s": list(strings), "cases": cases},
+                      ensure_ascii=False, separators=(",", ":"))
+    return data.replace("<", "\\u003c")  # valid JSON, and nothing can close the script element
 
 
-def _matrix(report: dict[str, Any], result: SuiteResult | None) -> str:
-    head = "<tr><th>Case</th>" + "".join(f"<th>{_e(m)}</th>" for m in report["models"]) + "</tr>"
+def _matrix(report: dict[str, Any]) -> str:
+    """Rows are grid ``div`` s with ``content-visibility: auto``: the browser lays out only the rows on
+    screen, so 2,000 cases open as fast as 50 (a 2,000-row table took seconds to lay out)."""
+    cols = f"--cols:minmax(160px,1.3fr) repeat({len(report['models'])},minmax(90px,1fr))"
+    head = "<div class='r h'><div>Case</div>" + "".join(f"<div>{_e(m)}</div>" for m in report["models"]) + "</div>"
     rows = []
     for i, case in enumerate(report["matrix"]):
         cells = [case["results"][m] for m in report["models"]]
         verdicts = {all(c["passed"] for c in cs) for cs in cells if cs and all(c["passed"] is not None for c in cs)}
         fail = any(c["passed"] is False or c["status"] == "failed" for cs in cells for c in cs)
-        cls = "r" + (" fail" if fail else "") + (" dis" if len(verdicts) > 1 else "")
-        tds = "".join(f"<td class='c {k}'>{_e(t)}</td>" for k, t in (_cell(cs) for cs in cells))
-        rows.append(f"<tr id=r{i} class='{cls}' data-i={i}><td>{_e(case['case_id'])}"
-                    f"{' <span class=muted>' + _e(case['category']) + '</span>' if case['category'] else ''}</td>{tds}</tr>")
+        cls = "r x" + (" fail" if fail else "") + (" dis" if len(verdicts) > 1 else "")
+        tds = "".join(f"<div class='c {k}'>{_e(t)}</div>" for k, t in (_cell(cs) for cs in cells))
+        cat = f" <span class=muted>{_e(case['category'])}</span>" if case["category"] else ""
+        rows.append(f"<div id=r{i} class='{cls}' data-i={i}><div title='{_e(case['case_id'])}'>{_e(case['case_id'])}{cat}</div>{tds}</div>")
     filters = ("<label><input type=checkbox id=f-fail> failures only</label> &nbsp; "
                "<label><input type=checkbox id=f-dis> cases where the models disagree</label> "
                "<span class=muted>· click a cell: the answers side by side, with every check's reason and the judge's verdict</span>")
-    return f"{filters}<table id=matrix>{head}{''.join(rows)}</table>"
+    return f"{filters}<div id=matrix style='{cols}'>{head}{''.join(rows)}</div>"
 
 
 def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
@@ -319,7 +338,7 @@ def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
                      f"{'Regression decided by the paired tests' if b.get('regressed') else 'No regression decided by the paired tests'}"
                      "</p><ul>" + "".join(f"<li>{_e(r['kind'])} {_e(r['model'])}: {_e(r['detail'])}</li>" for r in b["regressions"])
                      + "</ul>")
-    parts.append("<h2>Cases</h2>" + _matrix(report, result))
+    parts.append("<h2>Cases</h2>" + _matrix(report))
     if report.get("session"):
         parts.append(f"<p class=muted>Session: {_e(report['session'])}</p>")
     parts.append(f"<script type=application/json id=answers>{_answers_json(report, result)}</script>")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import random
 from bisect import bisect_right
 from collections import Counter
@@ -85,6 +86,14 @@ def percentile_sorted(xs: Sequence[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+def _normals(rng: random.Random, k: int) -> tuple[list[float], list[float]]:
+    """2k independent standard normals (Box-Muller), as two lists of k, built a list at a time."""
+    rand = rng.random
+    radius = [math.sqrt(-2.0 * math.log(1.0 - rand())) for _ in range(k)]
+    angle = [math.tau * rand() for _ in range(k)]
+    return list(map(operator.mul, radius, map(math.cos, angle))), list(map(operator.mul, radius, map(math.sin, angle)))
+
+
 def bootstrap_ratio(x: Sequence[float], y: Sequence[float] | None = None, *, rounds: int = ROUNDS,
                     seed: int | str = 0) -> Interval | None:
     """95% Poisson-bootstrap interval of ``sum(x) / sum(y)`` over cases (``y`` defaults to 1s).
@@ -106,18 +115,20 @@ def bootstrap_ratio(x: Sequence[float], y: Sequence[float] | None = None, *, rou
     # influence of a group on the ratio (linearised): m * (x - R y)^2
     small = [(k, m) for k, m in groups.items() if m < POOL_MIN]
     exact = heapq.nlargest(EXACT_GROUPS, small, key=lambda kv: kv[1] * (kv[0][0] - ratio * kv[0][1]) ** 2)
-    exact_keys = {k for k, _ in exact}
-    pooled = [(xi, yi, m) for (xi, yi), m in groups.items() if (xi, yi) not in exact_keys]
-    mx = math.fsum(m * xi for xi, _, m in pooled)
-    my = math.fsum(m * yi for _, yi, m in pooled)
-    vxx = math.fsum(m * xi * xi for xi, _, m in pooled)
-    vyy = math.fsum(m * yi * yi for _, yi, m in pooled)
-    vxy = math.fsum(m * xi * yi for xi, yi, m in pooled)
+    # pooled moments = all cases minus the exactly drawn groups (sums over cases run in C)
+    mul = operator.mul
+    mx, my = sx, sy
+    vxx, vyy, vxy = math.fsum(map(mul, x, x)), math.fsum(map(mul, ys, ys)), math.fsum(map(mul, x, ys))
+    for (xi, yi), m in exact:
+        mx -= m * xi
+        my -= m * yi
+        vxx -= m * xi * xi
+        vyy -= m * yi * yi
+        vxy -= m * xi * yi
+    vxx, vyy = max(0.0, vxx), max(0.0, vyy)
     rng = random.Random(str(seed))
     if vyy > 0 or vxx > 0:
-        gauss = rng.gauss
-        z1 = [gauss(0.0, 1.0) for _ in range(rounds)]
-        z2 = [gauss(0.0, 1.0) for _ in range(rounds)]
+        z1, z2 = _normals(rng, rounds)
         if vyy > 0:
             sdy = math.sqrt(vyy)
             a = vxy / sdy
@@ -221,28 +232,47 @@ class CaseFigures:
 def _mean_sd(xs: Sequence[float]) -> tuple[float, float]:
     n = len(xs)
     mean = math.fsum(xs) / n
-    var = math.fsum((v - mean) ** 2 for v in xs) / (n - 1) if n > 1 else 0.0
+    var = max(0.0, (math.fsum(map(operator.mul, xs, xs)) - n * mean * mean) / (n - 1)) if n > 1 else 0.0
     return mean, math.sqrt(var)
+
+
+_ZERO = 0.0
+
+
+def _paired_values(a: list[float | None], b: list[float | None]) -> tuple[list[float], list[float]]:
+    """The values of the cases where both have one, as two aligned lists."""
+    if None not in a and None not in b:
+        return a, b  # type: ignore[return-value]
+    keep = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    return [x for x, _ in keep], [y for _, y in keep]
+
+
+def _binary(xs: list[float]) -> bool:
+    return xs.count(0.0) + xs.count(1.0) == len(xs)
 
 
 def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
             seed: int | str = 0, rounds: int = ROUNDS) -> dict[str, object]:
     """Model ``a`` against ``b`` on the cases both answered (repeats folded in, figures aligned)."""
     out: dict[str, object] = {"a": a, "b": b}
-    pa = [(x, y) for x, y in zip(fa.passed, fb.passed) if x is not None and y is not None]
-    out["cases"] = len(pa)
     metric, unit, scale, diffs = None, "", 1.0, []  # the figure the sentence speaks about
-    if pa:
-        only_a = sum(1 for x, y in pa if x >= 0.5 > y)
-        only_b = sum(1 for x, y in pa if y >= 0.5 > x)
+    xa, xb = _paired_values(fa.passed, fb.passed)
+    out["cases"] = len(xa)
+    if xa:
+        diffs = list(map(operator.sub, xa, xb))
+        if _binary(xa) and _binary(xb):  # one answer per case: a discordant pair is a difference of +-1
+            only_a, only_b = diffs.count(1.0), diffs.count(-1.0)
+        else:  # repeats folded: a case passes when at least half its repeats do
+            only_a = sum([x >= 0.5 > y for x, y in zip(xa, xb)])
+            only_b = sum([y >= 0.5 > x for x, y in zip(xa, xb)])
         out["mcnemar"] = {"only_a": only_a, "only_b": only_b, "p": mcnemar_exact(only_a, only_b)}
         metric, unit, scale = "pass rate", "points", 100.0
-        diffs = [x - y for x, y in pa]  # type: ignore[operator]
     for field, label in (("score", "mean score"), ("judge", "judge score")):
-        d = [x - y for x, y in zip(getattr(fa, field), getattr(fb, field)) if x is not None and y is not None]
-        if not d:
+        va, vb = _paired_values(getattr(fa, field), getattr(fb, field))
+        if not va:
             continue
-        pos, neg = sum(v > 0 for v in d), sum(v < 0 for v in d)
+        d = list(map(operator.sub, va, vb))
+        pos, neg = sum(map(_ZERO.__lt__, d)), sum(map(_ZERO.__gt__, d))
         out[f"sign_{field}"] = {"a_better": pos, "b_better": neg, "ties": len(d) - pos - neg, "p": sign_test(pos, neg)}
         if metric is None:
             metric, unit, scale, diffs = label, "points" if field == "score" else "grade points", 100.0 if field == "score" else 1.0, d
@@ -263,7 +293,12 @@ def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
     lead, trail = (a, b) if mean >= 0 else (b, a)
     size = abs(mean) * scale
     lo, hi = (ci[0] * scale, ci[1] * scale) if mean >= 0 else (-ci[1] * scale, -ci[0] * scale)
-    fmt = (lambda v: f"{v:.0f}".replace("-", "−")) if scale == 100 else (lambda v: f"{v:.2f}".replace("-", "−"))
+    digits = 0 if scale == 100 else 2
+
+    def fmt(v: float) -> str:
+        text = f"{v:.{digits}f}"
+        return "0" if float(text) == 0 else text.replace("-", "−")
+
     if mean == 0 and sd == 0:
         out["sentence"] = f"{a} and {b} are identical on {metric} in all {n} cases."
         return out

@@ -150,6 +150,8 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
         if not ok:
             if all(not verdict.get(m, {"meets": True})["meets"] for m in per_model):
                 reason = "no model qualifies overall"
+            elif len({w[0] for w in why.values()}) == 1:
+                reason = f"no model qualifies here: every model {next(iter(why.values()))[0]}"
             else:
                 reason = "no model qualifies here (" + "; ".join(f"{m}: {w[0]}" for m, w in why.items()) + ")"
             routes[category] = {"model": "", "none_qualifies": True, "reason": reason}

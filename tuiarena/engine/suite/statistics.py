@@ -56,16 +56,25 @@ def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], 
     }
 
 
+def _fold(model: str, ids: list[str], rows: list[Row], judged: dict[tuple[str, str, int], float | None]) -> st.CaseFigures:
+    if any(r.repeat for r in rows):
+        return st.folded(ids, ((r.case_id, r.passed, r.score, judged.get((model, r.case_id, r.repeat)))
+                               for r in rows))
+    by = {r.case_id: r for r in rows}  # one answer per case: read the figures straight off
+    got = [by.get(c) for c in ids]
+    return st.CaseFigures(
+        [None if r is None or r.passed is None else (1.0 if r.passed else 0.0) for r in got],
+        [None if r is None else r.score for r in got],
+        [judged.get((model, c, 0)) for c in ids] if judged else [None] * len(ids),
+    )
+
+
 def suite_stats(agg: Aggregator, models: list[str], rounds: int = st.ROUNDS) -> dict[str, Any]:
     """``{"models": {model: intervals}, "pairs": [comparison, ...]}`` (pairs in the order of ``models``)."""
     per_model = {m: model_stats(m, agg.rows.get(m, []), agg.judged, rounds) for m in models}
     ids = sorted({r.case_id for m in models for r in agg.rows.get(m, [])})
     judged = agg.judged
-    folded = {
-        m: st.folded(ids, ((r.case_id, r.passed, r.score, judged.get((m, r.case_id, r.repeat)) if judged else None)
-                           for r in agg.rows.get(m, [])))
-        for m in models
-    }
+    folded = {m: _fold(m, ids, agg.rows.get(m, []), judged) for m in models}
     pairs = [st.compare(a, b, folded[a], folded[b], seed=SEED, rounds=rounds) for a, b in itertools.combinations(models, 2)]
     return {"models": per_model, "pairs": pairs, "rounds": rounds, "seed": SEED}
 
