@@ -37,7 +37,7 @@ def scripted_events(models: list[str], *, finished: bool = True) -> list:
 
     asyncio.run(go())
     out = []
-    for i, ev in enumerate(e for e in events if type(e) in (RunStarted, ResponseStarted, ResponseDone)):
+    for ev in (e for e in events if type(e) in (RunStarted, ResponseStarted, ResponseDone)):
         if type(ev) is RunStarted:
             ev.response_ids = {m: f"x{n}" for n, m in enumerate(ev.models)}
         elif type(ev) in (ResponseStarted, ResponseDone):

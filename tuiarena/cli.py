@@ -21,11 +21,23 @@ def _version() -> str:
     return __version__
 
 
-def build_parser():
+def _one_line_parser():
     import argparse
+
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse whose usage errors are one line on stderr (exit 2), as the README promises."""
+
+        def error(self, message: str):  # type: ignore[override]
+            message = " ".join(message.split())
+            self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+    return OneLineParser
+
+
+def build_parser():
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _one_line_parser()(
         prog="tuiarena",
         description="Compare LLMs side by side in the terminal. With no command, opens the UI.",
     )
@@ -47,25 +59,99 @@ def main(argv: list[str] | None = None) -> int:
     if argv in (["--version"], ["-V"]):  # fast path: import nothing
         print(f"tuiarena {_version()}")
         return 0
+    if not argv:
+        from tuiarena.ui.app import run_app
 
+        return run_app()
+
+    from tuiarena.commands._term import SafeStream
+
+    # the output boundary: nothing a command prints can drive the terminal (escapes show as text)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str]) -> int:
     from tuiarena.errors import UserError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tuiarena import runtime
+
+    runtime.configure(ui=args.command is None)  # process-wide policy, once, before any work
     try:
         if args.command is None:
             from tuiarena.ui.app import run_app
 
             return run_app()
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        try:
+            sys.stdout.flush()  # a full disk shows here, as one message, not at interpreter exit
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            print(f"tuiarena: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+            _drop_stdout()
+            return 1
+        return code
     except UserError as exc:
-        print(f"tuiarena: {exc}", file=sys.stderr)
+        from tuiarena.secrets import redact
+
+        print(f"tuiarena: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tuiarena: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `tuiarena run ... | head`
+        _drop_stdout()
         return 0
+    except RecursionError:
+        print("tuiarena: the input is nested too deeply to read", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the environment: a full disk, a folder that is a file, no permission
+        if isinstance(exc, (FileExistsError, NotADirectoryError)) and exc.filename:
+            print(f"tuiarena: {exc.filename} (or a folder above it) is a file where a folder is needed: "
+                  "move it away, or set TUIARENA_HOME to another folder", file=sys.stderr)
+        elif exc.filename:
+            print(f"tuiarena: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        elif exc.errno in _WRITE_ERRNOS or not _stdout_ok():
+            print(f"tuiarena: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        else:
+            print(f"tuiarena: {exc.strerror or exc}", file=sys.stderr)
+        _drop_stdout()
+        return 1
+
+
+_WRITE_ERRNOS = {28, 27, 122, 5}  # ENOSPC, EFBIG, EDQUOT, EIO (Linux numbers; a hint only)
+
+
+def _stdout_ok() -> bool:
+    try:
+        sys.stdout.flush()
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of unwritable output is silent."""
+    import os
+
+    try:
+        sys.stdout.flush()
+        return
+    except (OSError, ValueError):
+        pass
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.__stdout__.fileno())  # type: ignore[union-attr]
+        os.close(fd)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -1,14 +1,20 @@
 """``tuiarena suite``: run a test suite across models, score, check requirements.
 
 Exit codes: 0 some model qualifies; 1 no model qualifies (each failed every case, passed none, or
-missed a requirement); 2 bad input; 3 ``--baseline`` found a regression (whatever the requirements).
+missed a requirement); 2 bad input; 3 ``--baseline`` found a regression (whatever the requirements);
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from tuiarena.commands import limits_args
 import time
+
+from tuiarena.commands._flags import number_flag
+from tuiarena.commands._term import control
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -26,8 +32,7 @@ def add_parser(sub) -> None:
         description="Run every case of a suite (a .toml or .jsonl file, or the name of a shipped suite) "
         "against each model, score the answers with the suite's checks and an optional LLM judge, and "
         "print per-model figures, the requirements verdict and a recommendation. Exit 0 when at least "
-        "one model qualifies, 1 when none does (a model that errors on every case or passes none never "
-        "qualifies), 2 on bad input, 3 when --baseline finds a regression.",
+        "one model meets every requirement (or none are set), 1 when none does, 2 on bad input.",
     )
     p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
     p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
@@ -44,28 +49,36 @@ def add_parser(sub) -> None:
     p.add_argument("--baseline", metavar="SESSION",
                    help="compare with a saved suite session and exit 3 on any regression (a case that passed "
                         "now fails, a score drop beyond the spread seen in repeats, p95 latency or cost up)")
-    p.add_argument("--latency-tolerance", type=float, default=0.20, metavar="F",
+    p.add_argument("--latency-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%; growth under "
                         "50 ms never counts)")
-    p.add_argument("--cost-tolerance", type=float, default=0.20, metavar="F",
+    p.add_argument("--cost-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of the mean cost per answer (default 0.20)")
-    p.add_argument("--score-tolerance", type=float, default=0.05, metavar="F",
+    p.add_argument("--score-tolerance", type=number_flag(0), default=0.05, metavar="F",
                    help="with --baseline: smallest score drop (0..1) that counts (default 0.05)")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
+    limits_args.add_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tuiarena.engine.suite.load import load_suite
     from tuiarena.errors import UserError
 
     if args.repeat < 1:
         raise UserError("--repeat must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise UserError("--concurrency must be at least 1")
+    return asyncio.run(_run(args))
+
+
+def _load(args: argparse.Namespace):
+    """The suite and the baseline (a bad one is bad input: said before anything is spent)."""
+    from tuiarena.engine.suite.load import load_suite
+    from tuiarena.errors import UserError
+
     suite = load_suite(args.file)
     baseline = None
     if args.baseline:  # a bad baseline is bad input: say so before spending anything
@@ -74,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         baseline = read_session(resolve_session(args.baseline))
         if baseline.header.kind != "suite":
             raise UserError(f"baseline {args.baseline!r} is a {baseline.header.kind} session, not a suite run")
-    return asyncio.run(_run(args, suite, baseline))
+    return suite, baseline
 
 
 class _ProgressLine:
@@ -94,12 +107,13 @@ class _ProgressLine:
         width = 20
         bar = "#" * int(width * pct / 100)
         cached = f" cached {p.cached}" if p.cached else ""
-        self.stream.write(f"\r\x1b[2K{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
+        control(self.stream, "\r\x1b[2K")
+        self.stream.write(f"{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
                           f"err {p.errors}{cached} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
+        control(self.stream, "\r\x1b[2K")
         self.stream.flush()
 
 
@@ -107,8 +121,9 @@ def _warn(msg: str) -> None:
     print(f"tuiarena: {msg}", file=sys.stderr)
 
 
-async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
+async def _run(args: argparse.Namespace) -> int:
     from tuiarena import __version__
+    from tuiarena.commands._live import Interrupt
     from tuiarena.commands.run import resolve_models
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.suite import requirements as rq
@@ -119,12 +134,22 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
     from tuiarena.engine.suite.results import case_info, fold_suite_log
     from tuiarena.reports.suite import exit_code, render, report_from_result
     from tuiarena.scoring.judge import Judge
-    from tuiarena.store.paths import write_private
+    from tuiarena.fmt import visible
+    from tuiarena.store.paths import check_output, write_output
     from tuiarena.store.sessions import SessionWriter
 
     fmt_name = output_format(args.format, args.out)
+    for flag, out in (("--out", args.out), ("--routing-out", args.routing_out)):
+        if out:
+            check_output(out, flag)  # before any request is paid for
     ws = await open_workspace()
+    limits_args.apply(args, ws)
     try:
+        if args.models:  # a mistyped model is said at once, before a big suite file is read
+            resolve_models(args.models, ws)
+        if args.judge:
+            resolve_models([args.judge], ws)
+        suite, baseline = _load(args)
         models = resolve_models(args.models or suite.models or None, ws)
         judge_model = args.judge or suite.judge.model
         warnings: list[str] = []
@@ -167,7 +192,8 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
         progress = _ProgressLine(sys.stderr, suite.name) if sys.stderr.isatty() else None
         job.progress_cb = progress
         try:
-            agg = await job.run()
+            with Interrupt(job.cancel) as stop:
+                agg = await job.run()
         finally:
             if progress:
                 progress.close()
@@ -185,18 +211,27 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
         report = report_from_result(result, warnings)
         if result.agg.pairs and report.get("pairwise") is not None:
             report["pairwise"]["human_agreement"] = _human_agreement(result.agg.pairs)
+        if stop.hit:
+            report["partial"] = {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done, "planned": job.progress.total}
+            if baseline is not None:
+                report["warnings"].append("not compared with the baseline: the run was interrupted")
+                baseline = None
+            if fmt_name == "csv":
+                _warn(f"partial report: interrupted after {job.progress.done} of {job.progress.total} answers")
         regressions = _compare_baseline(args, baseline, log, report)
         text = render(report, fmt_name, result)
         if regressions is not None and fmt_name in ("table", "markdown"):
             text += "\n\n" + regressions
         if args.out:
-            write_private(args.out, text + "\n")
+            write_output(args.out, visible(text) + "\n")
             _warn(f"report written to {args.out}")
         else:
             print(text)
         if args.routing_out:
-            write_private(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
+            write_output(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
             _warn(f"routing table written to {args.routing_out}")
+        if stop.hit:
+            return 130
         return exit_code(report)
     finally:
         await ws.aclose()

@@ -151,13 +151,15 @@ def fold_suite_log(log: Any) -> SuiteResult:
         if case is None:
             continue
         rec = ans.record
-        failed = rec.status in ("error", "cancelled")
+        if rec.status == "cancelled":
+            continue  # stopped by the user: recorded, not scored (as SuiteRun does)
+        failed = rec.status == "error"
         checks = ans.checks
         passed, score = (checks.passed, checks.score) if checks is not None else ((False, 0.0) if failed else (None, None))
         types = {c.get("type") for c in ((checks.detail or {}).get("checks") or [])} if checks is not None else set()
         json_checked = bool(types & JSON_CHECKS) or any(c["type"] in JSON_CHECKS for c in case.checks)
         agg.add(make_sample(case.id, case.category, case.weight, ans.repeat, rec, passed, score, json_checked))
-        if ans.judge is not None:
+        if ans.judge is not None and not (ans.judge.score is None and "cancelled" in (ans.judge.reason or "")):
             usable = ans.judge.detail if ans.judge.score is not None else None
             agg.add_judge(rec.model, case.category, usable, case.id, ans.repeat)
     result.answers = list(answers.values())

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tuiarena.engine.suite.aggregate import Aggregator, PairRecord, Sample
 from tuiarena.engine.suite.cache import ResponseCache, cache_key
-from tuiarena.engine.suite.load import Case, Suite
+from tuiarena.engine.suite.cases import Case
+from tuiarena.engine.suite.load import Suite
 from tuiarena.model import (
     ModelRef,
     ResponseDone,
@@ -186,6 +188,11 @@ class SuiteRun:
             tg.create_task(close_judges())
         return self.agg
 
+    @property
+    def stopped(self) -> bool:
+        """True once :meth:`cancel` was called: the aggregate covers only the answers finished before."""
+        return self._stopping
+
     async def _judge_worker(self, wait_for: asyncio.Event | None) -> None:
         """Judge calls on their own workers; after every candidate answer when the judge shares their backend."""
         if wait_for is not None:
@@ -199,8 +206,11 @@ class SuiteRun:
                 if not self._stopping:
                     expected = case.expected if isinstance(case.expected, str) or case.expected is None else _json(case.expected)
                     cell.judge = await self.judge.grade(case.messages, rec, expected=expected, case_id=case.id)  # type: ignore[union-attr]
-                    usable = cell.judge.detail if cell.judge.score is not None else None
-                    self.agg.add_judge(rec.model, case.category, usable, case.id, rep)
+                    if self._stopping and cell.judge.score is None:
+                        cell.judge = None  # the judge's call was cancelled: the answer keeps its checks only
+                    else:
+                        usable = cell.judge.detail if cell.judge.score is not None else None
+                        self.agg.add_judge(rec.model, case.category, usable, case.id, rep)
                 if self.on_result is not None:
                     self.on_result(cell)
             elif not self._stopping:
@@ -208,7 +218,8 @@ class SuiteRun:
                 await self._pairwise(case, records)
 
     def cancel(self) -> None:
-        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded)."""
+        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded in
+        the session but not scored: they say nothing about the model)."""
         self._stopping = True
         self.runner.cancel()
 
@@ -237,7 +248,7 @@ class SuiteRun:
                 self.runner.emit(ResponseStarted(run_id=unit.run_id, response_id=rid, model=model))
                 self.runner.emit(hit)
                 return hit
-        rec = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
+        rec: ResponseDone = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
         if key is not None:
             self.cache.put(key, rec)  # type: ignore[union-attr]
         return rec
@@ -246,6 +257,8 @@ class SuiteRun:
         case = self.suite.cases[ci]
         unit = self._unit(ci, rep)
         rec = await self._answer(case, unit, model)
+        if self._stopping and rec.status == "cancelled":
+            return  # stopped by the user: recorded in the session, not scored as a failure
         cell = self._score(case, rep, rec)
         if self.judge is not None and rec.status in ("done", "cut") and rec.text.strip():
             self._judge_q.put_nowait(("grade", case, rep, rec, cell))
@@ -264,7 +277,8 @@ class SuiteRun:
         failed = rec.status in ("error", "cancelled")
         json_checked = any(c["type"] in JSON_CHECKS for c in case.checks)
         if failed:
-            passed, score = False, 0.0
+            passed: bool | None = False
+            score: float | None = 0.0
             reason = f"{rec.status}: {rec.error_kind or ''}: {rec.error or ''}".replace(": : ", ": ").rstrip(": ")
             detail: dict[str, Any] = {"case_id": case.id, "repeat": rep, "checks": []}
         else:
@@ -318,7 +332,8 @@ def make_sample(case_id: str, category: str, weight: float, rep: int, rec: Respo
         incomplete=rec.status == "cut" or rec.finish_reason == "length",
         json_checked=json_checked and not failed,
         json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
-        cached=rec.cached,
+        cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
+        tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
     )
 
 

@@ -19,7 +19,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from tuiarena import fmt
@@ -34,6 +33,7 @@ from tuiarena.engine.arena import (
 )
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Message, Params, VoteCast, new_id
+from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.streamtext import LiveText
@@ -124,7 +124,7 @@ def _last_user(messages: list[Message]) -> str:
     return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
 
 
-class BlindScreen(Screen):
+class BlindScreen(ArenaScreen):
     """Blind A/B battles. ``prompts``: a list to judge in order (strings, or message lists such as
     a suite case's); without it the prompt comes from the box at the top (pre-filled from the
     compare screen's editor). ``models``: the roster to pair from (default: the compare screen's
@@ -240,7 +240,7 @@ class BlindScreen(Screen):
 
     @classmethod
     def from_suite(cls, suite: str, shuffle: bool = False, seed: int | None = None,
-                   models: list[str] | None = None) -> "BlindScreen":
+                   models: list[str] | None = None) -> BlindScreen:
         """One battle per case of a suite file (or shipped suite name), in order or shuffled.
         Raises SuiteError for a bad suite."""
         from tuiarena.engine.suite.load import load_suite

@@ -9,8 +9,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
-from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widget import AwaitMount
+from textual.widgets import Header, Input, Static, TextArea
 
 from tuiarena.engine.run.runner import build_messages
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
@@ -23,7 +23,7 @@ from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster
 
 
-class CompareScreen(CompareFrames, Screen):
+class CompareScreen(CompareFrames):
     AUTO_FOCUS = "#user"  # focused while composing: a later focus change would restyle the screen
     DEFAULT_CSS = """
     CompareScreen #work { width: 1fr; }
@@ -84,8 +84,10 @@ class CompareScreen(CompareFrames, Screen):
 
     def on_mount(self) -> None:
         if not self.app.options.cursor_blink:
-            for widget in self.query("TextArea, Input"):
-                widget.cursor_blink = False
+            for area in self.query(TextArea):
+                area.cursor_blink = False
+            for field in self.query(Input):
+                field.cursor_blink = False
         self.app.add_listener(self.fold_event)
         self.watch(self.query_one("#columns", HorizontalScroll), "scroll_x", self._scrolled, init=False)
         self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
@@ -151,7 +153,10 @@ class CompareScreen(CompareFrames, Screen):
             self.add_class("-no-roster")  # ctrl+b brings it back
 
         def launch() -> None:
-            app.runner.start_run(models, messages, params, history=history, run_id=run_id, response_ids=response_ids)
+            runner = app.runner
+            if runner is None:  # the engine was shut down meanwhile
+                return
+            runner.start_run(models, messages, params, history=history, run_id=run_id, response_ids=response_ids)
             self._dirty = self._live = True
 
         async def when_painted() -> None:
@@ -194,7 +199,7 @@ class CompareScreen(CompareFrames, Screen):
                     out.setdefault(model, []).extend(turn_user + [{"role": "assistant", "content": col.text}])
         return out
 
-    def _mount_columns(self, response_ids: dict[str, str]) -> None:
+    def _mount_columns(self, response_ids: dict[str, str]) -> AwaitMount:
         area = self.query_one("#columns", HorizontalScroll)
         self._unzoom()
         with self.app.batch_update():

@@ -11,7 +11,10 @@ from __future__ import annotations
 import time
 
 from textual.containers import HorizontalScroll
+from textual.geometry import Size
 
+from tuiarena.engine.run.state import ViewState
+from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
 
@@ -19,8 +22,19 @@ MIN_COLUMN = 36  # below this the roster makes way; a column that must scroll si
 FIT_COLUMN = 30  # all columns share the width down to this (no sideways scrolling), then scroll
 
 
-class CompareFrames:
-    """Mixed into :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
+class CompareFrames(ArenaScreen):
+    """The base of :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
+
+    view: ViewState
+    current_run_id: str | None
+    _frame_soon: bool
+    _dirty: bool
+    _live: bool
+    _zoomed: OutputColumn | None
+    _grid_at: float
+    _grid_finals: tuple[str, ...]
+    _grid_held: float
+    _column_widths_for: Size | None
 
     def frame(self) -> None:
         self._frame_soon = False

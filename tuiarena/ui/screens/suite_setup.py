@@ -111,7 +111,7 @@ class SuiteSetup(Horizontal):
 
             roster = screen.query_one(Roster)
             return list(roster.entries), list(roster.selected)
-        selected = list(self.app.config.ui.selected)
+        selected = list(self.app.config.ui.selected)  # type: ignore[attr-defined]  # the arena app
         return selected, selected
 
     def fill_models(self) -> None:

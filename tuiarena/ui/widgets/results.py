@@ -17,10 +17,11 @@ COLUMNS = [
     ("model", "Model", False), ("ttft", "TTFT ms", True), ("ttft_answer", "Ans TTFT", True),
     ("total", "Total s", True), ("tps", "Tok/s", True), ("prompt", "Prompt", True),
     ("completion", "Compl", True), ("cost", "Cost", True), ("finish", "Finish", False), ("error", "Error", False),
+    ("connect", "Conn ms", True),
 ]
 
 
-WIDTHS = {"ttft": 8, "ttft_answer": 8, "total": 7, "tps": 8, "prompt": 7, "completion": 7, "cost": 9,
+WIDTHS = {"ttft": 8, "ttft_answer": 8, "connect": 7, "total": 7, "tps": 8, "prompt": 7, "completion": 7, "cost": 9,
           "finish": 9, "error": 40}
 
 
@@ -35,7 +36,7 @@ class Cell(Text):
         super().__init__(display, style=style, justify="right" if right else "left", no_wrap=True, overflow="ellipsis")
         self.sort_value = value
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:  # type: ignore[override]
         if "\n" in self.plain:
             yield from super().__rich_console__(console, options)
             return
@@ -66,6 +67,7 @@ def row_cells(col: ColumnState, mask_timings: bool = False) -> list[Cell]:
     ttft = col.ttft_ms if timed else None
     ans = col.ttft_answer_ms if timed else None
     total = rec.total_ms if rec is not None and timed else None
+    connect = rec.connect_ms if rec is not None and timed else None
     tps = col.live_tokens_per_s if timed else None
     prompt = rec.prompt_tokens if rec is not None else None
     compl = col.completion_tokens
@@ -84,6 +86,7 @@ def row_cells(col: ColumnState, mask_timings: bool = False) -> list[Cell]:
         Cell(fmt.cost(cost) if rec is not None else fmt.DASH, cost, True),
         Cell(finish, finish, style=status_style),
         Cell(error, error or None, style="red"),
+        Cell(fmt.ms(connect) if timed else "…", connect, True),
     ]
 
 
@@ -134,7 +137,8 @@ class ResultsGrid(DataTable):
                 self.add_row(*cells, key=col.response_id)
                 changed = True
                 continue
-            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, previous or [None] * len(plain)):
+            olds: list[str | None] = list(previous) if previous else [None] * len(plain)
+            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, olds):
                 if text != old:  # only cells that changed
                     self.update_cell(col.response_id, key, cell)
                     changed = True
