@@ -225,3 +225,30 @@ def test_suite_report_shows_agreement_with_saved_blind_votes(capsys, monkeypatch
     # the saved vote is found: either compared with a consistent verdict, or counted as undecided
     assert "Agreement with blind votes on the same pairs: 1/1" in out or "0/1" in out \
         or "1 blind vote(s) on these pairs, but the judge was inconsistent" in out
+
+
+async def test_judge_sharing_a_backend_waits_for_every_candidate_answer():
+    """The judge's calls start only once every candidate has answered, so they never share the wire."""
+    from tuiarena.scoring.judge import Judge
+
+    order: list[str] = []
+
+    def track(ev) -> None:
+        if type(ev).__name__ == "RunStarted":
+            order.append("judge" if (ev.label or "").startswith("judge:") else "case")
+        elif type(ev).__name__ == "ResponseDone" and order and order[-1] != "judge":
+            order.append("answer")
+
+    def reply(model, messages, n):
+        if "Candidate response" in str(messages):
+            return '{"correctness": 4, "clarity": 4, "conciseness": 4, "verdict": "fine"}'
+        return "ok"
+
+    runner, _p = make_runner(reply, [])
+    runner.sinks.append(track)
+    suite = make_suite(4)
+    job = SuiteRun(suite, ["s/good", "s/bad"], runner, judge=Judge(runner, "s/good"))
+    assert job.judge_shares_backend() == ["s/good", "s/bad"]
+    await job.run()
+    first_judge = order.index("judge")
+    assert order.count("case") == 4 and order[:first_judge].count("answer") == 8  # every candidate answer first

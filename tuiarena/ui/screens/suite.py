@@ -109,7 +109,7 @@ class SuiteScreen(ArenaScreen):
         self.set_interval(FRAME_S, self.frame)
         self.query_one("#suites", OptionList).focus()
         if self.session_path is not None:
-            self.reopen(self.session_path)
+            self.call_after_refresh(self.reopen, self.session_path)
 
     def reopen(self, path: Path) -> None:
         """Show a saved suite session as it ended: matrix, summary, verdicts, recommendation, routing."""
