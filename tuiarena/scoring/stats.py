@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 Z95 = 1.959963984540054
+Z80 = 0.8416212335729143  # one-sided z for 80% power
 ROUNDS = 1000
 EXACT_GROUPS = 32  # groups drawn exactly per round; the rest pooled into one normal
 POOL_MIN = 30  # a group this large is pooled whatever its influence: Poisson(m) ~ N(m, m)
@@ -286,8 +287,8 @@ def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
     p = out["mcnemar"]["p"] if metric == "pass rate" else out["sign_score" if metric == "mean score" else "sign_judge"]["p"]  # type: ignore[index]
     decisive = (ci[0] > 0 or ci[1] < 0) and p < 0.05  # type: ignore[operator]
     needed = None
-    if not decisive and mean != 0 and sd > 0:
-        needed = math.ceil((Z95 * sd / abs(mean)) ** 2)
+    if not decisive and mean != 0 and sd > 0:  # cases for 80% power at this difference and spread
+        needed = math.ceil(((Z95 + Z80) * sd / abs(mean)) ** 2)
     out.update({"metric": metric, "difference": mean * scale, "ci": [ci[0] * scale, ci[1] * scale],
                 "p": p, "decisive": decisive, "cases_needed": needed})
     lead, trail = (a, b) if mean >= 0 else (b, a)
@@ -309,7 +310,8 @@ def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
     if decisive:
         out["sentence"] = f"{head}: decisive with {n} cases (p = {p:.2g})."
     else:
-        more = f"; about {needed:,} cases would settle it" if needed else ""
+        more = (f"; about {needed:,} cases would settle it" if needed and needed > n
+                else "; a few more cases would likely settle it" if needed else "")
         out["sentence"] = f"{head}: not decisive with {n} cases{more}."
     return out
 

@@ -133,15 +133,24 @@ class SuiteScreen(ArenaScreen):
             live.on_result(CellResult(ans.case_id, ans.repeat, ans.model, ans.record.run_id, ans.record.response_id,
                                       ans.record.status, c.passed if c else (False if failed else None),
                                       c.score if c else (0.0 if failed else None), c.reason if c else "", ans.judge))
+        from tuiarena.engine.suite.run import SuiteProgress
+
+        checks = [a.checks for a in result.answers]
+        live.progress = SuiteProgress(
+            done=len(result.answers), total=result.expected,
+            passed=sum(1 for c in checks if c is not None and c.passed is True),
+            failed=sum(1 for c in checks if c is not None and c.passed is False),
+            errors=sum(1 for a in result.answers if a.record.status in ("error", "cancelled")),
+            cost_usd=sum(a.record.cost_usd or 0.0 for a in result.answers))
         self.live, self.result, self._judge = live, result, result.judge
         self._warnings = list((log.header.meta or {}).get("warnings") or [])
         self.report = report_from_result(result, self._warnings)
         self._setup_matrix(live)
         self.frame()
-        self.query_one("#summary", SummaryPane).show(self.report, state=f"reopened from {path.name}")
+        self.query_one("#summary", SummaryPane).show(self.report, state=f"reopened from {path.name}", agg=result.agg)
         self._progress_line(final=f"reopened {path.name}")
         self.query_one(TabbedContent).active = "summary-tab"
-        self.query_one("#summary-table").focus()
+        self.query_one("#summary").focus()
 
     def on_screen_resume(self) -> None:
         self.setup.fill_models()
@@ -286,7 +295,8 @@ class SuiteScreen(ArenaScreen):
             state = f"cancelled: partial results ({p.done if p else 0} of {job.progress.total} answers)"
         else:
             state = ""
-        self.query_one("#summary", SummaryPane).show(self.report, state=state)
+        self.query_one("#summary", SummaryPane).show(self.report, state=state,
+                                                     agg=self.result.agg if self.result is not None else agg)
         self._progress_line(final="error" if error is not None else "cancelled" if self.cancelled else "done")
         rec = self.report["recommendation"]
         if not self.cancelled and error is None:
@@ -355,7 +365,7 @@ class SuiteScreen(ArenaScreen):
                               warnings=self._warnings, stats=False)
         done = live.progress.done if live.progress is not None else 0
         self.query_one("#summary", SummaryPane).show(report, state=f"running: figures so far ({done} of "
-                                                                   f"{job.progress.total} answers)")
+                                                                   f"{job.progress.total} answers)", agg=job.agg)
 
     def _progress_line(self, final: str = "") -> None:
         live = self.live
@@ -364,8 +374,9 @@ class SuiteScreen(ArenaScreen):
             text = final or "starting…"
         else:
             cached = f" cached {p.cached}" if p.cached else ""
+            elapsed = "" if self.session_path is not None and self.job is None else f" · {time.monotonic() - self._t0:.1f}s"
             text = (f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached} · "
-                    f"{fmt.cost(p.cost_usd)} · {time.monotonic() - self._t0:.1f}s")
+                    f"{fmt.cost(p.cost_usd)}{elapsed}")
             if final:
                 text = f"{final} · {text}"
         self.query_one("#progress-text", Static).update(Text(text))
@@ -388,7 +399,7 @@ class SuiteScreen(ArenaScreen):
         self.query_one(TabbedContent).active = tab
         if name == "summary" and self.job is not None:
             self._partial_summary()
-        focus = {"setup": "#suites", "matrix": "#matrix", "summary": "#summary-table"}[name]
+        focus = {"setup": "#suites", "matrix": "#matrix", "summary": "#summary"}[name]
         self.query_one(focus).focus()
 
     def _export(self, kind: str) -> None:
