@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 from tuiarena.engine.suite.aggregate import Aggregator, Sample
-from tuiarena.engine.suite.load import Suite
 from tuiarena.engine.suite.cases import Case
+from tuiarena.engine.suite.load import Suite
 from tuiarena.engine.suite.results import SuiteResult
 from tuiarena.engine.suite.statistics import suite_stats
-from tuiarena.model import Params
 
 
 def fill(n_cases: int, models: list[str], seed: int = 0) -> Aggregator:

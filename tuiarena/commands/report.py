@@ -34,7 +34,6 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from tuiarena import fmt
     from tuiarena.errors import UserError
     from tuiarena.store import paths
     from tuiarena.store.sessions import read_session, resolve_session

@@ -128,10 +128,10 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.suite import requirements as rq
     from tuiarena.engine.suite.cache import ResponseCache
+    from tuiarena.engine.suite.results import case_info, fold_suite_log
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.model import ModelRef
-    from tuiarena.engine.suite.results import case_info, fold_suite_log
     from tuiarena.reports.suite import exit_code, render, report_from_result
     from tuiarena.scoring.judge import Judge
     from tuiarena.fmt import visible
@@ -193,7 +193,7 @@ async def _run(args: argparse.Namespace) -> int:
         job.progress_cb = progress
         try:
             with Interrupt(job.cancel) as stop:
-                agg = await job.run()
+                await job.run()
         finally:
             if progress:
                 progress.close()

@@ -13,11 +13,11 @@ from typing import Any
 
 from tuiarena import fmt as f
 from tuiarena.engine.suite import requirements as rq
-from tuiarena.reports import suite_sections as sec
 from tuiarena.engine.suite.aggregate import Aggregator
 from tuiarena.engine.suite.load import Suite
 from tuiarena.engine.suite.results import SuiteResult, fold_suite_log
 from tuiarena.engine.suite.statistics import suite_stats
+from tuiarena.reports import suite_sections as sec
 
 EXIT_UNMET = 1  # no model qualifies (every model failed, or none meets the requirements)
 EXIT_REGRESSION = 3  # --baseline: a regression (decided by the paired test)
@@ -65,7 +65,7 @@ def _matrix(suite: Suite, agg: Aggregator, models: list[str]) -> list[dict[str, 
             cells.setdefault((r.case_id, m), []).append({
                 "repeat": r.repeat, "status": "failed" if r.failed else "ok", "passed": r.passed,
                 "score": None if r.score is None else round(r.score, 4),
-                "judge": None if grade in (None, "none") else round(float(grade), 3),  # type: ignore[arg-type]
+                "judge": round(float(grade), 3) if isinstance(grade, (int, float)) else None,
                 "judge_failed": grade is None,
             })
     return [{"case_id": c.id, "category": c.category, "results": {m: cells.get((c.id, m), []) for m in models}}

@@ -12,7 +12,6 @@ Everything from a model or a file is escaped.
 from __future__ import annotations
 
 import json
-
 from html import escape
 from typing import Any
 
@@ -141,7 +140,7 @@ def _scatter(report: dict[str, Any]) -> str:
     if len(frontier) > 1:
         path = " ".join(f"{X(c):.1f},{Y(q):.1f}" for _, c, q in frontier)
         out.append(f"<polyline points='{path}' fill=none stroke='#59a14f' stroke-width=2 stroke-dasharray='5 3'/>")
-    for i, (m, c, q) in enumerate(pts):
+    for m, c, q in pts:
         on = any(p[0] == m for p in frontier)
         color = _color(report["models"].index(m))
         out.append(f"<circle cx={X(c):.1f} cy={Y(q):.1f} r={7 if on else 5} fill='{color}' stroke='{'#1e7b34' if on else '#fff'}' "

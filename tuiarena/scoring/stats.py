@@ -27,8 +27,8 @@ import operator
 import random
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 Z95 = 1.959963984540054
 Z80 = 0.8416212335729143  # one-sided z for 80% power
@@ -284,8 +284,11 @@ def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
     n = len(diffs)
     mean, sd = _mean_sd(diffs)
     ci = bootstrap_ratio(diffs, None, rounds=rounds, seed=f"{seed}:{a}:{b}") or (mean, mean)
-    p = out["mcnemar"]["p"] if metric == "pass rate" else out["sign_score" if metric == "mean score" else "sign_judge"]["p"]  # type: ignore[index]
-    decisive = (ci[0] > 0 or ci[1] < 0) and p < 0.05  # type: ignore[operator]
+    test_key = "mcnemar" if metric == "pass rate" else "sign_score" if metric == "mean score" else "sign_judge"
+    test = out[test_key]
+    assert isinstance(test, dict)
+    p = float(test["p"])
+    decisive = (ci[0] > 0 or ci[1] < 0) and p < 0.05
     needed = None
     if not decisive and mean != 0 and sd > 0:  # cases for 80% power at this difference and spread
         needed = math.ceil(((Z95 + Z80) * sd / abs(mean)) ** 2)

@@ -159,7 +159,8 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
         best = ok[0]
         rest = ok[1:]
         other_ep = [m for m in rest if _endpoint(m) != _endpoint(best)]
-        fallback = (other_ep or rest or [None])[0]
+        candidates = other_ep or rest
+        fallback = candidates[0] if candidates else None
         s = per_model[best]
         route: dict[str, Any] = {"model": best, "meets_requirements": True}
         if fallback:
