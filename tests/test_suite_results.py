@@ -126,3 +126,31 @@ def test_out_extension_picks_the_format(tmp_path, capsys):
     assert rc == 0
     text = html.read_text()
     assert text.startswith("<!doctype html>") and "Quality vs cost" in text and "Wilson" in text
+
+
+def test_html_report_escapes_model_text_and_keeps_every_answer():
+    from types import SimpleNamespace
+
+    from tests.replay_helpers import done, run
+    from tuiarena.engine.suite.results import fold_suite_log
+    from tuiarena.model import ScoreGiven, SessionHeader
+    from tuiarena.reports.suite import render, report_from_result
+
+    hostile = "</script><script>alert(1)</script><!-- \x1b[2J"
+    r = run("r1", ["x/m"], "q", case_id="c1", label="suite")
+    d = done(r, "x/m", hostile)
+    checks = ScoreGiven(response_id=d.response_id, run_id=r.run_id, scorer="checks", passed=False, score=0.0,
+                        reason="contains: missing 'zzz'",
+                        detail={"checks": [{"name": "contains", "type": "contains", "passed": False,
+                                            "reason": "missing 'zzz'"}]})
+    log = SimpleNamespace(header=SessionHeader(session_id="s", kind="suite", meta={"suite": "h", "models": ["x/m"]}),
+                          events=[r, d, checks], path="")
+    result = fold_suite_log(log)
+    html = render(report_from_result(result), "html", result)
+    assert "<script>alert(1)" not in html and "\x1b" not in html
+    data = html.split("<script type=application/json id=answers>", 1)[1].split("</script>", 1)[0]
+    parsed = json.loads(data)
+    [(parts, answers)] = parsed["cases"]
+    assert "alert(1)" in answers[0][1] and answers[0][2] is False
+    assert parsed["s"][answers[0][3][0][2]] == "missing 'zzz'"  # the check's reason travels with the answer
+    assert "class='r x fail'" in html  # the failures-only filter keeps it
