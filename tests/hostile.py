@@ -84,7 +84,7 @@ class HostileServer(FakeServer):
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
         first = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "x"}}]}
         self._write_chunk(writer, f"data: {json.dumps(first)}\n\n".encode())
-        deep = '{"choices":[{"index":0,"delta":{"content":%s}}]}' % DEEP
+        deep = '{"choices":[{"index":0,"delta":{"content":%s}}]}' % DEEP  # noqa: UP031
         self._write_chunk(writer, f"data: {deep}\n\n".encode())
         self._write_chunk(writer, b"data: [DONE]\n\n")
         writer.write(b"0\r\n\r\n")

@@ -16,13 +16,26 @@ IDENTIFYING = ("demo/", "swift", "steady", "terse", "nosuchmodel", "$", "tok/s",
 
 
 async def wait_battle(screen: BlindScreen, pilot, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not screen.ready_to_vote():
-        if loop.time() > end:
-            raise AssertionError(f"battle did not finish: {[c.status for c in screen.columns()]}")
-        await pilot.pause(0.02)
-    await pilot.pause(0.15)  # a frame or two to draw it
+    """Wait (on the app's event stream, no polling) until both answers are in, then let them draw."""
+    app = screen.app
+    ended = asyncio.Event()
+
+    def check(_event=None) -> None:  # after the screen folded the event (it listens first)
+        if screen.ready_to_vote():
+            ended.set()
+
+    app.add_listener(check)
+    try:
+        check()
+        await asyncio.wait_for(ended.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"battle did not finish: {[c.status for c in screen.columns()]}") from None
+    finally:
+        app.remove_listener(check)
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 def vote_records(home) -> list[dict]:

@@ -71,7 +71,7 @@ def _feed(events):
             await app.workers.wait_for_complete()
             cols = list(screen.query("OutputColumn"))
             states = [screen.view.columns.get(c.response_id) for c in cols]
-            if all(c.ready and s is not None and c._version == s.version
+            if all(c.ready and s is not None and c.shown_version == s.version
                    and (not s.final or c.rendered) for c, s in zip(cols, states)):
                 break
         await pilot.pause(0.2)

@@ -11,8 +11,11 @@ Exit codes: 0 success, 1 the job ran but something failed (a model, a requiremen
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
-COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history")
+COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history", "serve")
+# subcommands that belong to the UI layer (`serve` hands the app to browsers); the rest are commands/
+MODULES = {"serve": "tuiarena.ui.serve.command"}
 
 
 def _version() -> str:
@@ -27,7 +30,7 @@ def _one_line_parser():
     class OneLineParser(argparse.ArgumentParser):
         """argparse whose usage errors are one line on stderr (exit 2), as the README promises."""
 
-        def error(self, message: str):  # type: ignore[override]
+        def error(self, message: str) -> NoReturn:
             message = " ".join(message.split())
             self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
@@ -44,10 +47,11 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"tuiarena {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
+        where = MODULES.get(name, f"tuiarena.commands.{name}")
         try:
-            module = importlib.import_module(f"tuiarena.commands.{name}")
+            module = importlib.import_module(where)
         except ModuleNotFoundError as exc:  # a command not built yet
-            if exc.name != f"tuiarena.commands.{name}":
+            if exc.name != where:
                 raise
             continue
         module.add_parser(sub)
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the output boundary: nothing a command prints can drive the terminal (escapes show as text)
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
     try:
         return _main(argv)
     finally:

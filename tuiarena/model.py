@@ -122,12 +122,14 @@ class StreamInfo:
     ``connect_ms``: connection set-up (DNS + TCP + TLS), None on a reused connection or where the
     transport cannot tell. ``timed_by``: ``socket`` when each piece carries the time it reached
     the socket, ``read`` when it is timed as read. ``chunks``: stream chunks that carried text.
-    ``streamed``: False when the server answered one JSON object instead of a stream."""
+    ``streamed``: False when the server answered one JSON object instead of a stream. ``even``:
+    every text chunk but the last had the same length (text cut by characters, not tokens)."""
 
     connect_ms: float | None = None
     timed_by: TimedBy = "read"
     chunks: int = 0
     streamed: bool = True
+    even: bool = False
 
 
 @dataclass(slots=True)
@@ -172,7 +174,8 @@ class ProviderError(Exception):
     """A failed request or stream, with a kind the UI can act on.
 
     kind: "auth" (401/403), "rate_limit" (429 after retries), "not_found" (404 / unknown model),
-    "bad_request" (400), "server" (5xx), "connection" (refused / DNS / timeout), "stream_error"
+    "bad_request" (400), "server" (5xx), "connection" (refused / DNS), "timeout" (a time limit:
+    connect, silence or the overall deadline; see providers.limits), "stream_error"
     (an error object mid-stream), "cut" (the stream ended without a finish), "config" (missing
     key env var and the like).
     """
@@ -349,6 +352,7 @@ class VoteCast(Event):
     invalid: bool = False  # an error / cut stream: not a normal win
     prompt: str = ""
     t_wall: float = field(default_factory=now_wall)
+    voter: str = ""  # the voter's label (``tuiarena serve``); "" = not given (and in older files)
 
 
 @dataclass(slots=True)

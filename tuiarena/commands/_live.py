@@ -58,7 +58,7 @@ class Interrupt:
         self.hit = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def __enter__(self) -> "Interrupt":
+    def __enter__(self) -> Interrupt:
         loop = asyncio.get_running_loop()
         try:
             loop.add_signal_handler(signal.SIGINT, self._handle)

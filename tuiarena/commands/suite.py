@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-from tuiarena.commands import limits_args
 import time
 
+from tuiarena.commands import limits_args
+from tuiarena.commands._args import TABLE_FORMATS, add_format, add_models
 from tuiarena.commands._flags import number_flag
 from tuiarena.commands._term import control
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
+FORMATS = (*TABLE_FORMATS, "html")
 
 
 def output_format(given: str | None, out: str | None) -> str:
@@ -32,18 +32,18 @@ def add_parser(sub) -> None:
         description="Run every case of a suite (a .toml or .jsonl file, or the name of a shipped suite) "
         "against each model, score the answers with the suite's checks and an optional LLM judge, and "
         "print per-model figures, the requirements verdict and a recommendation. Exit 0 when at least "
-        "one model meets every requirement (or none are set), 1 when none does, 2 on bad input.",
+        "one model qualifies, 1 when none does (a model that errors on every case or passes none never "
+        "qualifies), 2 on bad input, 3 when --baseline finds a regression.",
     )
     p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
-    p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
-                   help="endpoint/model, repeatable (default: the suite's models, else the UI selection, else the demo roster)")
+    add_models(p, "the suite's models, else the UI selection, else the demo roster")
     p.add_argument("--judge", metavar="MODEL", help="LLM judge model (overrides [judge] model)")
     p.add_argument("--pairwise", action="store_true", help="also judge every pair of models, both orders")
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each case N times (flaky detection)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight per endpoint")
     p.add_argument("--cache", action="store_true", help="reuse stored answers for identical requests")
-    p.add_argument("--format", choices=FORMATS, default=None,
-                   help="table (default), markdown, json, csv or html; with --out, the file's extension decides")
+    add_format(p, FORMATS, default=None,
+               help="table (default), markdown, json, csv or html; with --out, the file's extension decides")
     p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout (s.html writes HTML)")
     p.add_argument("--routing-out", metavar="FILE", help="write the routing table (TOML) to FILE")
     p.add_argument("--baseline", metavar="SESSION",
@@ -131,10 +131,10 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.suite.results import case_info, fold_suite_log
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
+    from tuiarena.fmt import visible
     from tuiarena.model import ModelRef
     from tuiarena.reports.suite import exit_code, render, report_from_result
     from tuiarena.scoring.judge import Judge
-    from tuiarena.fmt import visible
     from tuiarena.store.paths import check_output, write_output
     from tuiarena.store.sessions import SessionWriter
 

@@ -41,12 +41,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from tuiarena import validate
-from tuiarena import secrets
+from tuiarena import secrets, validate
 from tuiarena.errors import ConfigError
 from tuiarena.model import EndpointSpec, Params
 from tuiarena.store import paths
@@ -150,7 +151,7 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
     d = c.table(data.get("defaults", {}), "defaults")
     c.unknown(d, {"temperature", "max_tokens", "seed", "top_p"}, "defaults.")
     cfg.defaults = Params(**{
-        name: c.check(lambda name=name: validate.param(name, d[name]), f"defaults.{name}")
+        name: c.check(partial(validate.param, name, d[name]), f"defaults.{name}")
         for name in ("temperature", "max_tokens", "seed", "top_p") if name in d
     })
 
@@ -218,11 +219,9 @@ def _endpoint(c: _Checker, name: str, ep: Any) -> EndpointSpec:
         spec.models = c.str_list(ep["models"], f"{key}.models")
     if "max_concurrency" in ep:
         spec.max_concurrency = c.int_(ep["max_concurrency"], f"{key}.max_concurrency", 1)
-    if "timeout_s" in ep:
-        spec.timeout_s = float(c.check(lambda: validate.timeout(ep["timeout_s"]), f"{key}.timeout_s"))
-    for limit in ("connect_timeout_s", "deadline_s"):
+    for limit in ("timeout_s", "connect_timeout_s", "deadline_s"):
         if limit in ep:
-            setattr(spec, limit, float(c.check(lambda: validate.timeout(ep[limit]), f"{key}.{limit}")))
+            setattr(spec, limit, float(c.check(partial(validate.timeout, ep[limit]), f"{key}.{limit}")))
     if "max_retries" in ep:
         spec.max_retries = c.int_(ep["max_retries"], f"{key}.max_retries", 0)
     if "extra_headers" in ep:
@@ -253,7 +252,10 @@ def _read_raw(path: Path) -> dict[str, Any] | None:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
+        if validate.too_deep(data):
+            raise RecursionError
+        return data
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text — fix or delete the file") from None
     except RecursionError:

@@ -8,6 +8,7 @@ file, never a traceback on the screen.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sys
@@ -84,6 +85,7 @@ class TuiArena(App[None]):
         self.engine: EngineThread | None = None
         self.inbox: EventInbox | None = None
         self.listeners: list[Callable[[Event], Any]] = []
+        self.discovered = asyncio.Event()  # set once discovery has filled the roster (or failed)
         self._writer: SessionWriter | None = None
         self._session_name = ""
         self._write_failed = False
@@ -161,8 +163,6 @@ class TuiArena(App[None]):
         # network clients belong to the loop that made them; this loop's registry lists models.
         # The SDK clients are built there now, before the roster offers models: importing openai
         # costs ~1 s of CPU and, at the first run, would freeze the screen and hold back its tokens.
-        import asyncio
-
         from tuiarena.engine.run.background import (
             EngineThread,
             EventInbox,
@@ -201,12 +201,14 @@ class TuiArena(App[None]):
         if notes:
             self.notify("\n".join(notes), title="discovery", markup=False, timeout=6,
                         severity="warning" if errors else "information")
+        self.discovered.set()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         from textual.worker import WorkerState
 
         if event.state == WorkerState.ERROR and event.worker.group == "discovery":
             self.notify(f"model discovery failed: {event.worker.error}", severity="error", markup=False)
+            self.discovered.set()  # over, if not well: nobody waits for it any longer
 
     # -- events -----------------------------------------------------------------------------------
     def add_listener(self, fn: Callable[[Event], Any]) -> None:

@@ -5,13 +5,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import os
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, overload
 
 from tuiarena import validate
 from tuiarena.errors import SuiteError
@@ -89,7 +88,7 @@ def load_cases(path: Path, defaults: dict[str, Any], where: str | None = None) -
     return CaseFile(path, defaults, where, offsets, linenos, size) if lazy else cases
 
 
-def _case_at(line: bytes, lineno: int, path: Path, defaults: dict, where: str) -> Case | None:
+def _case_at(line: bytes, lineno: int, path: Path, defaults: dict[str, Any], where: str) -> Case | None:
     """The case on one JSONL line (None for a blank or ``#`` comment line); SuiteError naming the line."""
     loc = f"{where}: line {lineno}"
     try:
@@ -112,7 +111,7 @@ class CaseFile(Sequence[Case]):
     (8 bytes a case); iterating reads the file in order, indexing seeks to one line. The few cases
     last asked for are kept, since a suite run asks for each once per model."""
 
-    def __init__(self, path: Path, defaults: dict, where: str, offsets: array, linenos: array,
+    def __init__(self, path: Path, defaults: dict[str, Any], where: str, offsets: array[int], linenos: array[int],
                  size: int | None = None) -> None:
         self.path, self.defaults, self.where = path, defaults, where
         self.offsets, self.linenos = offsets, linenos
@@ -139,7 +138,11 @@ class CaseFile(Sequence[Case]):
             raise SuiteError(f"{self.where}: line {lineno}: the file changed while the suite was running; load it again")
         return case
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> Case: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Case]: ...
+    def __getitem__(self, i: int | slice) -> Case | list[Case]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -268,10 +271,10 @@ def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict[str,
     return out
 
 
-_CHECK_MEMO: dict[str, dict] = {}  # repr of (spec, expected) -> the normalised check (read-only, shared)
+_CHECK_MEMO: dict[str, dict[str, Any]] = {}  # repr of (spec, expected) -> the normalised check (read-only, shared)
 
 
-def _validated(spec: Any, expected: Any) -> dict:
+def _validated(spec: Any, expected: Any) -> dict[str, Any]:
     """:func:`validate_check`, remembered: a big suite repeats the same few checks on every line."""
     if expected is not None and not isinstance(expected, str):
         return validate_check(spec, expected)

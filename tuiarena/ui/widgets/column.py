@@ -113,6 +113,11 @@ class OutputColumn(Vertical):
         return text
 
     @property
+    def shown_version(self) -> int:
+        """The version of the column state this widget last drew (-1: none yet)."""
+        return self._version
+
+    @property
     def ready(self) -> bool:
         return self._ready
 
