@@ -36,7 +36,7 @@ async def test_run_streams_text_stats_grid_and_session(tuiarena_home):
         grid = app.compare_screen.query_one(ResultsGrid)
         assert grid.row_count == 2
         row = grid.get_row(cols[0].response_id)
-        assert str(row[0]) == "demo/swift" and str(row[8]) == "stop" and str(row[7]).startswith("$")
+        assert str(row[0]) == "demo/swift" and str(row[1]) == "done" and str(row[5]).startswith("$")
         # the run went to the session file as it happened
         files = list((tuiarena_home / "sessions").glob("*.jsonl"))
         assert len(files) == 1

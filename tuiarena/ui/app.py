@@ -27,8 +27,15 @@ from tuiarena.ui.gcpolicy import QuietCollector
 from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
 
 DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
+BLINK_FOR_S = 10.0  # the cursor blinks this long after the last key or click, then stays on
 SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
-                  "suite": "SuiteScreen"}
+                  "suite": "SuiteScreen", "history": "HistoryScreen"}
+# the screen each title names (the header reads "tuiarena — <screen>")
+SCREEN_LABELS = {"CompareScreen": "compare", "BlindScreen": "blind arena", "SuiteScreen": "suites",
+                 "CellDetailScreen": "suite cell", "SessionsScreen": "sessions", "ReplayScreen": "replay",
+                 "DiffScreen": "diff", "LeaderboardScreen": "leaderboard", "HistoryScreen": "history"}
+# Textual's own themes kept beside ours (the palette's theme list stays short)
+KEEP_TEXTUAL_THEMES = ("textual-dark", "textual-light", "textual-ansi")
 
 
 @dataclass
@@ -50,7 +57,13 @@ class TuiArena(App):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("ctrl+n", "new_session", "New session", id="new_session"),
-        Binding("f2", "rename_session", "Rename", id="rename_session"),
+        Binding("f2", "rename_session", "Rename", id="rename_session", show=False),
+        # every screen has its own key; priority, so a text box (f7 selects all in one) never eats it
+        Binding("f7", "open_screen('blind')", "Blind", id="open_blind", priority=True),
+        Binding("f8", "open_screen('suite')", "Suites", id="open_suite", priority=True),
+        Binding("f9", "open_screen('sessions')", "Sessions", id="open_sessions", priority=True),
+        Binding("f10", "open_screen('leaderboard')", "Board", id="open_leaderboard", priority=True),
+        Binding("f11", "open_screen('history')", "History", id="open_history", priority=True),
     ]
 
     def __init__(self, options: AppOptions | None = None) -> None:
@@ -69,7 +82,12 @@ class TuiArena(App):
         self._session_name = ""
         self._write_failed = False
         self.collector = QuietCollector()
+        self._last_input = time.monotonic()
+        self._blinking = True
         themes, problems = load_themes(theme_folders())
+        for name in list(self.available_themes):
+            if name not in KEEP_TEXTUAL_THEMES and name != self.config.ui.theme:
+                self.unregister_theme(name)
         self.problems += [f"theme skipped: {p}" for p in problems]
         for theme in themes.values():
             self.register_theme(theme)
@@ -80,6 +98,19 @@ class TuiArena(App):
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
         self.sub_title = "new session"
+
+    def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
+        """Every full screen's header names the screen ("tuiarena — blind arena"), not the session."""
+        label = SCREEN_LABELS.get(type(screen).__name__) if isinstance(screen, Screen) else None
+        if label and screen.sub_title is None:
+            screen.sub_title = label
+        return super().push_screen(screen, *args, **kwargs)
+
+    def _show_session_name(self, name: str) -> None:
+        self.sub_title = name
+        screen = self.compare_screen
+        if screen is not None:
+            screen.sub_title = f"compare · {name}"
 
     def _load_config(self):
         from tuiarena.store.config import Config, load_config
@@ -106,12 +137,21 @@ class TuiArena(App):
                 return screen
         return None
 
+    def get_system_commands(self, screen: Screen):
+        """Textual's own palette entries, without those our commands already give (keys, help)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys",):
+                yield command
+
     def on_mount(self) -> None:
         if self.config.keys:
             try:
                 self.set_keymap(dict(self.config.keys))
             except Exception as exc:  # a bad key name in [keys]
                 self.problems.append(f"[keys] in config.toml: {exc}")
+            screen = self.compare_screen
+            if screen is not None:
+                screen.keys_changed()
         if self.problems:
             self.notify("\n".join(self.problems), title="configuration", severity="error", markup=False, timeout=12)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -120,10 +160,31 @@ class TuiArena(App):
 
     def _first_frame_done(self) -> None:
         self.collector.settle()
-        self.set_interval(2.0, self.collector.tick)
+        self.set_interval(2.0, self._idle_tick)
         # Discovery starts after the first frame: it fills the roster, and building the SDK
         # clients (on the engine thread) takes turns with the event loop for the GIL.
         self.discover_models()
+
+    def _idle_tick(self) -> None:
+        self.collector.tick()
+        # the cursor stops blinking after a while without input, as terminals do: each blink is a
+        # repaint, and an idle app should not repaint twice a second
+        if self.options.cursor_blink and self._blinking and time.monotonic() - self._last_input > BLINK_FOR_S:
+            self._set_blink(False)
+
+    def _set_blink(self, on: bool) -> None:
+        self._blinking = on
+        for widget in self.screen.query("TextArea, Input"):
+            widget.cursor_blink = on
+
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_input = time.monotonic()
+            if self.options.cursor_blink and not self._blinking:
+                self._set_blink(True)
+        await super().on_event(event)
 
     # -- discovery -------------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="discovery")
@@ -175,8 +236,9 @@ class TuiArena(App):
             roster = screen.query_one(Roster)
             roster.set_models(entries, status)
             if not roster.selected and entries:  # first start: a sensible trio to try at once
+                real = [e.id for e in entries if not e.demo]  # real endpoints come before the demo
                 known = [e.id for e in entries]
-                pick = [m for m in DEFAULT_PICK if m in known] or known[:3]
+                pick = real[:3] if real else ([m for m in DEFAULT_PICK if m in known] or known[:3])
                 roster.select(pick)
         self.collector.settle()  # the SDK clients are built: freeze them too
         notes = [] if ws.only_demo else list(ws.notes)  # the roster already says "demo only"
@@ -234,7 +296,7 @@ class TuiArena(App):
 
             self._session_name = self._session_name or name.strip() or "untitled"
             self._writer = SessionWriter.create(kind="compare", name=self._session_name)
-            self.sub_title = self._session_name
+            self._show_session_name(self._session_name)
         return self._writer
 
     @property
@@ -246,7 +308,7 @@ class TuiArena(App):
         if not name:
             return
         self._session_name = name
-        self.sub_title = name
+        self._show_session_name(name)
         if self._writer is not None:
             self._session_sink(SessionRenamed(name=name))
 
@@ -255,7 +317,7 @@ class TuiArena(App):
             self._writer.close()
         self._writer = None
         self._session_name = ""
-        self.sub_title = "new session"
+        self._show_session_name("new session")
         self.notify("new session: the next run starts a new session file", timeout=3)
 
     def action_rename_session(self) -> None:
@@ -268,6 +330,9 @@ class TuiArena(App):
         self.push_screen(TextPrompt("Session name", self._session_name), done)
 
     # -- other screens ----------------------------------------------------------------------------
+    def action_open_screen(self, name: str) -> None:
+        self.open_screen(name)
+
     def open_screen(self, name: str) -> None:
         import importlib
 
@@ -281,7 +346,18 @@ class TuiArena(App):
         except (ModuleNotFoundError, AttributeError):
             self.notify(f"{name}: not available yet", severity="warning", markup=False)
             return
+        if isinstance(self.screen, cls):
+            return
+        if any(isinstance(s, cls) for s in self.screen_stack):  # already open below: go back to it
+            while not isinstance(self.screen, cls):
+                self.pop_screen()
+            return
         self.push_screen(cls())
+
+    def key_for(self, binding_id: str, default: str) -> str:
+        """The key bound to ``binding_id`` now (after ``[keys]``), as the key bar shows it."""
+        keys = (getattr(self, "_keymap", None) or {}).get(binding_id, default)
+        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
     # -- small services ------------------------------------------------------------------------------
     def run_screen_action(self, action: str) -> None:

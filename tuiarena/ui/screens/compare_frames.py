@@ -4,31 +4,49 @@ Events are folded into the screen's ``ViewState`` as they arrive (cheap, no widg
 frame timer brings the columns on screen up to date inside ``app.batch_update()`` — never once per
 token — and the results grid once a second. A stream that ends is drawn at once, not at the next
 tick, and the grid waits until those columns are on screen.
+
+When the answers would be narrower than :data:`FIT_COLUMN`, they are paged: as many columns as fit
+are shown at once (never a sliver of the next), ``]`` / ``[`` walk the columns and turn the page,
+and a one-line strip says which answers are on screen. The results grid below stays the compact
+view of every model's status, TTFT and progress.
 """
 
 from __future__ import annotations
 
 import time
 
-from textual.containers import HorizontalScroll
+from rich.text import Text
+from textual.containers import Horizontal
 
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
 
-MIN_COLUMN = 36  # below this the roster makes way; a column that must scroll sideways is this wide
-FIT_COLUMN = 30  # all columns share the width down to this (no sideways scrolling), then scroll
+FIT_COLUMN = 30  # all columns share the width down to this; below it they are paged
 
 
 class CompareFrames:
     """Mixed into :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
 
-    def frame(self) -> None:
-        self._frame_soon = False
-        area = self.query_one("#columns", HorizontalScroll)
+    def wake(self) -> None:
+        """Something to draw: the frame timer runs until the screen is up to date again."""
+        self._dirty = True
+        timer = getattr(self, "_frame_timer", None)
+        if timer is not None:
+            timer.resume()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._resized)
+
+    def _resized(self) -> None:
+        area = self.query_one("#columns", Horizontal)
         if area.size != self._column_widths_for:  # resized: share the new width
             self._column_widths_for = area.size
             self.layout_columns()
+
+    def frame(self) -> None:
+        self._frame_soon = False
         if not (self._dirty or self._live):
+            self._frame_timer.pause()
             return
         self._dirty = False
         run = self.view.runs.get(self.current_run_id or "")
@@ -64,46 +82,60 @@ class CompareFrames:
 
     def _release_grid(self) -> None:
         self._grid_held = 0.0
-        self._dirty = True
+        self.wake()
 
     def visible_columns(self) -> list[OutputColumn]:
-        """The columns on screen (or the zoomed one).
+        """The columns on screen: the current page (or the zoomed one).
 
-        A column scrolled out of view (or hidden by a zoom) is not redrawn: Textual rebuilds its map
-        of the whole screen whenever a widget outside the view asks for a repaint, which costs more
-        than a frame. It catches up in the frame after it scrolls into view.
+        A column off the page is not redrawn; it catches up in the frame after its page is shown.
         """
         columns = list(self.query(OutputColumn))
         if self._zoomed is not None:
             return [c for c in columns if c is self._zoomed]
-        width = self._column_width
-        if not width:
-            return columns
-        area = self.query_one("#columns", HorizontalScroll)
-        left = int(area.scroll_x)
-        right = left + area.size.width
-        return [c for i, c in enumerate(columns) if i * width < right and (i + 1) * width > left]
+        per = self.per_page(len(columns))
+        return columns[self.page * per:(self.page + 1) * per]
 
-    def _scrolled(self) -> None:
-        self._dirty = True  # columns that came into view catch up at the next frame
+    def per_page(self, n: int) -> int:
+        area = self.query_one("#columns", Horizontal)
+        return max(1, min(n, area.size.width // FIT_COLUMN)) if area.size.width else max(n, 1)
+
+    def show_column(self, column: OutputColumn) -> None:
+        """Turn to the page that holds ``column``."""
+        columns = list(self.query(OutputColumn))
+        if column in columns:
+            page = columns.index(column) // self.per_page(len(columns))
+            if page != self.page:
+                self.page = page
+            self.layout_columns()
 
     def layout_columns(self) -> None:
-        """Share the width between columns; below MIN_COLUMN each they scroll sideways."""
-        area = self.query_one("#columns", HorizontalScroll)
+        """Share the width between the columns of the current page; hide the others."""
+        area = self.query_one("#columns", Horizontal)
         columns = list(self.query(OutputColumn))
         if not columns or not area.size.width:
             return
-        total = area.size.width
-        n = len(columns)
-        width = total // n
-        if width < FIT_COLUMN:  # they cannot all fit: scroll sideways, each at a comfortable width
-            width = MIN_COLUMN
+        total, n = area.size.width, len(columns)
+        per = self.per_page(n)
+        pages = (n + per - 1) // per
+        self.page = min(self.page, pages - 1)
+        shown = columns[self.page * per:(self.page + 1) * per]
+        width = total // len(shown)
         self._column_width = width
-        self._dirty = True
-        for i, column in enumerate(columns):
-            if column.has_class("-zoomed"):
-                column.styles.width = "1fr"
-            elif i == n - 1 and width * n <= total:
-                column.styles.width = total - width * (n - 1)
-            else:
-                column.styles.width = width
+        self.wake()
+        with self.app.batch_update():
+            self.set_class(pages > 1, "-paged")
+            if pages > 1:
+                first = self.page * per + 1
+                last = first + len(shown) - 1
+                where = f"{first}" if first == last else f"{first}–{last}"
+                self.query_one("#pages").update(Text(
+                    f"answers {where} of {n} · page {self.page + 1}/{pages} · "
+                    f"{self.app.key_for('next_column', ']')} / {self.app.key_for('prev_column', '[')} "
+                    "next / previous column · the grid below has every model"))
+            for column in columns:
+                on_page = column is self._zoomed if self._zoomed is not None else column in shown
+                column.display = on_page
+                if column is self._zoomed:
+                    column.styles.width = "1fr"
+                elif on_page:
+                    column.styles.width = total - width * (len(shown) - 1) if column is shown[-1] else width

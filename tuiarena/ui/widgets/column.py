@@ -21,13 +21,17 @@ from textual.message import Message
 
 from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState
+from tuiarena.ui.widgets.results import status_word
 from tuiarena.ui.widgets.lines import TextLine
 from tuiarena.ui.widgets.streamtext import LiveText
 
 STATUS_STYLE = {
     "waiting": "dim", "thinking": "italic", "streaming": "bold", "done": "bold green",
     "cut": "bold yellow", "cancelled": "bold yellow", "error": "bold red",
+    "length": "bold yellow", "filtered": "bold yellow",
 }
+# what the header says where the status word alone would mislead
+STATUS_LABEL = {"length": "cut at max tokens", "filtered": "content filtered"}
 STATUS_CLASSES = tuple(f"-{s}" for s in STATUS_STYLE)
 
 
@@ -100,7 +104,7 @@ class OutputColumn(Vertical):
 
     def _header(self, status: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(status, style=STATUS_STYLE[status])
+        text.append(STATUS_LABEL.get(status, status), style=STATUS_STYLE[status])
         text.append("  ")
         text.append(self.model, style="bold")
         return text
@@ -152,8 +156,9 @@ class OutputColumn(Vertical):
             self._version = col.version
             self._live.sync(col.reasoning, col.text)
             self.text = col.text
-            if col.status != self._status:  # the header changes only with the status
-                self._status = col.status
+            word = status_word(col)
+            if word != self._status:  # the header changes only with the status
+                self._status = word
                 self._head.update(self._status_header(col))
             if col.final:
                 self._finalise(col)
@@ -171,7 +176,7 @@ class OutputColumn(Vertical):
 
     def _status_header(self, col: ColumnState) -> Text:
         self.model = col.model
-        return self._header(col.status)
+        return self._header(status_word(col))
 
     def _finalise(self, col: ColumnState) -> None:
         rec = col.record

@@ -3,7 +3,7 @@ one widget.
 
 ``Footer`` mounts a widget per key (17 on the compare screen) and mounts them all again whenever
 the focus moves; at start-up that alone was ~70 ms of the first paint. This bar draws the same
-line itself: the screen's shown bindings (one per action, keys as the keymap displays them,
+line (two when one cannot hold them) itself: the screen's shown bindings (one per action, keys as the keymap displays them,
 disabled ones dimmed) from the left, the command palette key on the right. Clicking a key
 presses it.
 """
@@ -34,8 +34,8 @@ class KeyBar(Widget):
         super().__init__(id=id, classes=classes)
         self.keys: list[tuple[str, str, str, bool]] = []  # (key, shown key, description, enabled)
         self.palette: tuple[str, str, str] | None = None  # (key, shown key, description)
-        self._strip: Strip | None = None
-        self._spans: list[tuple[int, int, str]] = []  # clickable x ranges -> key
+        self._strip: list[Strip] | None = None
+        self._spans: list[tuple[int, int, int, str]] = []  # clickable (line, x from, x to) -> key
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -54,11 +54,14 @@ class KeyBar(Widget):
         seen: set[str] = set()
         palette = None
         active = screen.active_bindings
+        later: list[tuple[str, str, str, bool]] = []  # priority (app-wide) keys after the screen's own
         for _node, binding, enabled, _tooltip in active.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            keys.append((binding.key, app.get_key_display(binding), binding.description, enabled))
+            (later if binding.priority else keys).append(
+                (binding.key, app.get_key_display(binding), binding.description, enabled))
+        keys += later
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             binding = active[app.COMMAND_PALETTE_BINDING].binding
             palette = (binding.key, app.get_key_display(binding), binding.description)
@@ -66,48 +69,69 @@ class KeyBar(Widget):
         if keys != self.keys or palette != self.palette:
             self.keys, self.palette = keys, palette
             self._strip = None
+            self._fit()
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
-        if y:
-            return Strip.blank(width, base)
-        if self._strip is None or self._strip.cell_length != width:
+        if self._strip is None or self._strip[0].cell_length != width:
             self._strip = self._build(width, base)
-        return self._strip
+        return self._strip[y] if y < len(self._strip) else Strip.blank(width, base)
 
-    def _build(self, width: int, base: Style) -> Strip:
+    def on_resize(self) -> None:
+        self._strip = None
+        self._fit()
+
+    def _fit(self) -> None:
+        """Two lines when one cannot hold every key (the palette key stays on the first)."""
+        width = self.size.width
+        if not width:
+            return
+        needed = sum(cell_len(f" {shown} ") + (cell_len(f"{d} ") if d else 0) for _k, shown, d, _e in self.keys)
+        if self.palette is not None:
+            needed += cell_len(f"▏{self.palette[1]} {self.palette[2]} ")
+        lines = 2 if needed > width else 1
+        if self.styles.height is None or self.styles.height.value != lines:
+            self.styles.height = lines
+
+    def _build(self, width: int, base: Style) -> list[Strip]:
         key_style = self.get_component_rich_style("keybar--key")
         desc_style = self.get_component_rich_style("keybar--description")
         dim = Style(dim=True)
         right: list[Segment] = []
-        spans: list[tuple[int, int, str]] = []
+        spans: list[tuple[int, int, int, str]] = []
         if self.palette is not None:
             key, shown, description = self.palette
             sep = self.get_component_rich_style("keybar--separator")
             right = [Segment("▏", base + sep), Segment(shown, key_style), Segment(f" {description} ", desc_style)]
         right_width = sum(cell_len(s.text) for s in right)
-        room = max(width - right_width, 0)
-        left: list[Segment] = []
-        x = 0
+        lines: list[list[Segment]] = [[], []]
+        room = [max(width - right_width, 0), width]
+        x, line = 0, 0
         for key, shown, description, enabled in self.keys:
             k, d = f" {shown} ", f"{description} " if description else ""
             cells = cell_len(k) + cell_len(d)
-            if x + cells > room:
-                break
+            if x + cells > room[line]:
+                if line == 1 or self.size.height < 2:
+                    break
+                line, x = 1, 0
+                if cells > room[1]:
+                    break
             extra = Style() if enabled else dim
-            left += [Segment(k, key_style + extra), Segment(d, desc_style + extra)]
-            spans.append((x, x + cells, key))
+            lines[line] += [Segment(k, key_style + extra), Segment(d, desc_style + extra)]
+            spans.append((line, x, x + cells, key))
             x += cells
         if right and self.palette is not None:
-            spans.append((width - right_width, width, self.palette[0]))
+            spans.append((0, width - right_width, width, self.palette[0]))
         self._spans = spans
-        strip = Strip(left, x).extend_cell_length(room, base)
-        return Strip([*strip, *right], room + right_width).crop(0, width)
+        first = Strip(lines[0]).extend_cell_length(room[0], base)
+        strips = [Strip([*first, *right], room[0] + right_width).crop(0, width)]
+        strips.append(Strip(lines[1]).extend_cell_length(width, base).crop(0, width))
+        return strips
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
-            if start <= event.x < end:
+        for line, start, end, key in self._spans:
+            if line == event.y and start <= event.x < end:
                 self.app.simulate_key(key)
                 break
