@@ -103,9 +103,12 @@ async def test_prompt_box_tie_and_both_bad(tuiarena_home):
         await pilot.press("t")
         await pilot.pause()
         assert screen.votes[-1].outcome == "tie"
-        await pilot.press("n")  # no queue: back to the prompt box
+        revealed = screen.votes[-1].model_a
+        await pilot.press("n")  # no queue: back to the prompt box, the judged battle gone
         await pilot.pause()
         assert screen.focused is box
+        assert screen.battle is None and not any(c.revealed for c in screen.query(BlindColumn))
+        assert revealed not in screen_text(app) and "You voted" not in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
         await wait_battle(screen, pilot)
@@ -194,3 +197,10 @@ async def test_suite_battles_with_speed_setting(tuiarena_home):
         await pilot.pause()
         assert screen.votes[-1].outcome == "a"
         assert len(screen.queue) == screen.total_prompts - 1
+    # the suite's battles and votes have a session file of their own, not the compare session's
+    files = {f: [json.loads(line) for line in f.read_text().splitlines()]
+             for f in (tuiarena_home / "sessions").glob("*.jsonl")}
+    assert len(files) == 1
+    (records,) = files.values()
+    assert records[0]["kind"] == "blind" and "classification" in records[0]["name"]
+    assert [r["type"] for r in records].count("vote") == 1

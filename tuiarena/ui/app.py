@@ -56,7 +56,7 @@ class TuiArena(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1,question_mark", "help", "Help", id="help"),
-        Binding("ctrl+n", "new_session", "New session", id="new_session"),
+        Binding("ctrl+n", "new_session", "New session", id="new_session", show=False),
         Binding("f2", "rename_session", "Rename", id="rename_session", show=False),
         # every screen has its own key; priority, so a text box (f7 selects all in one) never eats it
         Binding("f7", "open_screen('blind')", "Blind", id="open_blind", priority=True),
@@ -79,6 +79,7 @@ class TuiArena(App):
         self.inbox: Any = None
         self.listeners: list[Callable[[Event], Any]] = []
         self._writer: Any = None
+        self.run_writers: dict[str, Any] = {}  # run id -> the session writer its events go to
         self._session_name = ""
         self._write_failed = False
         self.collector = QuietCollector()
@@ -277,6 +278,13 @@ class TuiArena(App):
     def _session_sink(self, event: Event) -> None:
         if not event.persisted:
             return
+        own = self.run_writers.get(getattr(event, "run_id", None) or "")
+        if own is not None:  # a screen with its own session file (a suite judged blind)
+            try:
+                own.write(event)
+            except (OSError, ValueError) as exc:
+                self.notify(f"cannot write the session file: {exc}", severity="error", markup=False)
+            return
         if self._writer is None and type(event) is RunStarted:
             self.session_writer()
         if self._writer is None:
@@ -430,6 +438,9 @@ class TuiArena(App):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        for writer in {id(w): w for w in self.run_writers.values()}.values():
+            writer.close()
+        self.run_writers.clear()
         if self.workspace is not None:
             await self.workspace.aclose()
             self.workspace = None

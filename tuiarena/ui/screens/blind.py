@@ -14,6 +14,7 @@ app's session file (``app.session_writer()``); the runs themselves reach it thro
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -79,6 +80,13 @@ class BlindColumn(Vertical):
             text.append("  ·  ")
             text.append(self.col.model, style="bold")
         return text
+
+    def clear(self) -> None:
+        """Empty, as before the first battle."""
+        self.col, self.revealed, self._version, self._md_key = None, False, -1, None
+        self.body.clear()
+        self.query_one(".blind-stats", Static).update("")
+        self.query_one(".blind-header", Static).update(self._header("waiting"))
 
     def start(self, col: ColumnState) -> None:
         self.col, self.revealed, self._version, self._md_key = col, False, -1, None
@@ -152,8 +160,10 @@ class BlindScreen(Screen):
 
     def __init__(self, prompts: list[str | list[Message]] | None = None, models: list[str] | None = None,
                  fixed: list[str] | None = None, seed: int | None = None,
-                 params: list[Params | None] | None = None) -> None:
+                 params: list[Params | None] | None = None, session_name: str | None = None) -> None:
         super().__init__()
+        self.session_name = session_name  # set: battles and votes go to a session file of their own
+        self._writer = None
         self.queue: list[tuple[list[Message], Params | None]] = []
         for i, p in enumerate(prompts or []):
             messages = [{"role": "user", "content": p}] if isinstance(p, str) else list(p)
@@ -205,7 +215,16 @@ class BlindScreen(Screen):
 
     def on_unmount(self) -> None:
         self.app.remove_listener(self.fold_event)
-        self._cancel_streams()
+        self._cancel_streams()  # (the cancelled answers still reach this screen's own file: the app
+        # keeps routing these runs to it, and closes it at exit)
+
+    def writer(self):
+        """This screen's own session file (created at the first battle)."""
+        if self._writer is None:
+            from tuiarena.store.sessions import SessionWriter
+
+            self._writer = SessionWriter.create(kind="blind", name=self.session_name or "blind arena")
+        return self._writer
 
     # -- events -> view state ---------------------------------------------------------------------
     def fold_event(self, event: Event) -> None:
@@ -248,7 +267,9 @@ class BlindScreen(Screen):
         cases = list(load_suite(suite).cases)
         if shuffle:
             random.Random(seed).shuffle(cases)
-        return cls([c.messages for c in cases], models=models, seed=seed, params=[c.params for c in cases])
+        name = f"blind: {Path(suite).stem}"
+        return cls([c.messages for c in cases], models=models, seed=seed, params=[c.params for c in cases],
+                   session_name=name)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "blind-prompt":
@@ -273,8 +294,11 @@ class BlindScreen(Screen):
             self.notify(f"{exc} (pick models on the compare screen)", severity="warning", markup=False)
             return False
         left, right = shuffle_sides(pair, self.rng)
-        app.session_writer(name="blind arena")
         run_id = new_id("r")
+        if self.session_name is None:
+            app.session_writer(name="blind arena")
+        else:
+            app.run_writers[run_id] = self.writer()
         self.run_ids.add(run_id)
         run, _tasks = app.runner.start_run([left, right], messages, params or app.config.defaults,
                                            label="blind", run_id=run_id)
@@ -313,7 +337,7 @@ class BlindScreen(Screen):
         vote = make_vote(battle["run_id"], battle["left"], battle["right"], a.record, b.record, outcome,
                          battle["prompt"])
         try:
-            self.app.session_writer().write(vote)
+            (self.writer() if self.session_name is not None else self.app.session_writer()).write(vote)
         except (OSError, ValueError) as exc:
             self.notify(f"cannot write the vote to the session file: {exc}", severity="error", markup=False)
         self.votes.append(vote)
@@ -349,6 +373,12 @@ class BlindScreen(Screen):
             if self.start_battle(prompt, messages, params):
                 self.queue.pop(0)
             return
+        if self.battle is not None and self.battle["vote"] is not None:  # the judged battle leaves
+            self.battle = None
+            for column in self.query(BlindColumn):
+                column.clear()
+            self.query_one("#blind-result", Static).update("")
+            self._status(self._intro())
         if self.total_prompts:
             self._status(f"All {self.total_prompts} prompts judged. ctrl+t shows the leaderboard.")
         self.action_focus_prompt()

@@ -129,9 +129,8 @@ class CompareFrames:
                 last = first + len(shown) - 1
                 where = f"{first}" if first == last else f"{first}–{last}"
                 self.query_one("#pages").update(Text(
-                    f"answers {where} of {n} · page {self.page + 1}/{pages} · "
-                    f"{self.app.key_for('next_column', ']')} / {self.app.key_for('prev_column', '[')} "
-                    "next / previous column · the grid below has every model"))
+                    f"answers {where} of {n} · {self.app.key_for('next_column', 'alt+right')} next · "
+                    f"{self.app.key_for('prev_column', 'alt+left')} previous · every model in the grid below"))
             for column in columns:
                 on_page = column is self._zoomed if self._zoomed is not None else column in shown
                 column.display = on_page

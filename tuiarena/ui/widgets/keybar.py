@@ -61,6 +61,8 @@ class KeyBar(Widget):
             seen.add(binding.action)
             (later if binding.priority else keys).append(
                 (binding.key, app.get_key_display(binding), binding.description, enabled))
+        # the screens' keys together, and quit last
+        later.sort(key=lambda k: (k[0] == "ctrl+q", not k[0].startswith("f")))
         keys += later
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             binding = active[app.COMMAND_PALETTE_BINDING].binding
