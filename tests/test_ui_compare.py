@@ -178,3 +178,44 @@ async def test_many_models_at_80x24_stay_usable():
             assert focused is widgets[i]
             assert focused.region.x >= 0 and focused.region.right <= 80 and focused.region.height >= 5
         assert app.compare_screen.query_one(ResultsGrid).row_count == 6
+
+
+async def test_an_answer_cut_by_max_tokens_says_so_and_small_costs_show():
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/swift"])
+        app.compare_screen.query_one("#max_tokens").value = "5"
+        await type_prompt(app, pilot, "Explain python generators")
+        await pilot.press("ctrl+r")
+        (col,) = await wait_done(app, pilot)
+        assert col.record.finish_reason == "length"
+        grid = app.compare_screen.query_one(ResultsGrid)
+        row = grid.get_row(col.response_id)
+        assert str(row[1]) == "length"
+        cost = str(row[5])
+        assert cost.startswith("$") and cost.strip("$0.") != ""  # a non-zero cost never reads $0.0000
+        text = screen_text(app)
+        assert "length     demo/swift" in text and "cut at max tokens" in text
+
+
+async def test_cancelled_column_and_grid_agree_on_tokens():
+    app = make_app(demo_speed=0.5)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/verbose"])
+        await type_prompt(app, pilot, "Explain python generators in depth")
+        await pilot.press("ctrl+r")
+        screen = app.compare_screen
+        for _ in range(200):  # until some text streamed
+            await pilot.pause(0.02)
+            cols = screen.current_columns()
+            if cols and cols[0].answer_chars > 40:
+                break
+        columns(app)[0].body.focus()
+        await pilot.press("escape")
+        (col,) = await wait_done(app, pilot)
+        assert col.status == "cancelled"
+        row = screen.query_one(ResultsGrid).get_row(col.response_id)
+        tokens = str(row[4])
+        assert f"{tokens} tok" in screen_text(app)  # the column's stats line says the same count

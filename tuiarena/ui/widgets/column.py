@@ -30,8 +30,10 @@ STATUS_STYLE = {
     "cut": "bold yellow", "cancelled": "bold yellow", "error": "bold red",
     "length": "bold yellow", "filtered": "bold yellow",
 }
-# what the header says where the status word alone would mislead
-STATUS_LABEL = {"length": "cut at max tokens", "filtered": "content filtered"}
+STATUS_WIDTH = 9  # the longest status word: the model name beside it never moves when it changes
+# said under the answer where the status word alone would not explain it
+FINISH_NOTE = {"length": "cut at max tokens (finish_reason: length): raise max to get the rest",
+               "filtered": "stopped by the provider's content filter (finish_reason: content_filter)"}
 STATUS_CLASSES = tuple(f"-{s}" for s in STATUS_STYLE)
 
 
@@ -104,7 +106,7 @@ class OutputColumn(Vertical):
 
     def _header(self, status: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(STATUS_LABEL.get(status, status), style=STATUS_STYLE[status])
+        text.append(status.ljust(STATUS_WIDTH), style=STATUS_STYLE[status])
         text.append("  ")
         text.append(self.model, style="bold")
         return text
@@ -188,6 +190,8 @@ class OutputColumn(Vertical):
         if rec is not None and rec.error:
             label = {"cancelled": "cancelled", "cut": "cut off"}.get(rec.status, f"error ({rec.error_kind})")
             error = f"{label}: {fmt.visible(rec.error)}"
+        else:
+            error = FINISH_NOTE.get(status_word(col), "")
         markdown = col.text if col.text and col.status in ("done", "cut", "cancelled") else None
         self._live.show_final(markdown, error)
         self.call_after_refresh(self._stamp_shown)
