@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,18 +22,12 @@ from textual.screen import Screen
 
 from tuiarena.errors import UserError
 from tuiarena.model import Event, RunStarted, SessionRenamed
+from tuiarena.ui.app_nav import Navigation
 from tuiarena.ui.commands import ArenaCommands
 from tuiarena.ui.gcpolicy import QuietCollector
 from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
 
 DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
-BLINK_FOR_S = 10.0  # the cursor blinks this long after the last key or click, then stays on
-SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
-                  "suite": "SuiteScreen", "history": "HistoryScreen"}
-# the screen each title names (the header reads "tuiarena — <screen>")
-SCREEN_LABELS = {"CompareScreen": "compare", "BlindScreen": "blind arena", "SuiteScreen": "suites",
-                 "CellDetailScreen": "suite cell", "SessionsScreen": "sessions", "ReplayScreen": "replay",
-                 "DiffScreen": "diff", "LeaderboardScreen": "leaderboard", "HistoryScreen": "history"}
 # Textual's own themes kept beside ours (the palette's theme list stays short)
 KEEP_TEXTUAL_THEMES = ("textual-dark", "textual-light", "textual-ansi")
 
@@ -49,7 +43,17 @@ class AppOptions:
     cursor_blink: bool = True
 
 
-class TuiArena(App):
+@dataclass
+class StartRequest:
+    """What the command line asked for at start: models to pick, a prompt to run, a session to open."""
+
+    models: list[str] = field(default_factory=list)
+    prompt: str | None = None
+    system: str | None = None
+    session: Path | None = None
+
+
+class TuiArena(Navigation, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live elsewhere
     TITLE = "tuiarena"
     COMMANDS = App.COMMANDS | {ArenaCommands}
@@ -66,9 +70,10 @@ class TuiArena(App):
         Binding("f11", "open_screen('history')", "History", id="open_history", priority=True),
     ]
 
-    def __init__(self, options: AppOptions | None = None) -> None:
+    def __init__(self, options: AppOptions | None = None, start: StartRequest | None = None) -> None:
         super().__init__()
         self.options = options or AppOptions()
+        self.start = start or StartRequest()
         self.problems: list[str] = []
         self._config_broken = False
         self.config = self._load_config()
@@ -100,19 +105,6 @@ class TuiArena(App):
         self.theme = wanted
         self.sub_title = "new session"
 
-    def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
-        """Every full screen's header names the screen ("tuiarena — blind arena"), not the session."""
-        label = SCREEN_LABELS.get(type(screen).__name__) if isinstance(screen, Screen) else None
-        if label and screen.sub_title is None:
-            screen.sub_title = label
-        return super().push_screen(screen, *args, **kwargs)
-
-    def _show_session_name(self, name: str) -> None:
-        self.sub_title = name
-        screen = self.compare_screen
-        if screen is not None:
-            screen.sub_title = f"compare · {name}"
-
     def _load_config(self):
         from tuiarena.store.config import Config, load_config
         from tuiarena.store.paths import config_file
@@ -138,12 +130,6 @@ class TuiArena(App):
                 return screen
         return None
 
-    def get_system_commands(self, screen: Screen):
-        """Textual's own palette entries, without those our commands already give (keys, help)."""
-        for command in super().get_system_commands(screen):
-            if command.title not in ("Keys",):
-                yield command
-
     def on_mount(self) -> None:
         if self.config.keys:
             try:
@@ -160,32 +146,16 @@ class TuiArena(App):
         self.call_after_refresh(self._first_frame_done)
 
     def _first_frame_done(self) -> None:
+        if self.start.session is not None:  # --session: the saved session, as Enter on the sessions screen
+            from tuiarena.ui.screens.replay import ReplayScreen
+
+            self.push_screen(ReplayScreen(self.start.session, instant=True))
+            self.start.session = None
         self.collector.settle()
         self.set_interval(2.0, self._idle_tick)
         # Discovery starts after the first frame: it fills the roster, and building the SDK
         # clients (on the engine thread) takes turns with the event loop for the GIL.
         self.discover_models()
-
-    def _idle_tick(self) -> None:
-        self.collector.tick()
-        # the cursor stops blinking after a while without input, as terminals do: each blink is a
-        # repaint, and an idle app should not repaint twice a second
-        if self.options.cursor_blink and self._blinking and time.monotonic() - self._last_input > BLINK_FOR_S:
-            self._set_blink(False)
-
-    def _set_blink(self, on: bool) -> None:
-        self._blinking = on
-        for widget in self.screen.query("TextArea, Input"):
-            widget.cursor_blink = on
-
-    async def on_event(self, event) -> None:
-        from textual import events
-
-        if isinstance(event, (events.Key, events.MouseDown)):
-            self._last_input = time.monotonic()
-            if self.options.cursor_blink and not self._blinking:
-                self._set_blink(True)
-        await super().on_event(event)
 
     # -- discovery -------------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="discovery")
@@ -236,12 +206,23 @@ class TuiArena(App):
         if screen is not None:
             roster = screen.query_one(Roster)
             roster.set_models(entries, status)
-            if not roster.selected and entries:  # first start: a sensible trio to try at once
+            if self.start.models:  # -m on the command line: those, in that order
+                roster.select(list(self.start.models))
+            elif not roster.selected and entries:  # first start: a sensible trio to try at once
                 real = [e.id for e in entries if not e.demo]  # real endpoints come before the demo
                 known = [e.id for e in entries]
                 pick = real[:3] if real else ([m for m in DEFAULT_PICK if m in known] or known[:3])
                 roster.select(pick)
         self.collector.settle()  # the SDK clients are built: freeze them too
+        if screen is not None and self.start.prompt:  # a prompt on the command line runs at once
+            from tuiarena.ui.widgets.prompt import PromptEditor
+
+            editor = screen.query_one(PromptEditor)
+            editor.user_text = self.start.prompt
+            if self.start.system:
+                editor.system_text = self.start.system
+            self.start.prompt = None
+            screen.action_run()
         notes = [] if ws.only_demo else list(ws.notes)  # the roster already says "demo only"
         notes += [f"{name}: {msg}" for name, msg in errors.items()]
         if notes:
@@ -337,48 +318,6 @@ class TuiArena(App):
 
         self.push_screen(TextPrompt("Session name", self._session_name), done)
 
-    # -- other screens ----------------------------------------------------------------------------
-    def action_open_screen(self, name: str) -> None:
-        self.open_screen(name)
-
-    def open_screen(self, name: str) -> None:
-        import importlib
-
-        cls_name = SCREEN_CLASSES.get(name)
-        if cls_name is None:
-            self.notify(f"unknown screen {name!r}", severity="error", markup=False)
-            return
-        try:
-            module = importlib.import_module(f"tuiarena.ui.screens.{name}")
-            cls = getattr(module, cls_name)
-        except (ModuleNotFoundError, AttributeError):
-            self.notify(f"{name}: not available yet", severity="warning", markup=False)
-            return
-        if isinstance(self.screen, cls):
-            return
-        if any(isinstance(s, cls) for s in self.screen_stack):  # already open below: go back to it
-            while not isinstance(self.screen, cls):
-                self.pop_screen()
-            return
-        self.push_screen(cls())
-
-    def key_for(self, binding_id: str, default: str) -> str:
-        """The key bound to ``binding_id`` now (after ``[keys]``), as the key bar shows it."""
-        keys = (getattr(self, "_keymap", None) or {}).get(binding_id, default)
-        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
-
-    # -- small services ------------------------------------------------------------------------------
-    def run_screen_action(self, action: str) -> None:
-        screen = self.compare_screen
-        if screen is not None:
-            self.call_next(self.run_action, action, screen)
-
-    def action_help(self) -> None:
-        from tuiarena.ui.help import HelpScreen
-
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
-
     def set_theme(self, name: str) -> None:
         self.theme = name
 
@@ -466,8 +405,8 @@ class TuiArena(App):
                   + (f" (details in {where})" if where else ""), file=sys.stderr)
 
 
-def run_app() -> int:
-    """``tuiarena`` with no arguments."""
-    app = TuiArena()
+def run_app(start: StartRequest | None = None) -> int:
+    """``tuiarena`` (with no command)."""
+    app = TuiArena(start=start)
     app.run()
     return app.return_code or 0
