@@ -178,6 +178,14 @@ async def test_many_models_at_80x24_stay_usable():
             assert focused is widgets[i]
             assert focused.region.x >= 0 and focused.region.right <= 80 and focused.region.height >= 5
         assert app.compare_screen.query_one(ResultsGrid).row_count == 6
+        third = widgets[2]
+        third.body.focus()
+        await pilot.press("z", "z")  # zoom and back: the column stays on screen, focused
+        await pilot.pause(0.2)
+        assert app.compare_screen.focused_column() is third
+        assert third in app.compare_screen.visible_columns() and third.region.width >= 30
+        assert third.region.x >= 0 and third.region.right <= 80
+        assert all(w.region.width == 0 or w.region.width >= 30 for w in widgets)
 
 
 async def test_an_answer_cut_by_max_tokens_says_so_and_small_costs_show():

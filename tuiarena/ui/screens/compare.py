@@ -16,7 +16,7 @@ from textual.widgets import Header, Static
 from tuiarena.engine.run.runner import build_messages
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
-from tuiarena.ui.screens.compare_frames import CompareFrames
+from tuiarena.ui.screens.compare_frames import ColumnsArea, CompareFrames
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.prompt import PromptEditor
@@ -68,9 +68,9 @@ class CompareScreen(CompareFrames, Screen):
         self._live = False
         self._zoomed: OutputColumn | None = None
         self.page = 0  # which page of answers is on screen when they do not all fit
+        self._anchor: OutputColumn | None = None  # the column each layout keeps on screen
         self._grid_at = 0.0
         self._grid_finals: tuple = ()
-        self._column_widths_for = None
         self._column_width = 0  # each column's width as laid out (0: not yet)
         self._frame_soon = False
         self._grid_held = 0.0  # since when columns that just ended are being painted (the grid waits)
@@ -87,7 +87,7 @@ class CompareScreen(CompareFrames, Screen):
                 short = self.app.size.height < 30  # short terminal: the system prompt box waits for f6
                 yield PromptEditor(cfg.defaults, cfg.ui.history, id="prompt", classes="-no-system" if short else None)
                 yield Static("", id="pages")
-                with Horizontal(id="columns"):
+                with ColumnsArea(id="columns"):
                     yield Static(self.empty_hint(), id="columns-empty")
         yield ResultsGrid(mask_timings=self.app.options.mask_timings, id="results", classes="-empty")
         yield KeyBar()
@@ -218,7 +218,7 @@ class CompareScreen(CompareFrames, Screen):
     def _mount_columns(self, response_ids: dict[str, str]) -> None:
         area = self.query_one("#columns", Horizontal)
         self._unzoom()
-        self.page = 0  # each run starts at its first answers
+        self.page, self._anchor = 0, None  # each run starts at its first answers
         with self.app.batch_update():
             area.remove_children()
             mask, n = self.app.options.mask_timings, len(response_ids)

@@ -24,6 +24,13 @@ from tuiarena.ui.widgets.results import ResultsGrid
 FIT_COLUMN = 30  # all columns share the width down to this; below it they are paged
 
 
+class ColumnsArea(Horizontal):
+    """Where the output columns live; a change of its size (terminal, roster, zoom) re-lays them out."""
+
+    def on_resize(self) -> None:
+        self.screen.call_after_refresh(self.screen.layout_columns)
+
+
 class CompareFrames:
     """Mixed into :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
 
@@ -33,15 +40,6 @@ class CompareFrames:
         timer = getattr(self, "_frame_timer", None)
         if timer is not None:
             timer.resume()
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._resized)
-
-    def _resized(self) -> None:
-        area = self.query_one("#columns", Horizontal)
-        if area.size != self._column_widths_for:  # resized: share the new width
-            self._column_widths_for = area.size
-            self.layout_columns()
 
     def frame(self) -> None:
         self._frame_soon = False
@@ -101,12 +99,8 @@ class CompareFrames:
 
     def show_column(self, column: OutputColumn) -> None:
         """Turn to the page that holds ``column``."""
-        columns = list(self.query(OutputColumn))
-        if column in columns:
-            page = columns.index(column) // self.per_page(len(columns))
-            if page != self.page:
-                self.page = page
-            self.layout_columns()
+        self._anchor = column  # kept in view by every later layout (resize, roster, unzoom)
+        self.layout_columns()
 
     def layout_columns(self) -> None:
         """Share the width between the columns of the current page; hide the others."""
@@ -117,7 +111,8 @@ class CompareFrames:
         total, n = area.size.width, len(columns)
         per = self.per_page(n)
         pages = (n + per - 1) // per
-        self.page = min(self.page, pages - 1)
+        anchor = getattr(self, "_anchor", None)
+        self.page = columns.index(anchor) // per if anchor in columns else min(self.page, pages - 1)
         shown = columns[self.page * per:(self.page + 1) * per]
         width = total // len(shown)
         self._column_width = width
@@ -130,7 +125,7 @@ class CompareFrames:
                 where = f"{first}" if first == last else f"{first}–{last}"
                 self.query_one("#pages").update(Text(
                     f"answers {where} of {n} · {self.app.key_for('next_column', 'alt+right')} next · "
-                    f"{self.app.key_for('prev_column', 'alt+left')} previous · every model in the grid below"))
+                    f"{self.app.key_for('prev_column', 'alt+left')} previous"))
             for column in columns:
                 on_page = column is self._zoomed if self._zoomed is not None else column in shown
                 column.display = on_page
