@@ -63,11 +63,16 @@ class TuiArena(Navigation, App):
         Binding("ctrl+n", "new_session", "New session", id="new_session", show=False),
         Binding("f2", "rename_session", "Rename", id="rename_session", show=False),
         # every screen has its own key; priority, so a text box (f7 selects all in one) never eats it
-        Binding("f7", "open_screen('blind')", "Blind", id="open_blind", priority=True),
-        Binding("f8", "open_screen('suite')", "Suites", id="open_suite", priority=True),
-        Binding("f9", "open_screen('sessions')", "Sessions", id="open_sessions", priority=True),
-        Binding("f10", "open_screen('leaderboard')", "Board", id="open_leaderboard", priority=True),
-        Binding("f11", "open_screen('history')", "History", id="open_history", priority=True),
+        Binding("f7", "open_screen('blind')", "Blind", id="open_blind", priority=True,
+                tooltip="open the blind arena"),
+        Binding("f8", "open_screen('suite')", "Suites", id="open_suite", priority=True,
+                tooltip="open the test suites"),
+        Binding("f9", "open_screen('sessions')", "Sessions", id="open_sessions", priority=True,
+                tooltip="open the saved sessions"),
+        Binding("f10", "open_screen('leaderboard')", "Board", id="open_leaderboard", priority=True,
+                tooltip="open the leaderboard"),
+        Binding("f11", "open_screen('history')", "History", id="open_history", priority=True,
+                tooltip="open the per-model history"),
     ]
 
     def __init__(self, options: AppOptions | None = None, start: StartRequest | None = None) -> None:

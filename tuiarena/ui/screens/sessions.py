@@ -162,7 +162,7 @@ class SessionsScreen(SessionActions, Screen):
         elif self.filter_text:
             text = f"{len(self.shown)} of {total} sessions match {self.filter_text!r}"
         else:
-            text = f"{total} session{'s' if total != 1 else ''} · Enter opens · p replays · R re-runs against the selected models"
+            text = f"{total} session{'s' if total != 1 else ''} · Enter opens · p replays · R re-runs (M: with the models picked)"
         if self.rerunning:
             text = "re-running… · " + text
         self.query_one("#sessions-status", Static).update(Text(text))

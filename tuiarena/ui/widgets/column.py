@@ -112,6 +112,11 @@ class OutputColumn(Vertical):
         return text
 
     @property
+    def shown_version(self) -> int:
+        """The view-state version this column last drew (-1: none yet)."""
+        return self._version
+
+    @property
     def ready(self) -> bool:
         return self._ready
 

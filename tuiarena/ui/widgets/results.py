@@ -101,7 +101,7 @@ class ResultsGrid(DataTable):
     """Rows keyed by response id. ``s`` cycles the sort column, ``S`` reverses the order."""
 
     DEFAULT_CSS = """
-    ResultsGrid { height: auto; max-height: 10; }
+    ResultsGrid { height: auto; max-height: 9; scrollbar-size-horizontal: 0; }  /* ← → scroll it sideways */
     """
 
     BINDINGS = [
@@ -125,7 +125,9 @@ class ResultsGrid(DataTable):
             self.add_column(Text(title, justify="right" if right else "left"), key=key, width=WIDTHS.get(key))
 
     def reset(self) -> None:
+        """Empty, scrolled back to the first column (a new run starts at model, status, TTFT)."""
         self.clear()
+        self.scroll_to(x=0, y=0, animate=False, immediate=True)
         self._versions.clear()
         self._plain.clear()
 
