@@ -204,3 +204,32 @@ async def test_suite_battles_with_speed_setting(tuiarena_home):
     (records,) = files.values()
     assert records[0]["kind"] == "blind" and "classification" in records[0]["name"]
     assert [r["type"] for r in records].count("vote") == 1
+
+
+async def test_follow_up_turns_before_the_vote(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        screen = BlindScreen(models=ROSTER, seed=5)
+        app.push_screen(screen)
+        await pilot.pause()
+        box = screen.query_one("#blind-prompt")
+        box.value = "Explain python generators"
+        box.focus()
+        await pilot.press("enter")
+        await wait_battle(screen, pilot)
+        first = {c.model: c.text for c in screen.columns()}
+        left, right = screen.battle["left"], screen.battle["right"]
+        box.value = "And when would you not use one?"
+        box.focus()
+        await pilot.press("enter")  # before the vote: a follow-up to the same pair
+        await pilot.pause()
+        assert screen.battle["turns"] == 2 and (screen.battle["left"], screen.battle["right"]) == (left, right)
+        await wait_battle(screen, pilot)
+        run = screen.view.runs[screen.battle["run_id"]]
+        for model in (left, right):  # each side saw its own earlier answer
+            assert run.history[model][-1] == {"role": "assistant", "content": first[model]}
+        assert_hidden(screen_text(app))
+        await pilot.press("a")
+        await pilot.pause()
+        assert len(screen.votes) == 1 and screen.votes[0].run_id == screen.battle["run_id"]

@@ -35,6 +35,7 @@ from tuiarena.engine.arena import (
 )
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Message, Params, VoteCast, new_id
+from tuiarena.ui.screens.blind_turns import BlindTurns
 from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.streamtext import LiveText
@@ -132,7 +133,7 @@ def _last_user(messages: list[Message]) -> str:
     return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
 
 
-class BlindScreen(Screen):
+class BlindScreen(BlindTurns, Screen):
     """Blind A/B battles. ``prompts``: a list to judge in order (strings, or message lists such as
     a suite case's); without it the prompt comes from the box at the top (pre-filled from the
     compare screen's editor). ``models``: the roster to pair from (default: the compare screen's
@@ -183,7 +184,7 @@ class BlindScreen(Screen):
         show_speed = bool(self.app.config.ui.show_speed_in_blind)
         mask = self.app.options.mask_timings
         yield Header(show_clock=False, icon="⚖")
-        yield Input(placeholder="Prompt for a blind battle — Enter starts it", id="blind-prompt",
+        yield Input(placeholder="Prompt for a blind battle — Enter starts it (before the vote: a follow-up)", id="blind-prompt",
                     compact=True)
         yield Static(Text(self._intro()), id="blind-status")
         with Horizontal(id="blind-columns"):
@@ -218,14 +219,6 @@ class BlindScreen(Screen):
         self._cancel_streams()  # (the cancelled answers still reach this screen's own file: the app
         # keeps routing these runs to it, and closes it at exit)
 
-    def writer(self):
-        """This screen's own session file (created at the first battle)."""
-        if self._writer is None:
-            from tuiarena.store.sessions import SessionWriter
-
-            self._writer = SessionWriter.create(kind="blind", name=self.session_name or "blind arena")
-        return self._writer
-
     # -- events -> view state ---------------------------------------------------------------------
     def fold_event(self, event: Event) -> None:
         if not concerns(self.view, self.run_ids, event):
@@ -241,7 +234,8 @@ class BlindScreen(Screen):
             for column in self.query(BlindColumn):
                 column.sync()
         if self.battle["vote"] is None and self.ready_to_vote():
-            self._status("Both answers are in. Which is better? a / ← · b / → · t tie · x both bad")
+            more = "" if self.total_prompts else " · or type a follow-up above (f3) and Enter"
+            self._status(f"Both answers are in. Which is better? a / ← · b / → · t tie · x both bad{more}")
 
     # -- battles ------------------------------------------------------------------------------------
     def roster(self) -> list[str]:
@@ -288,6 +282,8 @@ class BlindScreen(Screen):
         if self.battle is not None and self.battle["vote"] is None and not self.ready_to_vote():
             self.notify("finish this battle first (or ctrl+g to stop it)", severity="warning")
             return False
+        if self.battle is not None and self.battle["vote"] is None and self.queue_done_or_free():
+            return self.follow_up(prompt, params)
         try:
             pair = choose_pair(self.roster(), battle_counts(self.votes), self.rng, self.fixed)
         except ValueError as exc:
@@ -303,7 +299,8 @@ class BlindScreen(Screen):
         run, _tasks = app.runner.start_run([left, right], messages, params or app.config.defaults,
                                            label="blind", run_id=run_id)
         self.battle = {"run_id": run_id, "left": left, "right": right, "prompt": prompt,
-                       "ids": (run.response_ids[left], run.response_ids[right]), "vote": None}
+                       "ids": (run.response_ids[left], run.response_ids[right]), "vote": None,
+                       "messages": list(messages), "turns": 1, "history": {left: [], right: []}}
         for column, rid in zip(self.query(BlindColumn), self.battle["ids"]):
             column.start(self.view.columns[rid])
         self.query_one("#blind-result", Static).update("")
