@@ -227,3 +227,39 @@ async def test_cancelled_column_and_grid_agree_on_tokens():
         row = screen.query_one(ResultsGrid).get_row(col.response_id)
         tokens = str(row[4])
         assert f"{tokens} tok" in screen_text(app)  # the column's stats line says the same count
+
+
+async def test_earlier_turns_show_in_columns_and_a_turn_can_be_edited_or_branched():
+    from tuiarena.ui.screens.compare_turns import TurnPicker
+    from tuiarena.ui.widgets.prompt import PromptEditor
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/swift"])
+        screen = app.compare_screen
+        app.rename_session("turns")  # the title would show the first prompt
+        for prompt in ("First question", "Second question", "Third question"):
+            await type_prompt(app, pilot, prompt)
+            await pilot.press("ctrl+r")
+            await wait_done(app, pilot)
+        (column,) = columns(app)
+        assert len(column.earlier) == 2 and column.earlier[0][0] == "First question"
+        assert "2 earlier turns" in screen_text(app) and "First question" not in screen_text(app)
+        column.body.focus()
+        await pilot.press("e")  # collapsed by default; e opens them
+        await pilot.pause()
+        assert "First question" in screen_text(app)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, TurnPicker)
+        await pilot.press("up", "enter")  # turn 2: branch from there
+        await pilot.pause()
+        editor = screen.query_one(PromptEditor)
+        assert editor.user_text == "Second question" and len(screen.conversation) == 1
+        editor.user_text = "Second question, rephrased"
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        run = screen.view.runs[screen.current_run_id]
+        assert [m["content"] for m in run.history["demo/swift"] if m["role"] == "user"] == ["First question"]
+        assert run.messages[-1]["content"] == "Second question, rephrased"

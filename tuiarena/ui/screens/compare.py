@@ -17,6 +17,7 @@ from tuiarena.engine.run.runner import build_messages
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
 from tuiarena.ui.screens.compare_frames import ColumnsArea, CompareFrames
+from tuiarena.ui.screens.compare_turns import CompareTurns, earlier_turns
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.prompt import PromptEditor
@@ -24,7 +25,7 @@ from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster
 
 
-class CompareScreen(CompareFrames, Screen):
+class CompareScreen(CompareTurns, CompareFrames, Screen):
     AUTO_FOCUS = "#user"  # focused while composing: a later focus change would restyle the screen
     DEFAULT_CSS = """
     CompareScreen #top { height: 1fr; }
@@ -46,6 +47,7 @@ class CompareScreen(CompareFrames, Screen):
         Binding("ctrl+r", "run", "Run", id="run"),
         Binding("ctrl+g", "cancel_all", "Cancel all", id="cancel_all"),
         Binding("ctrl+l", "new_conversation", "New chat", id="new_conversation"),
+        Binding("f5", "turns", "Turns", id="turns", show=False),
         Binding("ctrl+t", "toggle_roster", "Models", id="toggle_roster"),
         Binding("ctrl+up", "history(-1)", "Older prompt", id="history_prev", show=False),
         Binding("ctrl+down", "history(1)", "Newer prompt", id="history_next", show=False),
@@ -171,7 +173,7 @@ class CompareScreen(CompareFrames, Screen):
         self.current_run_id = run_id
         self.conversation.append(run_id)
         response_ids = {m: new_id("x") for m in models}
-        mounted = self._mount_columns(response_ids)
+        mounted = self._mount_columns(response_ids, history)
 
         def launch() -> None:
             app.runner.start_run(models, messages, params, history=history, run_id=run_id, response_ids=response_ids)
@@ -192,11 +194,12 @@ class CompareScreen(CompareFrames, Screen):
         """Show recorded events (a saved session, or a test's fixed script) as if they were live."""
         for event in events:
             if type(event) is RunStarted:
+                history = self.conversation_history(list(event.response_ids))
                 self.run_ids.add(event.run_id)
                 self.current_run_id = event.run_id
                 self.conversation.append(event.run_id)
                 self.fold_event(event)
-                self._mount_columns(event.response_ids)
+                self._mount_columns(event.response_ids, history)
             else:
                 self.fold_event(event)
         self.wake()
@@ -215,14 +218,16 @@ class CompareScreen(CompareFrames, Screen):
                     out.setdefault(model, []).extend(turn_user + [{"role": "assistant", "content": col.text}])
         return out
 
-    def _mount_columns(self, response_ids: dict[str, str]) -> None:
+    def _mount_columns(self, response_ids: dict[str, str], history: dict[str, list[dict]] | None = None) -> None:
         area = self.query_one("#columns", Horizontal)
         self._unzoom()
         self.page, self._anchor = 0, None  # each run starts at its first answers
         with self.app.batch_update():
             area.remove_children()
             mask, n = self.app.options.mask_timings, len(response_ids)
-            mounted = area.mount_all([OutputColumn(rid, model, mask_timings=mask, jump_phase=i / n)
+            history = history or {}
+            mounted = area.mount_all([OutputColumn(rid, model, mask_timings=mask, jump_phase=i / n,
+                                                   earlier=earlier_turns(history.get(model, [])))
                                       for i, (model, rid) in enumerate(response_ids.items())])
             grid = self.query_one(ResultsGrid)
             grid.reset()

@@ -16,8 +16,9 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.widgets import Static
 
 from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState
@@ -67,6 +68,9 @@ class OutputColumn(Vertical):
     OutputColumn:focus-within { border: round $primary; }
     OutputColumn > .col-header { height: 1; padding: 0 1; background: $panel; }
     OutputColumn > .col-stats { height: 1; padding: 0 1; color: $text-muted; }
+    OutputColumn > .col-turns { height: 1; padding: 0 1; color: $text-muted; }
+    OutputColumn > .col-earlier { display: none; height: 1fr; padding: 0 1; border-bottom: dashed $panel-lighten-2; }
+    OutputColumn.-earlier > .col-earlier { display: block; }
     """
 
     BINDINGS = [
@@ -75,6 +79,7 @@ class OutputColumn(Vertical):
         Binding("escape", "cancel", "Cancel", id="cancel"),
         Binding("r", "rerun", "Re-run", id="rerun"),
         Binding("t", "toggle_reasoning", "Reasoning", id="toggle_reasoning", show=False),
+        Binding("e", "toggle_earlier", "Earlier turns", id="toggle_earlier", show=False),
     ]
 
     class Action(Message):
@@ -85,8 +90,10 @@ class OutputColumn(Vertical):
             self.column = column
             self.action = action
 
-    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False, jump_phase: float = 0.0) -> None:
+    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False, jump_phase: float = 0.0,
+                 earlier: list[tuple[str, str]] | None = None) -> None:
         super().__init__(classes="output-column")
+        self.earlier = list(earlier or [])  # this model's own earlier turns: (prompt, answer)
         self.response_id = response_id
         self.model = model
         self.mask_timings = mask_timings
@@ -102,7 +109,31 @@ class OutputColumn(Vertical):
     def compose(self) -> ComposeResult:
         yield TextLine(self._header("waiting"), classes="col-header")
         yield TextLine(Text("TTFT —"), classes="col-stats")
+        if self.earlier:  # collapsed by default: one line saying they are there
+            n = len(self.earlier)
+            yield TextLine(Text(f"▸ {n} earlier turn{'s' if n != 1 else ''} · e shows them", no_wrap=True,
+                                overflow="ellipsis"), classes="col-turns")
+            with VerticalScroll(classes="col-earlier"):
+                yield Static(self._earlier_text())
         yield LiveText(jump_phase=self.jump_phase)
+
+    def _earlier_text(self) -> Text:
+        text = Text()
+        for i, (prompt, answer) in enumerate(self.earlier, 1):
+            text.append(f"{i}. you> ", style="bold")
+            text.append(fmt.visible(prompt) + "\n")
+            text.append(f"{i}. {self.model}> ", style="bold")
+            text.append(fmt.visible(answer) + "\n\n")
+        return text
+
+    def action_toggle_earlier(self) -> None:
+        if not self.earlier:
+            return
+        self.toggle_class("-earlier")
+        n = len(self.earlier)
+        mark, verb = ("▾", "hides") if self.has_class("-earlier") else ("▸", "shows")
+        self.query_one(".col-turns", TextLine).update(Text(f"{mark} {n} earlier turn{'s' if n != 1 else ''} · "
+                                                           f"e {verb} them", no_wrap=True, overflow="ellipsis"))
 
     def _header(self, status: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")

@@ -139,8 +139,9 @@ class PromptEditor(Vertical):
         return True
 
     def set_turn(self, turn: int) -> None:
-        key = self.app.key_for("new_conversation", "ctrl+l") if hasattr(self.app, "key_for") else "ctrl+l"
-        self.border_subtitle = f"follow-up · turn {turn} · {key} new chat" if turn > 1 else ""
+        key = getattr(self.app, "key_for", lambda _id, default: default)
+        self.border_subtitle = (f"follow-up · turn {turn} · {key('turns', 'f5')} turns · "
+                                f"{key('new_conversation', 'ctrl+l')} new chat") if turn > 1 else ""
 
     def focus_user(self) -> None:
         self.query_one("#user", TextArea).focus()
