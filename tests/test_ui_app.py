@@ -211,3 +211,35 @@ async def test_open_screen_opens_each_screen_and_names_unknown_ones():
             assert type(app.screen).__name__ == cls
             app.pop_screen()
             await pilot.pause()
+
+async def test_ansi_theme_from_config_starts_and_screens_open(tuiarena_home):
+    tuiarena_home.mkdir(parents=True)
+    (tuiarena_home / "config.toml").write_text('[ui]\ntheme = "ansi-16"\n')
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        assert app.theme == "ansi-16"
+        assert "compare" in screen_text(app)
+        assert len([t for t in app.available_themes if t.startswith("textual-")]) <= 3  # a short theme list
+        for key, name in (("f7", "BlindScreen"), ("f9", "SessionsScreen"), ("f10", "LeaderboardScreen"),
+                          ("f11", "HistoryScreen")):
+            await pilot.press(key)  # priority keys: they work with the prompt focused
+            await pilot.pause()
+            assert type(app.screen).__name__ == name
+            assert app.screen.sub_title in screen_text(app)  # the title names the screen
+        await pilot.press("f9")  # already open below: back to it, not a second copy
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SessionsScreen"
+        assert sum(type(s).__name__ == "SessionsScreen" for s in app.screen_stack) == 1
+
+
+async def test_f6_toggles_the_system_prompt_from_the_prompt_box(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(100, 24)) as pilot:  # short: the system box starts hidden
+        await ready(app, pilot)
+        screen = app.compare_screen
+        screen.query_one("#user").focus()
+        await pilot.press("f6")
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#system")
+        assert screen.query_one("#user").text == ""  # the prompt box did not take the key
