@@ -84,7 +84,7 @@ def main() -> int:
         directory = paths.sessions_dir()
         rng = random.Random(1)
         t0 = time.perf_counter()
-        for i in range(args.sessions):
+        for _ in range(args.sessions):
             write_session(directory, runs=rng.randint(1, 5), models=["demo/swift", "demo/thinker"],
                           text_chars=400, rng=rng)
         big = write_session(directory, runs=args.responses // 2, models=["demo/swift", "openai/gpt-4o-mini"],

@@ -25,6 +25,6 @@ def tuiarena_home(tmp_path, monkeypatch):
     home = tmp_path / "tuiarena-home"
     monkeypatch.setenv("TUIARENA_HOME", str(home))
     monkeypatch.setenv("TUIARENA_NO_PROBE", "1")  # no loopback discovery of real local servers
-    for var in PROVIDER_KEY_VARS:
+    for var in (*PROVIDER_KEY_VARS, "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     return home

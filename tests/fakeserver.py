@@ -9,7 +9,7 @@ cheap. Use it as a context manager::
 
 or in the foreground (bench scripts start it in a subprocess; the first stdout line is the URL)::
 
-    python -m tests.fakeserver --port 0 --ttft 0.05 --rate 100 --tokens 100 [--stats FILE]
+    python -m tests.fakeserver --port 0 --ttft 0.05 --rate 100 --tokens 100 [--stats FILE] [--tls CERT KEY]
 
 (``--stats``: on SIGTERM, a JSON line of server-side timings per chat request, for bench --diag.)
 
@@ -54,19 +54,31 @@ BEHAVIOURS = {
     "missing": "404 model_not_found",
     "bad-request": "always 400 (not about stream_options)",
     "escape": "content with ANSI escapes, Rich markup and control characters",
+    "done-no-finish": "tokens, then data: [DONE] with no finish_reason (llama.cpp interrupted)",
+    "empty": "no text at all: a role chunk, finish_reason stop, [DONE]",
+    "llamacpp": "no usage; the last chunk carries llama.cpp's timings (predicted_n, prompt_ms, ...)",
+    "multi-token": "four tokens per chunk (combine with no-usage)",
+    "cost": "usage carries OpenRouter's cost",
+    "not-streamed": "one chat.completion JSON object even when stream is true",
+    "html": "200 with an HTML page (a web UI, not the API)",
+    "bare-lf": "the response head's lines end in a bare LF",
 }
+TIMINGS = {"prompt_n": 7, "prompt_ms": 12.5, "predicted_per_token_ms": 4.0, "predicted_per_second": 250.0}
 ESCAPE_TOKENS = ["\x1b[31mred\x1b[0m", " [bold red]x[/]", " bell\x07", " cr\rlf", " nul\x00", " \x1b]0;title\x07", " [link=x]y[/link]"]
 
 
 class FakeServer:
     def __init__(self, ttft: float = 0.0, tokens_per_s: float = 0, n_tokens: int = 20, port: int = 0,
-                 host: str = "127.0.0.1", models: list[str] | None = None):
+                 host: str = "127.0.0.1", models: list[str] | None = None, ssl: Any = None,
+                 redirect_to: str | None = None):
         self.ttft = ttft
         self.tokens_per_s = tokens_per_s
         self.n_tokens = n_tokens
         self.host = host
         self.port = port
         self.models = models or ["fake-model", *BEHAVIOURS]
+        self.ssl = ssl  # an ssl.SSLContext: serve HTTPS
+        self.redirect_to = redirect_to  # a base URL: every chat request gets a 307 there
         self.requests: list[RequestRecord] = []
         self.connections = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -77,7 +89,7 @@ class FakeServer:
     # ---------------------------------------------------------------- lifecycle
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
+        return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}/v1"
 
     @property
     def chat_requests(self) -> list[RequestRecord]:
@@ -86,10 +98,10 @@ class FakeServer:
     async def serve(self) -> None:
         """Bind (sets ``self.port``); call from a running loop. Serves until closed."""
         self._loop = asyncio.get_running_loop()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=1024)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=1024, ssl=self.ssl)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         ready = threading.Event()
         errors: list[BaseException] = []
 
@@ -130,7 +142,7 @@ class FakeServer:
         if self._thread:
             self._thread.join(5)
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -180,7 +192,7 @@ class FakeServer:
     @staticmethod
     async def _send(writer: asyncio.StreamWriter, status: int, obj: Any, extra: dict[str, str] | None = None) -> None:
         data = json.dumps(obj).encode()
-        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+        reason = {200: "OK", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
                   500: "Internal Server Error"}.get(status, "Status")
         hdr = [f"HTTP/1.1 {status} {reason}", "content-type: application/json", f"content-length: {len(data)}"]
         hdr += [f"{k}: {v}" for k, v in (extra or {}).items()]
@@ -200,6 +212,10 @@ class FakeServer:
         if rec.method != "POST" or not rec.path.rstrip("/").endswith("/chat/completions"):
             rec.status, rec.outcome = 404, "error"
             await self._send(writer, 404, self._err(f"no route {rec.method} {rec.path}", "invalid_request_error"))
+            return True
+        if self.redirect_to:
+            rec.status, rec.outcome = 307, "done"
+            await self._send(writer, 307, {}, {"location": self.redirect_to.rstrip("/") + "/chat/completions"})
             return True
         body = rec.body if isinstance(rec.body, dict) else {}
         model = str(body.get("model", "fake-model"))
@@ -233,7 +249,13 @@ class FakeServer:
             rec.status, rec.outcome = status, "error"
             await self._send(writer, status, err, extra)
             return True
-        if body.get("stream"):
+        if "html" in flags:
+            page = b"<!doctype html><html><head><title>Open WebUI</title></head><body>app</body></html>"
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: %d\r\n\r\n%s" % (len(page), page))
+            await writer.drain()
+            rec.outcome = "done"
+            return True
+        if body.get("stream") and "not-streamed" not in flags:
             return await self._stream(rec, body, conf, writer)
         await self._complete(rec, body, conf, writer)
         return True
@@ -251,7 +273,9 @@ class FakeServer:
         mt = body.get("max_tokens") or body.get("max_completion_tokens")
         if isinstance(mt, int) and mt < n:
             n, finish = mt, "length"
-        if "escape" in conf.flags:
+        if "empty" in conf.flags:
+            content = []
+        elif "escape" in conf.flags:
             content = [ESCAPE_TOKENS[i % len(ESCAPE_TOKENS)] for i in range(n)]
         else:
             content = [f"tok{i}" if i == 0 else f" tok{i}" for i in range(n)]
@@ -269,8 +293,10 @@ class FakeServer:
             msg["reasoning_content" if "reasoning-content" in conf.flags else "reasoning"] = "".join(reasoning)
         out = {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                "model": body.get("model"), "choices": [{"index": 0, "message": msg, "finish_reason": finish}]}
-        if "no-usage" not in conf.flags:
+        if "no-usage" not in conf.flags and "llamacpp" not in conf.flags:
             out["usage"] = self._usage(body, len(content), len(reasoning))
+            if "cost" in conf.flags:
+                out["usage"]["cost"] = 0.000123
         rec.outcome = "done"
         await self._send(writer, 200, out)
 
@@ -288,10 +314,21 @@ class FakeServer:
         head = ('data: {"id":"chatcmpl-fake","object":"chat.completion.chunk","created":%d,"model":%s,'
                 '"choices":[{"index":0,"delta":' % (int(time.time()), model))
         rfield = "reasoning_content" if "reasoning-content" in flags else "reasoning"
+        usage_obj = self._usage(body, len(content), len(reasoning))
+        if "cost" in flags:
+            usage_obj["cost"] = 0.000123
+        usage = json.dumps(usage_obj)
+        if "multi-token" in flags:
+            content = ["".join(content[i:i + 4]) for i in range(0, len(content), 4)]
         events = LazyEvents(head, rfield, reasoning, content)  # rendered as sent: cheap to set up
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        usage = json.dumps(self._usage(body, len(content), len(reasoning)))
-        if "usage-in-choice" in flags:
+        if "done-no-finish" in flags:
+            tail = ""
+        elif "llamacpp" in flags:
+            n = usage_obj["completion_tokens"]
+            timings = {**TIMINGS, "predicted_n": n, "predicted_ms": n * TIMINGS["predicted_per_token_ms"]}
+            tail = head + '{},"finish_reason":"%s"}],"timings":%s}\n\n' % (finish, json.dumps(timings))
+        elif "usage-in-choice" in flags:
             tail = head + '{},"finish_reason":"%s"}],"usage":%s}\n\n' % (finish, usage)
         else:
             tail = head + '{},"finish_reason":"%s"}]}\n\n' % finish
@@ -301,8 +338,9 @@ class FakeServer:
         tail += "data: [DONE]\n\n"
         cut_at = len(events) // 2 if "cut" in flags else None
         err_at = len(events) // 2 if "midstream-error" in flags else None
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
-                     b"transfer-encoding: chunked\r\n\r\n")
+        eol = b"\n" if "bare-lf" in flags else b"\r\n"
+        writer.write(eol.join([b"HTTP/1.1 200 OK", b"content-type: text/event-stream", b"cache-control: no-cache",
+                               b"transfer-encoding: chunked", b"", b""]))
         # event i (i >= 1, tokens) is due at ttft + (i-1)/rate after the request came in (building the
         # events above is the fake's own cost, not part of its TTFT); the role chunk goes with token 1
         start = rec.t_received
@@ -370,8 +408,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=0.0, help="tokens per second (0 = as fast as possible)")
     ap.add_argument("--tokens", type=int, default=20)
     ap.add_argument("--stats", metavar="FILE", help="on SIGTERM, write one JSON line per chat request (timings)")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate (PEM files)")
     a = ap.parse_args(argv)
-    srv = FakeServer(ttft=a.ttft, tokens_per_s=a.rate, n_tokens=a.tokens, port=a.port)
+    ctx = None
+    if a.tls:
+        import ssl
+
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(*a.tls)
+    srv = FakeServer(ttft=a.ttft, tokens_per_s=a.rate, n_tokens=a.tokens, port=a.port, ssl=ctx)
 
     async def run() -> None:
         await srv.serve()

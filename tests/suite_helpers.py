@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from tuiarena.engine.run.runner import Runner
 from tuiarena.model import ProviderError, StreamFinish, TextDelta, UsageInfo

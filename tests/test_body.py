@@ -1,5 +1,5 @@
-"""Reading a chunked body straight off the socket (tuiarena.providers.net.body), with h11 still
-finishing each exchange so connections are reused."""
+"""Reading a chunked body straight off the socket (tuiarena.providers.net.body), framed by
+httptools (llhttp), with connections reused."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from tests.fakeserver import FakeServer
 from tuiarena.model import EndpointSpec, Params, ProviderError, StreamEnd, TextDelta
 from tuiarena.providers.net import body as body_mod
-from tuiarena.providers.net.plainhttp import ChunkedDecoder
+from tuiarena.providers.net.plainhttp import _Framing
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 MSGS = [{"role": "user", "content": "hi"}]
@@ -22,47 +22,46 @@ def _chunked(*parts: bytes, ext: bool = False) -> bytes:
     return b"".join(b"%x%s\r\n%s\r\n" % (len(p), b";name=v" if ext else b"", p) for p in parts)
 
 
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+
+
+def _decode(wire: bytes, cuts: list[int]) -> tuple[bytes, _Framing]:
+    framing, out = _Framing(), b""
+    for a, b in zip([0, *cuts], [*cuts, len(wire)]):
+        framing.feed(wire[a:b])
+        out += b"".join(framing.body)
+        framing.body.clear()
+    return out, framing
+
+
 @pytest.mark.parametrize("step", [1, 2, 3, 7, 1000])
-def test_decoder_any_split(step):
-    wire = _chunked(b"hello ", b"chunked\r\n", b"world", ext=step == 3) + b"0\r\ntrailer: x\r\n\r\nNEXT"
-    dec = ChunkedDecoder()
-    out = b""
-    for i in range(0, len(wire), step):
-        out += dec.feed(wire[i:i + step])
-        if dec.last:
-            rest = dec.rest + wire[i + step:]
-            break
+def test_framing_any_split(step):
+    wire = CHUNKED_HEAD + _chunked(b"hello ", b"chunked\r\n", b"world", ext=step == 3) + b"0\r\ntrailer: x\r\n\r\n"
+    out, framing = _decode(wire, list(range(step, len(wire), step)))
     assert out == b"hello chunked\r\nworld"
-    assert dec.last and dec.at_boundary
-    assert rest == b"0\r\ntrailer: x\r\n\r\nNEXT"  # the last chunk's line and what follows, left for the caller
+    assert framing.complete and not framing.extra and framing.status == 200
+    assert framing.headers == [(b"transfer-encoding", b"chunked")]  # the trailer is not a header
 
 
-def test_decoder_random_splits_match_the_payload():
+def test_framing_random_splits_match_the_payload():
     import random
 
     rng = random.Random(7)
     for _ in range(200):
         parts = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))) for _ in range(rng.randrange(1, 8))]
-        wire = _chunked(*parts, ext=rng.random() < 0.2) + b"0\r\n\r\n"
+        wire = CHUNKED_HEAD + _chunked(*parts, ext=rng.random() < 0.2) + b"0\r\n\r\n"
         cuts = sorted(rng.sample(range(1, len(wire)), min(len(wire) - 1, rng.randrange(0, 12))))
-        dec, out = ChunkedDecoder(), b""
-        for a, b in zip([0, *cuts], [*cuts, len(wire)]):
-            out += dec.feed(wire[a:b])
-            if dec.last:
-                break
-        assert out == b"".join(parts) and dec.last and dec.at_boundary
+        out, framing = _decode(wire, cuts)
+        assert out == b"".join(parts) and framing.complete
 
 
-def test_decoder_mid_chunk_and_errors():
-    dec = ChunkedDecoder()
-    assert dec.feed(b"a\r\n12345") == b"12345"
-    assert not dec.at_boundary and not dec.last
-    assert dec.feed(b"67890\r\n") == b"67890"
-    assert dec.at_boundary
+def test_framing_bytes_after_the_response_and_errors():
+    out, framing = _decode(CHUNKED_HEAD + _chunked(b"abc") + b"0\r\n\r\nNEXT garbage", [])
+    assert out == b"abc" and framing.complete and framing.extra  # the connection is not reused
+    out, framing = _decode(b"HTTP/1.1 200 OK\ncontent-length: 2\n\nhi", [])  # bare LF head
+    assert out == b"hi" and framing.complete
     with pytest.raises(httpx2.RemoteProtocolError):
-        ChunkedDecoder().feed(b"zz\r\nhello\r\n")
-    with pytest.raises(httpx2.RemoteProtocolError):
-        ChunkedDecoder().feed(b"1" * 5000)
+        _Framing().feed(CHUNKED_HEAD + b"zz\r\nhello\r\n")
 
 
 def _provider(base_url: str) -> OpenAICompatProvider:

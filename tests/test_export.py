@@ -191,7 +191,10 @@ def test_real_session_with_a_planted_key_leaks_it_nowhere(tmp_path, monkeypatch,
 def test_report_out_file_is_private_and_format_follows_suffix(tmp_path, capsys):
     path = compare_session(tmp_path)
     out = tmp_path / "exports" / "r.html"
-    assert main(["report", str(path), "--out", str(out)]) == 0
+    assert main(["report", str(path), "--out", str(out)]) == 2  # a missing folder is refused...
+    assert not out.parent.exists() and "does not exist" in capsys.readouterr().err
+    out.parent.mkdir()
+    assert main(["report", str(path), "--out", str(out)]) == 0  # ...and used once it exists
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert main(["report", str(path), "-o", str(tmp_path / "r.txt"), "--format", "csv"]) == 0

@@ -105,13 +105,12 @@ async def test_large_body_with_a_slow_reader_pauses_and_resumes():
 
     server, port = await _serve(big)
     got = 0
-    async with _client() as client:
-        async with asyncio.timeout(20), client.stream("GET", f"http://127.0.0.1:{port}/") as r:
-            await asyncio.sleep(0.3)  # let the socket fill our buffer past the threshold
-            assert r.extensions["network_stream"]._p.paused  # flow control kicked in
-            async for part in r.aiter_raw():
-                got += len(part)
-                assert len(part) <= 64 * 1024
+    async with _client() as client, asyncio.timeout(20), client.stream("GET", f"http://127.0.0.1:{port}/") as r:
+        await asyncio.sleep(0.3)  # let the socket fill our buffer past the threshold
+        assert r.extensions["network_stream"]._p.paused  # flow control kicked in
+        async for part in r.aiter_raw():
+            got += len(part)
+            assert len(part) <= 64 * 1024
     assert got == size
     server.close()
 

@@ -7,6 +7,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -49,13 +50,21 @@ def _send_later(peer: socket.socket, pieces: list[tuple[float, bytes]], sent: li
     return th
 
 
-def _busy_until_sent(th: threading.Thread) -> None:
-    """Keep the loop busy (never back to its selector) until the sender is done, and a bit more."""
-    while th.is_alive():
+def _busy_until(done: Callable[[], bool], guard_s: float = 10.0) -> None:
+    """A busy loop: it never returns to its selector, and calls poll_close() between its pieces of
+    work until ``done()``. (``guard_s`` only turns a hang into a failure; nothing is timed.)"""
+    give_up = time.monotonic() + guard_s
+    while not done():
+        assert time.monotonic() < give_up, "the bytes never arrived"
         poll_close()
-    end = time.perf_counter() + 0.02
-    while time.perf_counter() < end:
-        poll_close()
+
+
+def _buffered(sock: socket.socket) -> int:
+    """Bytes the kernel holds for ``sock`` that nobody has read yet."""
+    try:
+        return len(sock.recv(1 << 16, socket.MSG_PEEK))
+    except BlockingIOError:
+        return 0
 
 
 async def _drain(reader: SocketReader, n: int) -> list[tuple[bytes, float, float]]:
@@ -75,29 +84,40 @@ async def test_close_mode_times_the_first_bytes_while_the_loop_is_busy():
     client, peer = _pair()
     reader = SocketReader(client, asyncio.get_running_loop())
     reader.set_mode(CLOSE)
-    sent: list[float] = []
-    # the first token, then more every 2 ms: read late, they would merge and take the newest stamp
-    th = _send_later(peer, [(0.01, b"first")] + [(0.002, b"more")] * 20, sent)
-    _busy_until_sent(th)  # a busy loop that calls poll_close() between its pieces of work
+    # From here the loop is busy (no await): only poll_close() can read, as between a busy loop's work.
+    before_first = time.perf_counter()
+    peer.sendall(b"first")
+    _busy_until(lambda: bool(reader.chunks))
+    time.sleep(0.005)  # the next token comes later (a lower bound: sleep never returns early)
+    before_more = time.perf_counter()
+    peer.sendall(b"more")
+    _busy_until(lambda: _buffered(client) > 0 or len(reader.chunks) > 1)
     data, t = reader.take(1 << 16)
-    assert data == b"first"
-    assert sent[0] - 0.001 < t < sent[1]  # the first bytes' own arrival, before the next were even sent
+    assert data == b"first"  # read on its own, not merged with the later bytes
+    # stamped with its own arrival, not with when the loop took it (the 1 ms: clock conversion)
+    assert before_first - 0.001 < t < before_more - 0.001
     reader.close()
     peer.close()
 
 
 @linux_only
 async def test_normal_mode_is_not_polled_so_a_busy_loop_merges():
-    # The control for the test above: the same without CLOSE gets the newest stamp.
+    # The control for the test above: the same without CLOSE reads only at the selector, merged,
+    # with the newest bytes' stamp.
     client, peer = _pair()
     reader = SocketReader(client, asyncio.get_running_loop())
-    sent: list[float] = []
-    th = _send_later(peer, [(0.01, b"first")] + [(0.002, b"more")] * 20, sent)
-    _busy_until_sent(th)
-    await asyncio.sleep(0.01)
-    data, t = reader.take(1 << 16)
-    assert data.startswith(b"firstmore")
-    assert t > sent[-1] - 0.001  # the newest segment's stamp (to the clocks' µs of conversion)
+    peer.sendall(b"first")
+    _busy_until(lambda: _buffered(client) >= 5)
+    for _ in range(100):
+        poll_close()  # the busy loop polls, but a NORMAL socket is not in the poll group
+    assert not reader.chunks
+    time.sleep(0.005)
+    before_more = time.perf_counter()
+    peer.sendall(b"more")
+    _busy_until(lambda: _buffered(client) >= 9)
+    [(data, t, _taken)] = await _drain(reader, 1)  # the loop gets back to its selector
+    assert data == b"firstmore"
+    assert t > before_more - 0.001  # the newest segment's stamp (to the clocks' µs of conversion)
     reader.close()
     peer.close()
 

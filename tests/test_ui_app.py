@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.fakeserver import FakeServer
@@ -120,13 +122,17 @@ async def test_bad_theme_file_is_reported_and_skipped_user_theme_overrides(tuiar
 
 
 async def test_theme_switch_persists(tuiarena_home):
+    config = "# my settings, my comments\n[defaults]\ntemperature = 0.5  # warm\n"
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    (tuiarena_home / "config.toml").write_text(config)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
         assert app.theme == "tuiarena-dark"
         app.set_theme("high-contrast")
         await pilot.pause(0.1)
-    assert 'theme = "high-contrast"' in (tuiarena_home / "config.toml").read_text()
+    assert json.loads((tuiarena_home / "state.json").read_text())["theme"] == "high-contrast"
+    assert (tuiarena_home / "config.toml").read_text() == config  # the user's file is never rewritten
     app2 = make_app()
     async with app2.run_test(size=(100, 30)) as pilot:
         assert app2.theme == "high-contrast"

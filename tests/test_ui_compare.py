@@ -56,8 +56,8 @@ async def test_roster_space_toggles_and_selection_is_saved(tuiarena_home):
         await pilot.press("space")  # first model (swift) is highlighted
         await pilot.pause()
         assert ("demo/swift" in roster.selected) != ("demo/swift" in before)
-        saved = (tuiarena_home / "config.toml").read_text()
-        assert "selected" in saved
+        saved = (tuiarena_home / "state.json").read_text()  # UI state, never config.toml
+        assert "selected" in saved and not (tuiarena_home / "config.toml").exists()
         await pilot.press("slash")
         await pilot.press(*"thin")
         await pilot.pause()

@@ -4,6 +4,7 @@ the key bar, the grid's one-line cells, and the garbage-collection policy puttin
 from __future__ import annotations
 
 import gc
+import io
 
 from rich.console import Console
 from rich.text import Text
@@ -136,7 +137,7 @@ async def test_a_column_out_of_view_catches_up_when_its_page_is_shown(tuiarena_h
 
 
 def test_grid_cells_render_like_rich_text_in_one_line():
-    console = Console(width=40, force_terminal=True, color_system="truecolor", file=open("/dev/null", "w"))
+    console = Console(width=40, force_terminal=True, color_system="truecolor", file=io.StringIO())
     for cell in (Cell("1,234", 1234, right=True), Cell("demo/swift", "demo/swift"),
                  Cell("a very long error message indeed", None, style="red"), Cell("streaming", style="dim")):
         for width in (6, 12):

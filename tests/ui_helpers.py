@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 from tuiarena.ui.app import AppOptions, TuiArena
 from tuiarena.ui.widgets.column import OutputColumn
@@ -62,7 +63,7 @@ def screen_text(app) -> str:
     lines = app.screen._compositor.render_update(full=True)
     from rich.console import Console
 
-    console = Console(width=app.size.width, height=app.size.height, record=True, file=open("/dev/null", "w"),
+    console = Console(width=app.size.width, height=app.size.height, record=True, file=io.StringIO(),
                       color_system=None, legacy_windows=False)
     console.print(lines)
     return console.export_text()

@@ -11,6 +11,7 @@ Exit codes: 0 success, 1 the job ran but something failed (a model, a requiremen
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history")
 
@@ -21,10 +22,21 @@ def _version() -> str:
     return __version__
 
 
-def ui_parser():
+def _one_line_parser():
     import argparse
 
-    parser = argparse.ArgumentParser(
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse whose usage errors are one line on stderr (exit 2), as the README promises."""
+
+        def error(self, message: str) -> NoReturn:
+            message = " ".join(message.split())
+            self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+    return OneLineParser
+
+
+def ui_parser():
+    parser = _one_line_parser()(
         prog="tuiarena",
         usage='tuiarena [-m MODEL ...] [--system TEXT] ["PROMPT"] | tuiarena --session SESSION | tuiarena COMMAND ...',
         description="Open the UI: with -m, those models are picked; with a PROMPT, it runs at once; "
@@ -40,6 +52,7 @@ def ui_parser():
 
 
 def _open_ui(argv: list[str]) -> int:
+    """``tuiarena -m A -m B "prompt"`` / ``tuiarena --session NAME``: the UI, told what to do first."""
     from tuiarena.errors import UserError
 
     args = ui_parser().parse_args(argv)
@@ -61,10 +74,9 @@ def _open_ui(argv: list[str]) -> int:
 
 
 def build_parser():
-    import argparse
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _one_line_parser()(
         prog="tuiarena",
         description="Compare LLMs side by side in the terminal. With no command, opens the UI.",
     )
@@ -86,27 +98,101 @@ def main(argv: list[str] | None = None) -> int:
     if argv in (["--version"], ["-V"]):  # fast path: import nothing
         print(f"tuiarena {_version()}")
         return 0
+    if not argv:
+        from tuiarena.ui.app import run_app
 
+        return run_app()
+    if argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        return _open_ui(argv)
+
+    from tuiarena.commands._term import SafeStream
+
+    # the output boundary: nothing a command prints can drive the terminal (escapes show as text)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str]) -> int:
     from tuiarena.errors import UserError
 
-    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
-        return _open_ui(argv)  # ``tuiarena -m A -m B "prompt"`` / ``tuiarena --session NAME``
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tuiarena import runtime
+
+    runtime.configure(ui=args.command is None)  # process-wide policy, once, before any work
     try:
         if args.command is None:
             from tuiarena.ui.app import run_app
 
             return run_app()
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        try:
+            sys.stdout.flush()  # a full disk shows here, as one message, not at interpreter exit
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            print(f"tuiarena: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+            _drop_stdout()
+            return 1
+        return code
     except UserError as exc:
-        print(f"tuiarena: {exc}", file=sys.stderr)
+        from tuiarena.secrets import redact
+
+        print(f"tuiarena: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tuiarena: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `tuiarena run ... | head`
+        _drop_stdout()
         return 0
+    except RecursionError:
+        print("tuiarena: the input is nested too deeply to read", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the environment: a full disk, a folder that is a file, no permission
+        if isinstance(exc, (FileExistsError, NotADirectoryError)) and exc.filename:
+            print(f"tuiarena: {exc.filename} (or a folder above it) is a file where a folder is needed: "
+                  "move it away, or set TUIARENA_HOME to another folder", file=sys.stderr)
+        elif exc.filename:
+            print(f"tuiarena: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        elif exc.errno in _WRITE_ERRNOS or not _stdout_ok():
+            print(f"tuiarena: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        else:
+            print(f"tuiarena: {exc.strerror or exc}", file=sys.stderr)
+        _drop_stdout()
+        return 1
+
+
+_WRITE_ERRNOS = {28, 27, 122, 5}  # ENOSPC, EFBIG, EDQUOT, EIO (Linux numbers; a hint only)
+
+
+def _stdout_ok() -> bool:
+    try:
+        sys.stdout.flush()
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of unwritable output is silent."""
+    import os
+
+    try:
+        sys.stdout.flush()
+        return
+    except (OSError, ValueError):
+        pass
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.__stdout__.fileno())  # type: ignore[union-attr]
+        os.close(fd)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

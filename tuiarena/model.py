@@ -42,7 +42,7 @@ class ModelRef:
         return f"{self.endpoint}/{self.model}"
 
     @classmethod
-    def parse(cls, text: str) -> "ModelRef":
+    def parse(cls, text: str) -> ModelRef:
         endpoint, sep, model = text.strip().partition("/")
         if not sep or not endpoint or not model:
             raise ValueError(f"model {text!r} is not of the form endpoint/model (e.g. demo/swift)")
@@ -74,7 +74,7 @@ class Params:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> "Params":
+    def from_dict(cls, d: dict[str, Any] | None) -> Params:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in (d or {}).items() if k in names})
 
@@ -90,6 +90,7 @@ class TextDelta:
     text: str
     t: float
     reasoning: bool = False  # True for delta.reasoning_content / delta.reasoning
+    chunks: int = 1  # stream chunks (SSE events) merged into this delta: they arrived together
 
 
 @dataclass(slots=True)
@@ -97,6 +98,36 @@ class UsageInfo:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cost_usd: float | None = None  # the server's own charge (OpenRouter's ``usage.cost``)
+
+
+@dataclass(slots=True)
+class ServerTimings:
+    """The server's own account of the request (llama.cpp ``timings``), kept beside the client's."""
+
+    prompt_ms: float | None = None  # prefill
+    predicted_ms: float | None = None  # decode
+    predicted_per_second: float | None = None
+    prompt_n: int | None = None
+    predicted_n: int | None = None  # tokens generated
+
+
+TimedBy = Literal["socket", "read"]
+
+
+@dataclass(slots=True)
+class StreamInfo:
+    """How a response travelled, reported once before ``StreamEnd``.
+
+    ``connect_ms``: connection set-up (DNS + TCP + TLS), None on a reused connection or where the
+    transport cannot tell. ``timed_by``: ``socket`` when each piece carries the time it reached
+    the socket, ``read`` when it is timed as read. ``chunks``: stream chunks that carried text.
+    ``streamed``: False when the server answered one JSON object instead of a stream."""
+
+    connect_ms: float | None = None
+    timed_by: TimedBy = "read"
+    chunks: int = 0
+    streamed: bool = True
 
 
 @dataclass(slots=True)
@@ -132,7 +163,9 @@ class StreamEnd:
     t: float
 
 
-StreamEvent = TextDelta | UsageInfo | StreamFinish | RetryNotice | RequestSent | StreamEnd
+StreamEvent = (
+    TextDelta | UsageInfo | StreamFinish | RetryNotice | RequestSent | StreamEnd | ServerTimings | StreamInfo
+)
 
 
 class ProviderError(Exception):
@@ -155,6 +188,8 @@ class ProviderError(Exception):
 # Session events. Persisted ones are written to the session log; transient ones (deltas) only
 # travel to live subscribers (the UI's buffers, the CLI's progress line).
 # --------------------------------------------------------------------------------------------
+
+TOKEN_SOURCES = ("server", "server-timings", "chunks", "estimate")
 
 ResponseStatus = Literal["waiting", "thinking", "streaming", "done", "cut", "cancelled", "error"]
 FINAL_STATUSES = frozenset({"done", "cut", "cancelled", "error"})
@@ -242,6 +277,9 @@ class ResponseDone(Event):
     Times are milliseconds from a monotonic clock, measured from just before the request was sent.
     ``timeline``/``reasoning_timeline``: ``[[ms, cumulative_chars], ...]`` coalesced to ~20 ms; stored
     as a compact string, so read them with ``tuiarena.engine.run.timeline.points()``.
+    ``tokens_source``: where ``completion_tokens`` came from (``TOKEN_SOURCES``); None in files
+    written before it was recorded (then ``tokens_estimated`` tells). Fields named ``server_*`` are
+    the server's own figures, beside the client's.
     """
 
     type: ClassVar[str] = "response"
@@ -258,7 +296,8 @@ class ResponseDone(Event):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
-    tokens_estimated: bool = False
+    tokens_estimated: bool = False  # True unless tokens_source is "server" / "server-timings"
+    tokens_source: str | None = None  # server | server-timings | chunks | estimate
     cost_usd: float | None = None  # None = unknown price, never 0 by default
     finish_reason: str | None = None
     retries: list[dict[str, Any]] = field(default_factory=list)
@@ -267,6 +306,16 @@ class ResponseDone(Event):
     timeline: list[list[float]] | str = field(default_factory=list)
     reasoning_timeline: list[list[float]] | str = field(default_factory=list)
     cached: bool = False
+    connect_ms: float | None = None  # connection set-up; None: a reused connection (or unknown)
+    timed_by: str | None = None  # "socket" | "read" (see StreamInfo)
+    streamed: bool = True  # False: the server answered one JSON object, timed as one piece
+    itl_p50_ms: float | None = None  # inter-token latency over text chunks (vLLM's ITL)
+    itl_p95_ms: float | None = None
+    tokens_per_chunk: float | None = None  # completion tokens / text chunks
+    server_prompt_ms: float | None = None  # the server's prefill time (llama.cpp timings)
+    server_decode_ms: float | None = None  # the server's decode time
+    server_tokens_per_s: float | None = None  # the server's decode rate
+    server_cost_usd: float | None = None  # the server's own charge (OpenRouter usage.cost)
     t_wall: float = field(default_factory=now_wall)
 
     def to_record(self) -> dict[str, Any]:
@@ -373,6 +422,8 @@ class EndpointSpec:
     models: list[str] = field(default_factory=list)  # empty = ask the server (GET /models)
     max_concurrency: int = 4
     source: str = "config"  # config | env | local | demo
-    timeout_s: float = 120.0
+    timeout_s: float = 60.0  # silence: no byte for this long (see providers.limits)
     max_retries: int = 2
+    connect_timeout_s: float = 10.0
+    deadline_s: float = 300.0  # the whole response, retries included
     extra_headers: dict[str, str] = field(default_factory=dict)

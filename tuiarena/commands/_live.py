@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
+from tuiarena.commands._term import control
 from tuiarena.engine.run.state import ViewState, apply
 
 
@@ -34,9 +39,46 @@ class Progress:
         return " ".join(parts)
 
     def draw(self) -> None:
-        self.stream.write("\r\x1b[2K" + self.line()[:200])
+        control(self.stream, "\r\x1b[2K")
+        self.stream.write(self.line()[:200])
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
+        control(self.stream, "\r\x1b[2K")
         self.stream.flush()
+
+
+class Interrupt:
+    """Ctrl-C as a request to stop: while active, the first SIGINT calls ``on_stop`` (stop sending,
+    cancel what is in flight) and sets :attr:`hit`; the command then reports what it has and exits
+    130. A second Ctrl-C raises KeyboardInterrupt as usual (quit at once)."""
+
+    def __init__(self, on_stop: Callable[[], object]) -> None:
+        self.on_stop = on_stop
+        self.hit = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __enter__(self) -> Interrupt:
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGINT, self._handle)
+            self._loop = loop
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
+            self._loop = None
+        return self
+
+    def _handle(self) -> None:
+        self.hit = True
+        self._release()  # the next Ctrl-C is the default one: KeyboardInterrupt
+        control(sys.stderr, "\r\x1b[2K")
+        print("tuiarena: interrupted: stopping, keeping what has finished (Ctrl-C again to quit at once)",
+              file=sys.stderr)
+        self.on_stop()
+
+    def _release(self) -> None:
+        if self._loop is not None:
+            self._loop.remove_signal_handler(signal.SIGINT)
+            self._loop = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def add_parser(sub) -> None:
@@ -33,6 +34,12 @@ def _endpoint_source(registry, name: str, demo: bool) -> str:
     return getattr(spec, "source", None) or "?"
 
 
+def _base_url(registry, name: str) -> str | None:
+    endpoints = getattr(registry, "endpoints", None)
+    spec = endpoints.get(name) if isinstance(endpoints, dict) else None
+    return getattr(spec, "base_url", None)
+
+
 async def _run(args: argparse.Namespace) -> int:
     import json
 
@@ -49,7 +56,7 @@ async def _run(args: argparse.Namespace) -> int:
     for name, message in sorted(errors.items()):
         print(f"tuiarena: endpoint {name}: {message}", file=sys.stderr)
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in sorted(models, key=lambda m: (m.demo or m.endpoint == "demo", m.endpoint, m.model)):
         price = ws.pricing.get(info.id)
         demo = bool(info.demo or info.endpoint == "demo")
@@ -64,6 +71,7 @@ async def _run(args: argparse.Namespace) -> int:
                 "output_per_m": price.output_per_m if price else None,
                 "price_source": price.source if price else "unknown",
                 "context_length": info.context_length,
+                "base_url": _base_url(ws.registry, info.endpoint),
             }
         )
 
@@ -87,4 +95,7 @@ async def _run(args: argparse.Namespace) -> int:
                 ]
             )
         print(fmt.table(headers, table, right={3, 4}))
+        urls = {r["endpoint"]: r["base_url"] for r in rows if r["base_url"]}
+        if urls:
+            print("\n" + "\n".join(f"{name}: {fmt.visible(url)}" for name, url in sorted(urls.items())))
     return 1 if errors else 0

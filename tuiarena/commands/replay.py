@@ -46,20 +46,36 @@ def run(args: argparse.Namespace) -> int:
     from tuiarena.store.sessions import read_session, resolve_session
 
     log = read_session(resolve_session(args.session))
-    for line_no, why in log.skipped:
-        print(f"tuiarena: {log.path.name}: skipped line {line_no} ({why})", file=sys.stderr)
+    for line in log.skipped_notes():
+        print(f"tuiarena: {line}", file=sys.stderr)
     width = shutil.get_terminal_size((100, 24)).columns
     printer = ReplayPrinter(sys.stdout, width=width, reasoning=not args.no_reasoning)
-    asyncio.run(_play(log, args, printer))
-    return 0
+    return asyncio.run(_play(log, args, printer))
 
 
-async def _play(log, args, printer: "ReplayPrinter") -> None:
+async def _play(log, args, printer: ReplayPrinter) -> int:
+    import asyncio
+    import sys
+
+    from tuiarena.commands._live import Interrupt
     from tuiarena.engine.sessions.replay import replay_events
 
-    async for event in replay_events(log, speed=args.speed, instant=args.instant):
-        printer.on(event)
+    task = asyncio.current_task()
+    assert task is not None
+    with Interrupt(task.cancel) as stop:
+        try:
+            async for event in replay_events(log, speed=args.speed, instant=args.instant):
+                printer.on(event)
+        except asyncio.CancelledError:
+            if not stop.hit:
+                raise
+            task.uncancel()
+    if stop.hit:
+        printer.write("\n(replay interrupted)\n")
+        print("tuiarena: replay interrupted", file=sys.stderr)
+        return 130
     printer.finish()
+    return 0
 
 
 class ReplayPrinter:

@@ -33,7 +33,6 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from tuiarena import fmt
     from tuiarena.errors import UserError
     from tuiarena.store import paths
     from tuiarena.store.sessions import read_session, resolve_session
@@ -45,9 +44,11 @@ def run(args: argparse.Namespace) -> int:
     if args.diff and name not in ("md", "json"):
         raise UserError(f"--diff prints md or json, not {name}")
 
+    if name == "csv" and not args.diff:  # read as a stream: a csv of a big session needs no memory
+        return _stream_csv(resolve_session(args.session), args.out)
     log = read_session(resolve_session(args.session))
-    for line_no, why in log.skipped:
-        print(f"tuiarena: {log.path.name}: skipped line {line_no} ({why})", file=sys.stderr)
+    for line in log.skipped_notes():
+        print(f"tuiarena: {line}", file=sys.stderr)
     if args.diff:
         other = read_session(resolve_session(args.diff))
         text = render_diff(log, other, name)
@@ -60,15 +61,52 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out).expanduser()
         if out.is_dir():
             raise UserError(f"--out {out} is a folder; give a file name such as {out / ('report.' + name)}")
-        try:
-            paths.write_private(out, text)
-        except OSError as exc:
-            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+        paths.write_output(out, text)
         print(f"tuiarena: wrote {out}", file=sys.stderr)
         return 0
-    if sys.stdout.isatty():
-        text = fmt.visible(text)  # raw model output must not drive the terminal
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _stream_csv(path, out_name: str | None) -> int:
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from tuiarena.errors import UserError
+    from tuiarena.reports.csv_stream import CsvPlan
+    from tuiarena.store.sessions import SessionLog
+
+    plan = CsvPlan(path)
+
+    def notes() -> None:  # after writing: the second pass may skip a line the first only glanced at
+        for line in SessionLog(path=Path(path), header=plan.header, skipped=plan.skipped).skipped_notes():
+            print(f"tuiarena: {line}", file=sys.stderr)
+
+    if not out_name:
+        plan.write(sys.stdout.write)
+        notes()
+        return 0
+    out = Path(out_name).expanduser()
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder; give a file name such as {out / 'report.csv'}")
+    try:
+        out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")  # created 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                plan.write(fh.write)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    notes()
+    print(f"tuiarena: wrote {out}", file=sys.stderr)
     return 0
 
 

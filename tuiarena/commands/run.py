@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tuiarena.commands import limits_args
+from tuiarena.commands._flags import param_flag
+
 FORMATS = ("table", "markdown", "json", "csv")
 
 
@@ -20,13 +23,14 @@ def add_parser(sub) -> None:
     p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
                    help="endpoint/model, repeatable (default: the models selected in the UI, else the demo roster)")
     p.add_argument("--system", help="system prompt")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--temperature", type=param_flag("temperature"), help="0 to 2")
+    p.add_argument("--max-tokens", type=param_flag("max_tokens"), help="at least 1")
+    p.add_argument("--seed", type=param_flag("seed"))
     p.add_argument("--json-mode", action="store_true", help="ask for a JSON object (response_format)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
+    limits_args.add_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -39,20 +43,32 @@ def run(args: argparse.Namespace) -> int:
     if prompt is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise UserError("no prompt: give one as an argument or pipe it on stdin")
-        prompt = sys.stdin.read()
+        try:
+            prompt = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise UserError(f"the prompt on stdin is not valid UTF-8 text (byte {exc.object[exc.start:exc.start + 1].hex()} "
+                            f"at offset {exc.start})") from None
     if not prompt.strip():
         raise UserError("the prompt is empty")
+    from tuiarena.validate import BadValue, text
+
+    for what, value in (("the prompt", prompt), ("--system", args.system), ("--name", args.name)):
+        try:
+            text(value or "")
+        except BadValue as exc:
+            raise UserError(f"{what} {exc}") from None
     return asyncio.run(_run(args, prompt))
 
 
 async def _run(args: argparse.Namespace, prompt: str) -> int:
-    from tuiarena.commands._live import Progress
+    from tuiarena.commands._live import Interrupt, Progress
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.model import ModelRef, Params
     from tuiarena.store.sessions import SessionWriter
 
     ws = await open_workspace()
+    limits_args.apply(args, ws)
     try:
         models = resolve_models(args.models, ws)
         params = Params.from_dict(ws.config.defaults.to_dict() if ws.config.defaults else {})
@@ -74,7 +90,8 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
         sinks = [s for s in (writer.write if writer else None, progress) if s]
         runner = Runner(ws.registry, ws.pricing, sinks)
         try:
-            records = await runner.run(models, messages, params)
+            with Interrupt(runner.cancel) as stop:
+                records = await runner.run(models, messages, params)
         finally:
             if progress:
                 progress.close()
@@ -83,6 +100,10 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
         print(render(records, args.format, session=writer.path if writer else None))
         if writer:
             print(f"tuiarena: saved session {writer.session_id} ({writer.path})", file=sys.stderr)
+        if stop.hit:
+            done = sum(r.status != "cancelled" for r in records)
+            print(f"tuiarena: partial result: interrupted, {done} of {len(records)} answers finished", file=sys.stderr)
+            return 130
         return 0 if all(r.status == "done" for r in records) else 1
     finally:
         await ws.aclose()
@@ -114,7 +135,9 @@ def resolve_models(requested: list[str] | None, ws) -> list[str]:
 
 COLUMNS = ("model", "ttft_ms", "ttft_answer_ms", "total_ms", "tokens_per_s", "prompt_tokens",
            "completion_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "finish_reason",
-           "status", "error_kind", "error", "retries", "response_id", "text", "reasoning")
+           "status", "error_kind", "error", "retries", "response_id", "text", "reasoning",
+           "connect_ms", "timed_by", "streamed", "tokens_source", "itl_p50_ms", "itl_p95_ms", "tokens_per_chunk",
+           "server_prompt_ms", "server_decode_ms", "server_tokens_per_s", "server_cost_usd")
 
 
 def as_dict(rec) -> dict:

@@ -48,12 +48,18 @@ def _list(args: argparse.Namespace) -> int:
     from tuiarena.store import paths
     from tuiarena.store.sessions import list_sessions
 
-    sessions = list_sessions()
+    every = list_sessions(include_invalid=True)
     if args.filter:
-        sessions = [s for s in sessions if s.matches(args.filter)]
+        every = [s for s in every if s.matches(args.filter)]
     if args.json:
-        print(json.dumps([s.to_dict() for s in sessions], ensure_ascii=False, indent=2))
+        print(json.dumps([s.to_dict() for s in every], ensure_ascii=False, indent=2))
         return 0
+    sessions = [s for s in every if s.error is None]
+    bad = [s for s in every if s.error is not None]
+    if bad:  # listed, not hidden: the user should know a file is there and why it is skipped
+        print(f"unreadable session files ({len(bad)}), skipped:", file=sys.stderr)
+        for s in bad:
+            print(f"  {s.path.name}: {s.error}", file=sys.stderr)
     if not sessions:
         what = f"matching {args.filter!r}" if args.filter else "saved yet"
         print(f"no sessions {what} (folder: {paths.sessions_dir()})")
@@ -107,6 +113,10 @@ def _rename(args: argparse.Namespace) -> int:
     if not args.name.strip():
         raise UserError("the new name is empty")
     path = resolve_session(args.session)
-    rename_session(path, args.name)
+    notice = rename_session(path, args.name)
+    if notice:
+        import sys
+
+        print(f"tuiarena: {notice}", file=sys.stderr)
     print(f"renamed session {read_header(path).session_id} to {args.name.strip()!r}")
     return 0

@@ -6,6 +6,10 @@ import argparse
 import sys
 import time
 
+from tuiarena.commands import limits_args
+from tuiarena.commands._flags import number_flag
+from tuiarena.commands._term import control
+
 FORMATS = ("table", "markdown", "json", "csv")
 
 
@@ -32,28 +36,36 @@ def add_parser(sub) -> None:
     p.add_argument("--baseline", metavar="SESSION",
                    help="compare with a saved suite session and exit 1 on any regression (a case that passed "
                         "now fails, a score drop beyond the spread seen in repeats, p95 latency or cost up)")
-    p.add_argument("--latency-tolerance", type=float, default=0.20, metavar="F",
+    p.add_argument("--latency-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%; growth under "
                         "50 ms never counts)")
-    p.add_argument("--cost-tolerance", type=float, default=0.20, metavar="F",
+    p.add_argument("--cost-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of the mean cost per answer (default 0.20)")
-    p.add_argument("--score-tolerance", type=float, default=0.05, metavar="F",
+    p.add_argument("--score-tolerance", type=number_flag(0), default=0.05, metavar="F",
                    help="with --baseline: smallest score drop (0..1) that counts (default 0.05)")
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
+    limits_args.add_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tuiarena.engine.suite.load import load_suite
     from tuiarena.errors import UserError
 
     if args.repeat < 1:
         raise UserError("--repeat must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise UserError("--concurrency must be at least 1")
+    return asyncio.run(_run(args))
+
+
+def _load(args: argparse.Namespace):
+    """The suite and the baseline (a bad one is bad input: said before anything is spent)."""
+    from tuiarena.engine.suite.load import load_suite
+    from tuiarena.errors import UserError
+
     suite = load_suite(args.file)
     baseline = None
     if args.baseline:  # a bad baseline is bad input: say so before spending anything
@@ -62,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         baseline = read_session(resolve_session(args.baseline))
         if baseline.header.kind != "suite":
             raise UserError(f"baseline {args.baseline!r} is a {baseline.header.kind} session, not a suite run")
-    return asyncio.run(_run(args, suite, baseline))
+    return suite, baseline
 
 
 class _ProgressLine:
@@ -82,12 +94,13 @@ class _ProgressLine:
         width = 20
         bar = "#" * int(width * pct / 100)
         cached = f" cached {p.cached}" if p.cached else ""
-        self.stream.write(f"\r\x1b[2K{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
+        control(self.stream, "\r\x1b[2K")
+        self.stream.write(f"{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
                           f"err {p.errors}{cached} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
+        control(self.stream, "\r\x1b[2K")
         self.stream.flush()
 
 
@@ -95,22 +108,33 @@ def _warn(msg: str) -> None:
     print(f"tuiarena: {msg}", file=sys.stderr)
 
 
-async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
+async def _run(args: argparse.Namespace) -> int:
     from tuiarena import __version__
+    from tuiarena.commands._live import Interrupt
     from tuiarena.commands.run import resolve_models
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.suite import requirements as rq
     from tuiarena.engine.suite.cache import ResponseCache
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
+    from tuiarena.fmt import visible
     from tuiarena.model import ModelRef
     from tuiarena.reports.suite import build_report, exit_code, render
     from tuiarena.scoring.judge import Judge
-    from tuiarena.store.paths import write_private
+    from tuiarena.store.paths import check_output, write_output
     from tuiarena.store.sessions import SessionWriter
 
+    for flag, out in (("--out", args.out), ("--routing-out", args.routing_out)):
+        if out:
+            check_output(out, flag)  # before any request is paid for
     ws = await open_workspace()
+    limits_args.apply(args, ws)
     try:
+        if args.models:  # a mistyped model is said at once, before a big suite file is read
+            resolve_models(args.models, ws)
+        if args.judge:
+            resolve_models([args.judge], ws)
+        suite, baseline = _load(args)
         models = resolve_models(args.models or suite.models or None, ws)
         judge_model = args.judge or suite.judge.model
         warnings: list[str] = []
@@ -142,7 +166,8 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
         job = SuiteRun(suite, models, runner, repeat=args.repeat, concurrency=args.concurrency, judge=judge,
                        pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=progress)
         try:
-            agg = await job.run()
+            with Interrupt(job.cancel) as stop:
+                agg = await job.run()
         finally:
             if progress:
                 progress.close()
@@ -154,18 +179,27 @@ async def _run(args: argparse.Namespace, suite, baseline=None) -> int:
                               session=str(writer.path) if writer else None, warnings=warnings)
         if agg.pairs and report.get("pairwise") is not None:
             report["pairwise"]["human_agreement"] = _human_agreement(agg.pairs)
+        if stop.hit:
+            report["partial"] = {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done, "planned": job.progress.total}
+            if baseline is not None:
+                report["warnings"].append("not compared with the baseline: the run was interrupted")
+                baseline = None
+            if args.format == "csv":
+                _warn(f"partial report: interrupted after {job.progress.done} of {job.progress.total} answers")
         regressions = _compare_baseline(args, baseline, writer, kept, report)
         text = render(report, args.format)
         if regressions is not None and args.format in ("table", "markdown"):
             text += "\n\n" + regressions
         if args.out:
-            write_private(args.out, text + "\n")
+            write_output(args.out, visible(text) + "\n")
             _warn(f"report written to {args.out}")
         else:
             print(text)
         if args.routing_out:
-            write_private(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
+            write_output(args.routing_out, rq.routing_toml(report["routing"], suite.name, __version__))
             _warn(f"routing table written to {args.routing_out}")
+        if stop.hit:
+            return 130
         if report.get("baseline") and report["baseline"]["regressions"]:
             return 1
         return exit_code(report)

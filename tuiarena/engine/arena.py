@@ -221,13 +221,13 @@ def votes_from_events(events: Iterable[Any]) -> list[VoteCast]:
     return out
 
 
-def collect_votes(session_refs: list[str]) -> tuple[list, int, list[str]]:
+def collect_votes(session_refs: list[str]) -> tuple[list[VoteCast], int, list[str]]:
     """(votes, sessions read, warnings). Named sessions that can't be read raise SessionFileError."""
     from tuiarena.errors import SessionFileError
     from tuiarena.store.sessions import list_sessions, read_session, resolve_session
 
     warnings: list[str] = []
-    votes: list = []
+    votes: list[VoteCast] = []
     if session_refs:
         paths = list(dict.fromkeys(resolve_session(ref) for ref in session_refs))
         for path in paths:

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from tuiarena.runtime import freeze_long_lived
+
+if TYPE_CHECKING:
+    from tuiarena.providers.registry import Registry
+    from tuiarena.store.config import Config
+    from tuiarena.store.pricing import PricingTable
 
 
 @dataclass
 class Workspace:
-    config: Any  # tuiarena.store.config.Config
-    registry: Any  # tuiarena.providers.registry.Registry
-    pricing: Any  # tuiarena.store.pricing.PricingTable
+    config: Config
+    registry: Registry
+    pricing: PricingTable
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -33,7 +40,7 @@ def demo_speed() -> float | None:
         return None
 
 
-async def open_workspace(config: Any = None, *, probe_local: bool = True) -> Workspace:
+async def open_workspace(config: Config | None = None, *, probe_local: bool = True) -> Workspace:
     """Load config (unless given), discover endpoints and build the registry and pricing table."""
     from tuiarena.providers.discovery import discover
     from tuiarena.providers.registry import Registry
@@ -46,10 +53,5 @@ async def open_workspace(config: Any = None, *, probe_local: bool = True) -> Wor
     local = {e.name for e in found.endpoints if e.source == "local"}
     pricing = PricingTable(config.pricing, local_endpoints=local)
     notes = list(found.notes) + list(getattr(config, "warnings", []) or [])
-    # Everything loaded so far (modules, config) lives as long as the process: move it out of the
-    # garbage collector's sight, so collections during runs are short. A full collection over the
-    # SDK's and Textual's objects was measured at up to 76 ms, inside someone's time to first token.
-    import gc
-
-    gc.freeze()
+    freeze_long_lived()  # modules and config live as long as the process (docs/decisions/0001)
     return Workspace(config=config, registry=registry, pricing=pricing, notes=notes)

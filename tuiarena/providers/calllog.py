@@ -1,7 +1,11 @@
 """What the SDK's HTTP event hooks saw during one provider call: the retries it made (status,
-the wait the server asked for) and when it handed the first attempt to httpx2. The hooks are
-client-wide; a ContextVar ties each hook call to the ``stream()`` / ``list_models()`` call that
-caused it. Retries are observed here, not re-implemented: the SDK does them."""
+the wait the server asked for) and when it handed the first attempt to httpx2.
+
+The hooks are client-wide; the ContextVar :data:`CALL` ties each hook call to the ``stream()`` /
+``list_models()`` call that caused it. Retries are observed, not re-implemented: the SDK does them.
+Each attempt of a call that set a :data:`~tuiarena.providers.net.wire.WIRE` also gets httpx2's
+``trace`` extension, so its connection set-up and bytes on the wire are recorded on every transport.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tuiarena.model import RetryNotice
+from tuiarena.providers.net.wire import WIRE, trace
 
 _RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 
@@ -41,6 +46,10 @@ def _header_wait(headers: Any) -> float | None:
 
 
 async def on_request(request: Any) -> None:
+    wire = WIRE.get()
+    if wire is not None:
+        wire.attempt()
+        request.extensions["trace"] = trace
     log = CALL.get()
     if log is None:
         return

@@ -15,8 +15,8 @@ import json
 import random
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from tuiarena.model import (
     Message,

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuiarena import secrets
 from tuiarena.model import EndpointSpec
 
 
@@ -52,6 +53,8 @@ KNOWN_ENV_ENDPOINTS: dict[str, KnownEndpoint] = {
         ("gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro")),
 }
 
+secrets.watch_env(*KNOWN_ENV_ENDPOINTS)  # their values are blanked wherever they appear
+
 # name -> base URL of local OpenAI-compatible servers on their default ports
 LOCAL_SERVERS: dict[str, str] = {
     "ollama": "http://127.0.0.1:11434/v1",
@@ -67,18 +70,32 @@ class Discovery:
     notes: list[str] = field(default_factory=list)
 
 
+BASE_URL_ENVS = {"OPENAI_API_KEY": "OPENAI_BASE_URL"}  # key env -> the env that moves its endpoint (as the SDK reads it)
+
+
 def env_endpoints(taken: set[str], notes: list[str]) -> list[EndpointSpec]:
+    """One endpoint per well-known key found in the environment. ``OPENAI_BASE_URL`` moves the
+    ``openai`` endpoint (a LiteLLM or vLLM server): its key then goes there and nowhere else, and
+    its models are asked of that server. A loopback base URL needs no key."""
+    from tuiarena.providers.openai_compat import is_local_url
+
     out = []
     for env, known in KNOWN_ENV_ENDPOINTS.items():
-        if not os.environ.get(env, "").strip():
+        url_env = BASE_URL_ENVS.get(env)
+        moved = os.environ.get(url_env, "").strip().rstrip("/") if url_env else ""
+        has_key = bool(os.environ.get(env, "").strip())
+        if not has_key and not (moved and is_local_url(moved)):
             continue
         if known.name in taken:
-            notes.append(f"found {env}; endpoint '{known.name}' is configured, using the configured one")
+            found = env if has_key else url_env
+            notes.append(f"found {found}; endpoint '{known.name}' is configured, using the configured one")
             continue
-        out.append(EndpointSpec(name=known.name, base_url=known.base_url, api_key_env=env,
-                                models=list(known.models), source="env"))
+        base_url = moved or known.base_url
+        models = [] if moved else list(known.models)
+        out.append(EndpointSpec(name=known.name, base_url=base_url, api_key_env=env, models=models, source="env"))
         taken.add(known.name)
-        notes.append(f"found {env}: endpoint '{known.name}' ({known.base_url})")
+        where = f"{base_url}, from {url_env}" if moved else base_url
+        notes.append(f"found {env if has_key else url_env}: endpoint '{known.name}' ({where})")
     return out
 
 
@@ -93,7 +110,28 @@ async def _probe(client: Any, name: str, base_url: str) -> tuple[str, str, list[
     if not isinstance(data, list):
         return None
     models = [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
-    return name, base_url, models
+    return identify(data, r.headers.get("server", "")) or name, base_url, models
+
+
+# What a server says it is: /v1/models ``owned_by`` (llama.cpp "llamacpp", vLLM "vllm", Ollama
+# "library", LM Studio "organization_owner"), else its Server header.
+_OWNED_BY = {"llamacpp": "llamacpp", "llama.cpp": "llamacpp", "vllm": "vllm", "library": "ollama",
+             "ollama": "ollama", "organization_owner": "lmstudio", "lmstudio": "lmstudio", "sglang": "sglang"}
+_SERVER = (("llama.cpp", "llamacpp"), ("ollama", "ollama"), ("vllm", "vllm"), ("lm studio", "lmstudio"))
+
+
+def identify(models: list[Any], server_header: str = "") -> str | None:
+    """The kind of server behind a /v1/models answer, when it says; None when it does not."""
+    for m in models:
+        if isinstance(m, dict):
+            kind = _OWNED_BY.get(str(m.get("owned_by", "")).strip().lower())
+            if kind:
+                return kind
+    header = server_header.lower()
+    for needle, kind in _SERVER:
+        if needle in header:
+            return kind
+    return None
 
 
 async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[str, str, list[str]]]:
@@ -108,7 +146,7 @@ async def probe_servers(servers: dict[str, str], timeout: float) -> list[tuple[s
         for t in pending:
             t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    return [t.result() for t in tasks if t in done and not t.cancelled() and t.result() is not None]
+    return [r for t in tasks if t in done and not t.cancelled() and (r := t.result()) is not None]
 
 
 def _port(url: str) -> str:
@@ -135,6 +173,9 @@ async def discover(config: Any = None, probe_local: bool = True, timeout: float 
         servers = {n: u for n, u in (LOCAL_SERVERS if local_servers is None else local_servers).items()
                    if n not in taken and u.rstrip("/") not in known_urls}
         for name, url, models in await probe_servers(servers, timeout):
+            if name in taken:  # two servers of one kind (llama.cpp on 8000 and 8080): add the port
+                name = f"{name}-{_port(url)}"
+            taken.add(name)
             found.endpoints.append(EndpointSpec(name=name, base_url=url, models=models, source="local"))
             n = len(models)
             found.notes.append(f"{name} answering on {_port(url)} with {n} model{'' if n == 1 else 's'}")

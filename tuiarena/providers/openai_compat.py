@@ -1,32 +1,17 @@
 """OpenAI-compatible endpoints (OpenAI, OpenRouter, Groq, Ollama, vLLM, LM Studio, llama.cpp, ...).
 
-What the SDK does and what we do:
+The openai SDK makes each request (auth, base URL, error types, retries honouring
+``retry-after``); tuiarena reads the raw body (``tuiarena.providers.sse``) and yields plain
+stream events. What a stream promises, in order: ``RequestSent`` (the request's bytes on the
+wire), retries as ``RetryNotice``, a ``StreamInfo`` (connection set-up, how it is timed), text
+deltas with the time their bytes arrived, the finish, then usage and ``ServerTimings`` where the
+server sent them, a last ``StreamInfo`` and ``StreamEnd`` (the last bytes' arrival). A stream is
+complete only with a ``finish_reason`` and some text: otherwise it raises ``ProviderError("cut")``
+after handing on what came. A key goes only to its own endpoint's base URL.
 
-* The openai SDK makes the request: auth header, base URL, error types, and retries with
-  backoff that honour ``retry-after-ms`` / ``retry-after``. We call its generic
-  ``client.post("/chat/completions", body=..., cast_to=httpx2.Response, stream=True)``, which
-  returns once the SDK has a 2xx response (after its retries) with the body still unread. (It
-  is the same request path as ``chat.completions.with_streaming_response.create``, minus the
-  typed-params transform, which measured ~1 ms of CPU per request: too much for a 3 ms TTFT
-  error budget.)
-* We read that body ourselves (``aiter_bytes``) and parse each ``data:`` line with
-  ``json.loads`` into a dict (see ``tuiarena.providers.sse``). We do NOT use the SDK's chunk
-  objects: openai-python 3.x builds a pydantic object per chunk, measured at ~0.2 ms of CPU each;
-  at 16 concurrent fast streams that alone pushed measured time-to-first-token from ~0 to
-  ~200 ms.
-* Plain-HTTP endpoints reached without a proxy (local servers) use tuiarena's HTTP/1.1 transport
-  under httpx2 (``plainhttp``, over ``net.sockets``): less CPU per request and per chunk, and
-  each piece of data carries the time it reached the socket. A
-  stream starts with a ``RequestSent`` (its bytes on the wire; else when the SDK handed the first
-  attempt to httpx2) and ends with a ``StreamEnd`` (its last bytes' arrival). A backlog is parsed
-  in ``_SLICE_S`` slices so other streams are not starved. HTTPS keeps httpx2's own socket layer.
-* After ``[DONE]`` the rest of the body (its terminating chunk) is read so the connection goes
-  back to the pool: a fresh connection per request measured ~1 ms more time-to-first-token.
-* Retries are observed, not re-implemented: the client's httpx2 client has request/response
-  event hooks; a ContextVar ties each hook call to the ``stream()`` call that caused it, and each
-  retry is reported as a ``RetryNotice`` before the first token.
-* The client is built on first use (``warm()`` builds it ahead: the first build imports SDK
-  modules and creates an SSL context, ~0.1-0.3 s, which should not count as latency).
+Plain-HTTP origins reached without a proxy get tuiarena's own transport (``net.plainhttp``),
+mounted for that origin only; everything else (HTTPS, proxies, redirects elsewhere) is httpx2's.
+Why: docs/decisions/0021-own-transport-and-trace.md.
 """
 
 from __future__ import annotations
@@ -35,7 +20,8 @@ import asyncio
 import contextvars
 import os
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
 
@@ -47,13 +33,15 @@ from tuiarena.model import (
     RequestSent,
     StreamEnd,
     StreamEvent,
+    StreamInfo,
 )
 from tuiarena.providers.base import ModelInfo
 from tuiarena.providers.calllog import CALL as _CALL
 from tuiarena.providers.calllog import CallLog as _CallLog
 from tuiarena.providers.calllog import on_request as _on_request
 from tuiarena.providers.calllog import on_response as _on_response
-from tuiarena.providers.sse import ChunkParser, error_message
+from tuiarena.providers.failures import about_stream_options, silent_stream
+from tuiarena.providers.sse import ChunkParser
 
 LOCAL_PLACEHOLDER_KEY = "not-needed-for-local"
 _SLICE_S = 0.0002  # longest run of backlog parsing before yielding to the event loop (see stream)
@@ -65,14 +53,27 @@ def is_local_url(base_url: str) -> bool:
 
 
 def _proxied(base_url: str) -> bool:
-    """Would httpx2 send requests to this URL through a proxy from the environment?"""
-    if not getproxies():
+    """Would httpx2 send requests to this plain-HTTP URL through a proxy from the environment?
+    (Only ``http_proxy`` / ``all_proxy`` apply to ``http://``: ``HTTPS_PROXY`` alone does not.)"""
+    proxies = getproxies()
+    if not (proxies.get("http") or proxies.get("all")):
         return False
     host = urlparse(base_url).hostname or ""
     try:
         return not proxy_bypass(host)
     except OSError:  # pragma: no cover - a resolver failure inside proxy_bypass
         return True
+
+
+def _origin(base_url: str) -> str:
+    """``scheme://host:port`` of a URL, port always written (an httpx2 mount pattern)."""
+    u = urlparse(base_url)
+    scheme = (u.scheme or "http").lower()
+    host = (u.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = u.port or (443 if scheme == "https" else 80)
+    return f"{scheme}://{host}:{port}"
 
 
 def request_params(params: Params) -> dict[str, Any]:
@@ -109,8 +110,9 @@ class OpenAICompatProvider:
     def _key(self) -> str:
         env = self.spec.api_key_env
         key = os.environ.get(env, "").strip() if env else ""
-        if env and not key and not self.local:
-            raise ProviderError("auth", f"{env} is not set: export it to use endpoint '{self.name}'")
+        if env and not key:  # named but unset: never a placeholder in its place, local or not
+            raise ProviderError("auth", f"{env} is not set: export it to use endpoint '{self.name}' "
+                                        f"(or remove its api_key_env if the server needs no key)")
         return key or LOCAL_PLACEHOLDER_KEY
 
     def _get_client(self) -> Any:
@@ -118,19 +120,21 @@ class OpenAICompatProvider:
         if self._client is None:
             import openai
 
+            from tuiarena.providers import limits
             from tuiarena.providers.net.plainhttp import PlainHTTPTransport
 
-            timeout = openai.Timeout(self.spec.timeout_s, connect=min(10.0, self.spec.timeout_s))
-            hooks = {"request": [_on_request], "response": [_on_response]}
-            if self.spec.base_url.lower().startswith("http://") and not _proxied(self.spec.base_url):
-                # Plain-HTTP endpoints reached directly (local servers: vLLM, llama.cpp, Ollama, LM
-                # Studio, where token rates and so per-chunk CPU are highest) get tuiarena's own
-                # HTTP/1.1 transport (see plainhttp: less CPU, bytes timed at the socket). Everything
-                # else keeps httpx2's defaults, environment proxies included.
+            timeout = limits.http_timeout(self.spec)
+            client_class = limits.client_class()
+            hooks: dict[str, list[Callable[..., Any]]] = {"request": [_on_request], "response": [_on_response]}
+            origin = _origin(self.spec.base_url)
+            if origin.startswith("http://") and not _proxied(self.spec.base_url):
+                # The endpoint's own plain-HTTP origin gets tuiarena's transport; any other URL (a
+                # redirect to https://, another host) keeps httpx2's, environment proxies included.
                 self._plain = True
-                http = openai.DefaultAsyncHttpxClient(timeout=timeout, transport=PlainHTTPTransport(), event_hooks=hooks)
+                mounts = {origin: PlainHTTPTransport()}
+                http = client_class(timeout=timeout, mounts=mounts, event_hooks=hooks)
             else:
-                http = openai.DefaultAsyncHttpxClient(timeout=timeout, event_hooks=hooks)
+                http = client_class(timeout=timeout, event_hooks=hooks)
             self._client = openai.AsyncOpenAI(
                 base_url=self.spec.base_url,
                 api_key=key,
@@ -163,40 +167,11 @@ class OpenAICompatProvider:
 
     # ------------------------------------------------------------------ errors
     def _map_error(self, exc: BaseException, log: _CallLog | None = None) -> ProviderError:
-        import openai
+        from tuiarena.providers.failures import map_error
 
-        retries = len(log.notices) if log else 0
-        where = f"from {self.name}"
-        if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            detail = error_message(exc.body) if exc.body else exc.message
-            detail = detail[:300]
-            if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-                env = self.spec.api_key_env
-                if not env:
-                    hint = f"endpoint '{self.name}' has no api_key_env; name the env var holding its key in config.toml"
-                elif os.environ.get(env, "").strip():
-                    hint = f"set {env} (the key was rejected: {detail})"
-                else:
-                    hint = f"set {env} (it is not set; the server said: {detail})"
-                return ProviderError("auth", f"{status} {where}: {hint}", status)
-            if isinstance(exc, openai.RateLimitError):
-                made = f"after {retries} retr{'y' if retries == 1 else 'ies'}"
-                return ProviderError("rate_limit", f"429 {where}: rate limited {made}: {detail}", status)
-            if isinstance(exc, openai.NotFoundError):
-                return ProviderError("not_found", f"404 {where}: {detail}", status)
-            if status >= 500:
-                made = f" (after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
-                return ProviderError("server", f"{status} {where}{made}: {detail}", status)
-            return ProviderError("bad_request", f"{status} {where}: {detail}", status)
-        if isinstance(exc, openai.APITimeoutError):
-            return ProviderError("connection", f"timed out talking to {self.spec.base_url}")
-        if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc
-            return ProviderError("connection", f"cannot reach {self.spec.base_url}: {cause}")
-        if isinstance(exc, ProviderError):
-            return exc
-        return ProviderError("connection", f"{type(exc).__name__} talking to {self.spec.base_url}: {exc}")
+        env = self.spec.api_key_env
+        key_set = bool(env and os.environ.get(env, "").strip())
+        return map_error(exc, self.spec, len(log.notices) if log else 0, key_set)
 
     # ------------------------------------------------------------------ API
     async def list_models(self) -> list[ModelInfo]:
@@ -229,6 +204,8 @@ class OpenAICompatProvider:
             try:
                 return await self._post({**body, "stream_options": {"include_usage": True}})
             except openai.BadRequestError as e:
+                if not about_stream_options(e):
+                    raise self._map_error(e, log) from None
                 first = e
             except openai.OpenAIError as e:
                 raise self._map_error(e, log) from None
@@ -249,26 +226,33 @@ class OpenAICompatProvider:
     async def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
         import httpx2
 
-        from tuiarena.providers.net import sockets
         from tuiarena.providers.net.body import Body
+        from tuiarena.providers.net.wire import WIRE, Wire
 
         log = _CallLog()
-        sent: list[float] = []
-        token: contextvars.Token | None = _CALL.set(log)
-        sent_token = sockets.SENT.set(sent)
+        wire = Wire()
+        token = _CALL.set(log)
+        wire_token = WIRE.set(wire)
         parser = ChunkParser()
         try:
             response = await self._open(model, messages, request_params(params), log)
+        except ProviderError:
+            for notice in log.notices:  # a request that finally fails keeps its retry history
+                yield notice
+            raise
         finally:
             _reset(_CALL, token)
-            _reset(sockets.SENT, sent_token)
+            _reset(WIRE, wire_token)
         body = Body(response)  # each piece with the time its bytes reached the socket
         try:
-            t_sent = sent[0] if sent else log.t_request
+            t_sent = wire.sent[0] if wire.sent else log.t_request
             if t_sent is not None:
                 yield RequestSent(t_sent)
             for notice in log.notices:
                 yield notice
+            connect_ms = None if wire.connect_s is None else round(wire.connect_s * 1000.0, 2)
+            info = StreamInfo(connect_ms=connect_ms, timed_by=body.timed_by)
+            yield info
             perf = time.perf_counter
             feed = parser.feed
             slice_start = t = perf()
@@ -305,25 +289,46 @@ class OpenAICompatProvider:
                 if parser.error:
                     raise parser.error
             except httpx2.TimeoutException:
-                raise ProviderError(
-                    "connection",
-                    f"no data from {self.spec.base_url} for {self.spec.timeout_s:g}s after {parser.chars} chars",
-                ) from None
+                raise silent_stream(self.spec, parser.chars, len(log.notices)) from None
             except httpx2.TransportError as e:
                 if parser.finish is None:
+                    for ev in _ending(parser, info, t):
+                        yield ev
                     raise ProviderError(
                         "cut", f"stream ended after {parser.chars} chars without a finish ({e})"
                     ) from None
-            if parser.finish is None and not parser.done:
-                raise ProviderError("cut", f"stream ended after {parser.chars} chars without a finish")
-            if parser.usage is not None:
-                yield parser.usage
-            yield StreamEnd(t)
+            for ev in _ending(parser, info, t):
+                yield ev
+            cut = _cut(parser)
+            if cut is not None:
+                raise ProviderError("cut", cut)
             if parser.done:
                 await body.finish()
         finally:
             body.relax()
             await response.aclose()
+
+
+def _ending(parser: ChunkParser, info: StreamInfo, t: float) -> list[StreamEvent]:
+    """What a stream reports at its end: usage, server timings, the last StreamInfo, StreamEnd."""
+    out: list[StreamEvent] = []
+    if parser.usage is not None:
+        out.append(parser.usage)
+    if parser.timings is not None:
+        out.append(parser.timings)
+    out.append(StreamInfo(info.connect_ms, info.timed_by, parser.pieces, parser.streamed))
+    out.append(StreamEnd(t))
+    return out
+
+
+def _cut(parser: ChunkParser) -> str | None:
+    """Why a stream that ended is not complete; None when it is (a finish and some text)."""
+    if parser.finish is None:
+        how = "[DONE] without a finish_reason" if parser.done else "without a finish"
+        return f"stream ended after {parser.chars} chars: {how}"
+    if not parser.chars and parser.finish not in ("content_filter", "tool_calls"):
+        return f"stream finished ({parser.finish}) without any text"
+    return None
 
 
 def _lowat(fed: int, events: int) -> int:
@@ -337,8 +342,7 @@ _FROZEN = False
 
 
 def _warm_httpcore() -> None:
-    """httpcore2's pool locks (HTTPS endpoints) load anyio's asyncio backend on the first request:
-    ~40 ms of CPU (measured) that would otherwise land inside the first requests' TTFT."""
+    """Import anyio's asyncio backend now (HTTPS pool locks load it on the first request; see 0020)."""
     import importlib
 
     for name in ("anyio._backends._asyncio", "anyio._core._synchronization", "anyio.streams.memory"):
@@ -349,10 +353,7 @@ def _warm_httpcore() -> None:
 
 
 def _freeze_heap() -> None:
-    """Once, after the SDK's imports: its ~1 s of imports build tens of thousands of objects (the
-    pydantic types) that live as long as the process. ``gc.freeze()`` moves them out of the cyclic
-    collector's reach, so its full passes do not walk them in the middle of streams: measured
-    pauses of ~40 ms without it, under 3 ms with it (bench/headless.py --diag)."""
+    """Once, after the SDK's imports: ``gc.freeze()`` their long-lived objects (see 0020)."""
     global _FROZEN
     if not _FROZEN:
         import gc
@@ -361,7 +362,7 @@ def _freeze_heap() -> None:
         _FROZEN = True
 
 
-def _reset(var: contextvars.ContextVar, token: contextvars.Token) -> None:
+def _reset(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
     # An async generator may be finalised from another context (aclose by the GC); the var then
     # belongs to a context that is gone anyway.
     try:

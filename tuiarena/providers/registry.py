@@ -7,6 +7,7 @@ import os
 
 from tuiarena.model import EndpointSpec, ProviderError
 from tuiarena.providers.base import ModelInfo, Provider
+from tuiarena.secrets import redact
 
 DEMO = "demo"
 
@@ -64,7 +65,7 @@ class Registry:
             return [ModelInfo(name, m) for m in spec.models]
         try:
             return await asyncio.wait_for(self.get(name).list_models(), timeout)
-        except (ProviderError, asyncio.TimeoutError):
+        except (TimeoutError, ProviderError):
             if spec is not None and spec.models:  # a refresh failed: keep the configured list
                 return [ModelInfo(name, m) for m in spec.models]
             raise
@@ -81,7 +82,7 @@ class Registry:
         errors: dict[str, str] = {}
         for name, res in zip(names, results):
             if isinstance(res, ProviderError):
-                errors[name] = res.message
+                errors[name] = redact(res.message)  # a server may quote the key back
             elif isinstance(res, asyncio.TimeoutError):
                 errors[name] = f"no answer within {timeout:g}s"
             elif isinstance(res, BaseException):

@@ -1,13 +1,10 @@
-"""Turn the raw bytes of an OpenAI-compatible chat stream (SSE) into plain stream events.
+"""Turn the raw bytes of an OpenAI-compatible chat answer into plain stream events.
 
-Free of I/O so it can be tested and benchmarked alone. Each ``data:`` line is parsed into a dict
-by ``jiter`` (the openai SDK's own JSON parser, one of its dependencies): ~1.5 µs a chunk, where
-``json.loads`` takes ~6 and openai-python 3.x's pydantic object per streamed chunk ~200 (which at
-16 concurrent fast streams alone added ~200 ms to measured time-to-first-token). Lines are split
-as bytes (UTF-8 never has a newline byte inside a character); a chunk that is not valid UTF-8 is
-decoded with replacement characters and parsed by ``json``, so a bad byte is not a broken stream.
-Deltas of one kind that arrive in the same network read are merged into one ``TextDelta`` (they
-arrived at the same instant, so no timing is lost, and the engine has fewer events to handle).
+Free of I/O. ``ChunkParser.feed`` takes body bytes as they come and returns text deltas and the
+finish; usage, the server's own timings and the count of text-bearing chunks are kept on the
+parser for the caller to report at the end. A body that is one JSON object (a server that ignored
+``stream: true``) is taken whole at ``flush``; an HTML page or other non-SSE text is an error that
+says so. Why raw SSE and jiter: docs/decisions/0020-raw-sse-parsing.md.
 """
 
 from __future__ import annotations
@@ -19,6 +16,7 @@ import jiter
 
 from tuiarena.model import (
     ProviderError,
+    ServerTimings,
     StreamEvent,
     StreamFinish,
     TextDelta,
@@ -27,6 +25,16 @@ from tuiarena.model import (
 
 _loads = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
 _from_json = jiter.from_json
+_HINT = "base_url usually ends in /v1"
+_MAX_WHOLE = 16 << 20  # a non-streamed answer longer than this is not one we can show
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def usage_from(obj: dict[str, Any]) -> UsageInfo:
@@ -36,6 +44,18 @@ def usage_from(obj: dict[str, Any]) -> UsageInfo:
         prompt_tokens=obj.get("prompt_tokens"),
         completion_tokens=obj.get("completion_tokens"),
         reasoning_tokens=reasoning,
+        cost_usd=_num(obj.get("cost")),
+    )
+
+
+def timings_from(obj: dict[str, Any]) -> ServerTimings:
+    """llama.cpp's ``timings`` object (server-side prefill and decode)."""
+    return ServerTimings(
+        prompt_ms=_num(obj.get("prompt_ms")),
+        predicted_ms=_num(obj.get("predicted_ms")),
+        predicted_per_second=_num(obj.get("predicted_per_second")),
+        prompt_n=_int(obj.get("prompt_n")),
+        predicted_n=_int(obj.get("predicted_n")),
     )
 
 
@@ -49,31 +69,63 @@ def error_message(err: Any) -> str:
     return str(err)
 
 
-class ChunkParser:
-    """Feeds on raw body bytes; one instance per stream.
+def _shown(data: bytes) -> str:
+    return " ".join(data[:100].decode("utf-8", "replace").split())
 
-    ``feed(data, t)`` returns the events in ``data`` (text deltas, the finish). Usage is kept in
-    ``usage`` (the last one seen wins) for the caller to report at the end; ``done`` is set by
-    ``data: [DONE]`` and ``finish`` by the first ``finish_reason``. An ``error`` object in the stream
-    (or a line that is not JSON) ends it: ``error`` is set, the events before it are still returned
-    (they may have come in the same read) and the caller raises it after handing them on. SSE comment lines (``:``),
-    blank lines and other fields (``event:``, ``id:``, ``retry:``) are skipped.
+
+class ChunkParser:
+    """Feeds on raw body bytes; one instance per response.
+
+    ``feed(data, t)`` returns the events in ``data`` (text deltas, the finish). Kept for the caller
+    (the last one seen wins): ``usage``, ``timings``. ``done`` is set by ``data: [DONE]``, ``finish``
+    by the first ``finish_reason``, ``pieces`` counts chunks that carried text. An ``error`` object
+    in the stream (or a line that is not JSON, or a body that is not SSE) ends it: ``error`` is set,
+    the events before it are still returned and the caller raises it after handing them on. SSE
+    comment lines, blank lines and other fields (``event:``, ``id:``, ``retry:``) are skipped. A body
+    whose first byte is ``{`` is one JSON answer (``streamed`` becomes False), parsed by ``flush``.
     """
 
-    __slots__ = ("done", "finish", "usage", "chars", "answered", "error", "events", "_buf")
+    __slots__ = ("done", "finish", "usage", "timings", "chars", "answered", "error", "events", "pieces",
+                 "streamed", "_buf", "_sniffed", "_whole")
 
     def __init__(self) -> None:
         self.done = False
         self.finish: str | None = None
         self.usage: UsageInfo | None = None
+        self.timings: ServerTimings | None = None
         self.chars = 0
         self.answered = False  # an answer (not reasoning) token has been seen
         self.error: ProviderError | None = None
         self.events = 0  # data lines parsed
+        self.pieces = 0  # data lines that carried text (content or reasoning)
+        self.streamed = True
         self._buf = b""
+        self._sniffed = False  # the body's first byte has been looked at
+        self._whole: list[bytes] | None = None  # a JSON body, kept whole for flush()
+
+    def _sniff(self, data: bytes) -> bool:
+        """Look at the body's first non-blank byte; False if ``data`` is all blank."""
+        first = data.lstrip()[:1]
+        if not first:
+            return False
+        self._sniffed = True
+        if first == b"{":
+            self._whole, self.streamed = [], False
+        elif first == b"<":
+            self.error = ProviderError(
+                "stream_error", f"the server answered with an HTML page, not a chat stream ({_HINT}): {_shown(data)!r}")
+        return True
 
     def feed(self, data: bytes, t: float) -> list[StreamEvent]:
         if self.error is not None:
+            return []
+        if not self._sniffed and (not self._sniff(self._buf + data) or self.error is not None):
+            self._buf += data if self.error is None else b""
+            return []
+        if self._whole is not None:
+            self._whole.append(data)
+            if sum(map(len, self._whole)) > _MAX_WHOLE:
+                self.error = ProviderError("stream_error", "a non-streamed answer longer than 16 MB")
             return []
         if self._buf:
             data = self._buf + data
@@ -82,7 +134,8 @@ class ChunkParser:
         out: list[StreamEvent] = []
         kind: bool | None = None  # reasoning flag of the delta being merged
         parts: list[str] = []
-        chars = events = 0
+        chars = events = pieces = 0
+        n = 0  # chunks merged into parts
         for line in lines:  # (runs once per token on every stream: kept to locals and few calls)
             if not line.startswith(b"data:"):
                 continue
@@ -92,13 +145,16 @@ class ChunkParser:
             events += 1
             try:
                 obj = _from_json(payload)
-            except ValueError:
+            except ValueError as exc:
                 if payload == b"[DONE]":
                     self.done = True
                     break
+                if "recursion limit" in str(exc):  # jiter's depth limit: hostile, not a chunk
+                    self.error = ProviderError("stream_error", "stream data nested too deeply to read")
+                    break
                 try:  # jiter refuses invalid UTF-8 in a string: decode it as a text stream would
                     obj = _loads(payload.decode("utf-8", "replace"))
-                except ValueError:
+                except (ValueError, RecursionError):
                     text = payload[:120].decode("utf-8", "replace")
                     self.error = ProviderError("stream_error", f"unreadable stream data: {text!r}")
                     break
@@ -114,38 +170,94 @@ class ChunkParser:
                     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
                     if reasoning and type(reasoning) is str:
                         if kind is not True and parts:
-                            out.append(TextDelta("".join(parts), t, False))
-                            parts = []
+                            out.append(TextDelta("".join(parts), t, False, n))
+                            parts, n = [], 0
                         kind = True
                         parts.append(reasoning)
                         chars += len(reasoning)
+                        n += 1
                     content = delta.get("content")
                     if content and type(content) is str:
                         if kind is not False and parts:
-                            out.append(TextDelta("".join(parts), t, True))
-                            parts = []
+                            out.append(TextDelta("".join(parts), t, True, n))
+                            parts, n = [], 0
                         kind = False
                         parts.append(content)
                         chars += len(content)
+                        n += 1
                         self.answered = True
+                    if reasoning or content:
+                        pieces += 1
                 fr = choice.get("finish_reason")
                 if fr and self.finish is None:
                     self.finish = fr
                     if parts:
-                        out.append(TextDelta("".join(parts), t, bool(kind)))
-                        parts = []
+                        out.append(TextDelta("".join(parts), t, bool(kind), n))
+                        parts, n = [], 0
                     out.append(StreamFinish(fr, t))
             usage = obj.get("usage")
             if usage and type(usage) is dict:
                 self.usage = usage_from(usage)
+            timings = obj.get("timings")
+            if timings and type(timings) is dict:
+                self.timings = timings_from(timings)
         self.chars += chars
         self.events += events
+        self.pieces += pieces
         if parts:
-            out.append(TextDelta("".join(parts), t, bool(kind)))
+            out.append(TextDelta("".join(parts), t, bool(kind), n))
         return out
 
     def flush(self, t: float) -> list[StreamEvent]:
-        """Parse a last line that had no newline (the body ended)."""
-        if not self._buf:
+        """The body ended: parse what is left (a last line without a newline, a JSON answer)."""
+        if self._whole is not None:
+            return self._answer(b"".join(self._whole), t)
+        out = self.feed(b"\n", t) if self._buf else []
+        if self.error is None and not self.events and self._buf.strip():
+            self.error = ProviderError("stream_error", f"not a chat stream ({_HINT}): {_shown(self._buf)!r}")
+        return out
+
+    def _answer(self, body: bytes, t: float) -> list[StreamEvent]:
+        """A whole ``chat.completion`` object: its text as one piece at ``t``."""
+        self._whole = None
+        try:
+            obj = _loads(body.decode("utf-8", "replace"))
+        except ValueError:
+            self.error = ProviderError("stream_error", f"not a chat stream nor JSON ({_HINT}): {_shown(body)!r}")
             return []
-        return self.feed(b"\n", t)
+        if type(obj) is not dict:
+            self.error = ProviderError("stream_error", f"not a chat completion ({_HINT}): {_shown(body)!r}")
+            return []
+        if obj.get("error"):
+            self.error = ProviderError("stream_error", error_message(obj["error"]))
+            return []
+        choices = obj.get("choices")
+        choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+        message = choice.get("message") if choice is not None else None
+        if not isinstance(message, dict):
+            self.error = ProviderError("stream_error", f"not a chat completion ({_HINT}): {_shown(body)!r}")
+            return []
+        out: list[StreamEvent] = []
+        self.events = 1
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            out.append(TextDelta(reasoning, t, True))
+            self.chars += len(reasoning)
+        content = message.get("content")
+        if isinstance(content, str) and content:
+            out.append(TextDelta(content, t, False))
+            self.chars += len(content)
+            self.answered = True
+        self.pieces = len(out)
+        fr = choice.get("finish_reason") if choice is not None else None
+        if isinstance(fr, str) and fr:
+            self.finish = fr
+            out.append(StreamFinish(fr, t))
+        usage = obj.get("usage")
+        if isinstance(usage, dict):
+            self.usage = usage_from(usage)
+        timings = obj.get("timings")
+        if isinstance(timings, dict):
+            self.timings = timings_from(timings)
+        self.done = True
+        return out

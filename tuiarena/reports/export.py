@@ -1,9 +1,11 @@
-"""One entry point for exporting a session: markdown, csv, json or html, secrets redacted."""
+"""One entry point for exporting a session: markdown, csv, json or html, secrets redacted, control
+characters escaped (:func:`tuiarena.fmt.visible`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tuiarena.fmt import visible
 from tuiarena.reports.html import to_html
 from tuiarena.reports.session import (
     FORMATS,
@@ -29,4 +31,4 @@ def export_session(log: Any, fmt_name: str, *, answers: bool = True, timelines: 
         text = to_html(view, answers=answers)
     else:
         raise ValueError(f"unknown export format {fmt_name!r} (known: {', '.join(FORMATS)})")
-    return redact_secrets(text)
+    return visible(redact_secrets(text))  # files keep the text, never raw control bytes

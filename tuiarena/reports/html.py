@@ -8,10 +8,12 @@ with its figures, scores and (folded) reasoning; a summary table per model opens
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from html import escape
 from statistics import median
 
 from tuiarena import fmt
+from tuiarena.model import ResponseDone
 from tuiarena.reports.session import (
     STATS_HEADERS,
     SessionView,
@@ -19,6 +21,7 @@ from tuiarena.reports.session import (
     prompt_of,
     score_label,
     stats_row,
+    timing_notes,
     vote_label,
     when,
 )
@@ -55,7 +58,7 @@ def _e(text: object) -> str:
     return escape(fmt.visible(str(text)), quote=True)
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(headers: list[str], rows: list[list[str]], numeric: AbstractSet[int] = frozenset()) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f'<td class="n">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>" for i, c in enumerate(row)) + "</tr>"
@@ -86,13 +89,16 @@ def _summary(view: SessionView) -> str:
     return _table(headers, rows, numeric={1, 2, 3, 4, 5, 6, 7})
 
 
-def _answer(view: SessionView, r, answers: bool) -> str:
+def _answer(view: SessionView, r: ResponseDone, answers: bool) -> str:
     parts = [f'<article class="answer {_e(r.status)}"><h3>{_e(r.model)}</h3>']
     figures = [f"TTFT {fmt.ms(r.ttft_ms)} ms", f"total {fmt.seconds(r.total_ms)} s", f"{fmt.rate(r.tokens_per_s)} tok/s",
                f"{fmt.tokens(r.completion_tokens, r.tokens_estimated)} tokens", fmt.cost(r.cost_usd), finish_label(r)]
     if r.retries:
         figures.append(f"{len(r.retries)} retr{'y' if len(r.retries) == 1 else 'ies'}")
     parts.append(f'<p class="figures">{_e(" · ".join(figures))}</p>')
+    notes = timing_notes(r)
+    if notes:
+        parts.append(f'<p class="figures">{_e(" · ".join(notes))}</p>')
     if r.error:
         parts.append(f'<pre class="error-text">{_e(r.error)}</pre>')
     if answers:
@@ -104,7 +110,7 @@ def _answer(view: SessionView, r, answers: bool) -> str:
     if scores:
         items = []
         for s in scores:
-            cls = {True: "pass", False: "fail"}.get(s.passed, "")
+            cls = "" if s.passed is None else ("pass" if s.passed else "fail")
             reason = f" — {_e(s.reason)}" if s.reason else ""
             items.append(f'<li><span class="{cls}">{_e(score_label(s))}</span> {_e(s.scorer)}{reason}</li>')
         parts.append(f'<ul class="scores">{"".join(items)}</ul>')

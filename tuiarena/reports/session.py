@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -113,17 +112,38 @@ def collect(log: Any) -> SessionView:
 # ----------------------------------------------------------------------------- helpers
 
 
-_SECRET_NAME = re.compile(r"(API_?KEY|_TOKEN|_SECRET|ACCESS_KEY|PASSWORD)$|^(OPENAI|ANTHROPIC|OPENROUTER|GROQ|GEMINI|MISTRAL)_", re.I)
-
-
 def redact_secrets(text: str, environ: dict[str, str] | None = None) -> str:
-    """Replace the value of every key-like environment variable (8+ characters) with ``[redacted]``."""
-    env = os.environ if environ is None else environ
-    secrets = sorted({v for k, v in env.items() if _SECRET_NAME.search(k) and len(v.strip()) >= 8}, key=len, reverse=True)
-    for value in secrets:
-        if value in text:
-            text = text.replace(value, "[redacted]")
-    return text
+    """Blank every known key and URL credential (``tuiarena.secrets.redact``): the values of every
+    configured ``api_key_env`` and every variable discovery looks for, whatever their names."""
+    from tuiarena.secrets import redact
+
+    _learn_secrets()
+    return redact(text, environ)
+
+
+_LEARNED: set[tuple[str, float]] = set()
+
+
+def _learn_secrets() -> None:
+    """Read config.toml once per version of it (its endpoints register their key variables and URL
+    credentials) and discovery's variable names, so an export knows them without a workspace."""
+    import tuiarena.providers.discovery  # noqa: F401 - registers the well-known key variables
+    from tuiarena.errors import UserError
+    from tuiarena.store import paths
+    from tuiarena.store.config import load_config
+
+    path = paths.config_file()
+    try:
+        stamp = (str(path), path.stat().st_mtime)
+    except OSError:
+        return
+    if stamp in _LEARNED:
+        return
+    _LEARNED.add(stamp)
+    try:
+        load_config(path)
+    except (UserError, OSError, ValueError, RecursionError):
+        pass  # a broken config names no more keys; the well-known ones still count
 
 
 def prompt_of(run: RunStarted) -> tuple[str, str]:
@@ -137,7 +157,7 @@ def prompt_of(run: RunStarted) -> tuple[str, str]:
     return system, user
 
 
-def _content(message: dict) -> str:
+def _content(message: dict[str, Any]) -> str:
     content = message.get("content")
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
@@ -160,6 +180,33 @@ def stats_row(r: ResponseDone) -> list[str]:
 
 
 STATS_HEADERS = ["Model", "TTFT (ms)", "Total (s)", "Tok/s", "Tokens", "Cost", "Finish"]
+
+
+def timing_notes(r: ResponseDone) -> list[str]:
+    """The finer figures, where known: connection set-up, ITL, tokens per chunk, the token count's
+    source, and the server's own prefill / decode / charge (beside the client's)."""
+    out = []
+    if r.connect_ms is not None:
+        out.append(f"connect {fmt.ms(r.connect_ms)} ms")
+    if r.itl_p50_ms is not None:
+        out.append(f"ITL p50 {fmt.ms(r.itl_p50_ms)} / p95 {fmt.ms(r.itl_p95_ms)} ms")
+    if r.tokens_per_chunk is not None:
+        out.append(f"{r.tokens_per_chunk:g} tok/chunk")
+    if r.tokens_source:
+        out.append(f"tokens: {r.tokens_source}")
+    if r.server_prompt_ms is not None:
+        out.append(f"server prefill {fmt.ms(r.server_prompt_ms)} ms")
+    if r.server_decode_ms is not None:
+        out.append(f"server decode {fmt.ms(r.server_decode_ms)} ms")
+    if r.server_tokens_per_s is not None:
+        out.append(f"server {fmt.rate(r.server_tokens_per_s)} tok/s")
+    if r.server_cost_usd is not None:
+        out.append(f"server cost {fmt.cost(r.server_cost_usd)}")
+    if not r.streamed:
+        out.append("not streamed")
+    if r.timed_by == "read":
+        out.append("timed as read")
+    return out
 
 
 def score_label(s: ScoreGiven) -> str:
@@ -228,6 +275,9 @@ def to_markdown(view: SessionView, answers: bool = True) -> str:
                              markdown=True, right={1, 2, 3, 4, 5}))
         if any(r.tokens_estimated for r in rv.responses):
             out.append("\n~ token counts estimated (the server sent no usage)")
+        timing = [(r.model, timing_notes(r)) for r in rv.responses]
+        if any(notes for _m, notes in timing):
+            out += [""] + [f"- {_code_span(m)}: {_md_text(' · '.join(notes))}" for m, notes in timing if notes]
         rows = [[r.model, s.scorer, score_label(s), _md_html(s.reason)] for r in rv.responses for s in view.scores.get(r.response_id, [])]
         if rows:
             out += ["", fmt.table(["Model", "Scorer", "Result", "Reason"], rows, markdown=True)]
@@ -253,7 +303,9 @@ def to_markdown(view: SessionView, answers: bool = True) -> str:
 CSV_COLUMNS = ["session_id", "run_index", "run_id", "case_id", "repeat", "label", "model", "response_id", "status",
                "finish_reason", "cached", "ttft_ms", "ttft_answer_ms", "total_ms", "tokens_per_s", "prompt_tokens",
                "completion_tokens", "reasoning_tokens", "tokens_estimated", "cost_usd", "retries", "error_kind", "error",
-               "passed", "scores", "system", "prompt", "text", "reasoning"]
+               "passed", "scores", "system", "prompt", "text", "reasoning", "connect_ms", "timed_by", "streamed",
+               "tokens_source", "itl_p50_ms", "itl_p95_ms", "tokens_per_chunk", "server_prompt_ms", "server_decode_ms",
+               "server_tokens_per_s", "server_cost_usd"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -274,23 +326,32 @@ def to_csv(view: SessionView) -> str:
     for rv in view.runs:
         system, user = prompt_of(rv.run)
         for r in rv.responses:
-            scores = view.scores.get(r.response_id, [])
-            row = {
-                "session_id": view.header.session_id, "run_index": rv.index, "run_id": rv.run.run_id,
-                "case_id": rv.run.case_id or "", "repeat": rv.run.repeat, "label": rv.run.label, "model": r.model,
-                "response_id": r.response_id, "status": r.status, "finish_reason": r.finish_reason or "",
-                "cached": r.cached, "ttft_ms": r.ttft_ms, "ttft_answer_ms": r.ttft_answer_ms, "total_ms": r.total_ms,
-                "tokens_per_s": r.tokens_per_s, "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
-                "reasoning_tokens": r.reasoning_tokens, "tokens_estimated": r.tokens_estimated, "cost_usd": r.cost_usd,
-                "retries": len(r.retries or []), "error_kind": r.error_kind or "", "error": r.error or "",
-                "passed": _passed(scores),
-                "scores": json.dumps({s.scorer: s.score if s.score is not None else s.passed for s in scores}, ensure_ascii=False) if scores else "",
-                "system": system, "prompt": user, "text": r.text, "reasoning": r.reasoning,
-            }
-            for key in ("label", "error", "system", "prompt", "text", "reasoning", "case_id"):
-                row[key] = _cell_guard(str(row[key]))
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow(csv_row(view.header.session_id, rv, system, user, r, view.scores.get(r.response_id, [])))
     return buf.getvalue()
+
+
+def csv_row(session_id: str, rv: RunView, system: str, user: str, r: ResponseDone, scores: list[ScoreGiven]) -> dict[str, Any]:
+    """One response as a csv row (a dict over :data:`CSV_COLUMNS`); also used by the streaming export."""
+    row = {
+        "session_id": session_id, "run_index": rv.index, "run_id": rv.run.run_id,
+        "case_id": rv.run.case_id or "", "repeat": rv.run.repeat, "label": rv.run.label, "model": r.model,
+        "response_id": r.response_id, "status": r.status, "finish_reason": r.finish_reason or "",
+        "cached": r.cached, "ttft_ms": r.ttft_ms, "ttft_answer_ms": r.ttft_answer_ms, "total_ms": r.total_ms,
+        "tokens_per_s": r.tokens_per_s, "prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
+        "reasoning_tokens": r.reasoning_tokens, "tokens_estimated": r.tokens_estimated, "cost_usd": r.cost_usd,
+        "retries": len(r.retries or []), "error_kind": r.error_kind or "", "error": r.error or "",
+        "passed": _passed(scores),
+        "scores": json.dumps({s.scorer: s.score if s.score is not None else s.passed for s in scores}, ensure_ascii=False) if scores else "",
+        "system": system, "prompt": user, "text": r.text, "reasoning": r.reasoning,
+        "connect_ms": r.connect_ms, "timed_by": r.timed_by or "", "streamed": r.streamed,
+        "tokens_source": r.tokens_source or "", "itl_p50_ms": r.itl_p50_ms, "itl_p95_ms": r.itl_p95_ms,
+        "tokens_per_chunk": r.tokens_per_chunk, "server_prompt_ms": r.server_prompt_ms,
+        "server_decode_ms": r.server_decode_ms, "server_tokens_per_s": r.server_tokens_per_s,
+        "server_cost_usd": r.server_cost_usd,
+    }
+    for key in ("label", "error", "system", "prompt", "text", "reasoning", "case_id"):
+        row[key] = _cell_guard(str(row[key]))
+    return {k: "" if v is None else v for k, v in row.items()}
 
 
 # ----------------------------------------------------------------------------- json

@@ -85,6 +85,9 @@ def render(report: dict[str, Any], fmt: str) -> str:
         out.append(f"Suite: {report['suite']}")
     judge = f" · judge {report['judge']}" if report["judge"] else ""
     out.append(f"{report['cases']} cases × {len(report['models'])} models × {report['repeat']} repeat(s){judge}")
+    if report.get("partial"):
+        p = report["partial"]
+        out.append(f"PARTIAL REPORT: {p['reason']} after {p['answered']} of {p['planned']} answers")
     if md:
         out.append("")
     rows = [[m, f.seconds(S[m]["latency_p50_ms"]), f.num(S[m]["judge_correctness"], 1), f.num(S[m]["judge_clarity"], 1),

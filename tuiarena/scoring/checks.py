@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tuiarena.scoring import text_metrics
 from tuiarena.scoring.answers import detect_refusal, parse_json_answer
+
+Spec = dict[str, Any]  # one check as written in a suite (validated by validate_check)
+FieldType = type | tuple[type, ...]  # what a check's field may hold, for isinstance
 
 
 @dataclass(slots=True)
@@ -62,23 +66,23 @@ def _short(s: Any, n: int = 40) -> str:
     return repr(s if len(s) <= n else s[: n - 1] + "…")
 
 
-def _values(spec: dict) -> list[str]:
+def _values(spec: Spec) -> list[str]:
     return list(spec["values"])
 
 
-def _norm(s: str, spec: dict) -> str:
+def _norm(s: str, spec: Spec) -> str:
     return s.lower() if spec.get("ignore_case") else s
 
 
-def _equals(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-    want = spec["value"] if "value" in spec else ctx.expected
+def _equals(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
+    want = spec.get("value", ctx.expected)
     got = text.strip() if spec.get("strip", True) else text
     want_s = str(want).strip() if spec.get("strip", True) else str(want)
     ok = _norm(got, spec) == _norm(want_s, spec)
     return CheckResult(ok, float(ok), "equal" if ok else f"expected {_short(want_s)}, got {_short(got)}")
 
 
-def _contains(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _contains(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     hay = _norm(text, spec)
     values = _values(spec)
     found = [v for v in values if _norm(v, spec) in hay]
@@ -90,7 +94,7 @@ def _contains(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
     return CheckResult(not missing, score, "all found" if not missing else f"missing {', '.join(_short(v) for v in missing)}")
 
 
-def _not_contains(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _not_contains(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     hay = _norm(text, spec)
     values = _values(spec)
     present = [v for v in values if _norm(v, spec) in hay]
@@ -98,14 +102,15 @@ def _not_contains(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
     return CheckResult(not present, score, "none present" if not present else f"contains {', '.join(_short(v) for v in present)}")
 
 
-def _regex(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-    rx: re.Pattern = spec["_compiled"]
+def _regex(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
+    rx: re.Pattern[str] = spec["_compiled"]
     m = rx.fullmatch(text.strip()) if spec.get("match") == "full" else rx.search(text)
-    ok = m is not None
-    return CheckResult(ok, float(ok), f"matched {_short(m.group(0))}" if ok else f"no match for /{spec['pattern']}/")
+    if m is None:
+        return CheckResult(False, 0.0, f"no match for /{spec['pattern']}/")
+    return CheckResult(True, 1.0, f"matched {_short(m.group(0))}")
 
 
-def _is_json(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _is_json(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     ok, value = parse_json_answer(text)
     if not ok:
         return CheckResult(False, 0.0, "not valid JSON")
@@ -123,8 +128,8 @@ def _field_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False).strip().lower()
 
 
-def _json_fields(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-    fields = spec["fields"] if "fields" in spec else ctx.expected
+def _json_fields(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
+    fields = spec.get("fields", ctx.expected)
     ok, value = parse_json_answer(text)
     if not ok:
         return CheckResult(False, 0.0, "not valid JSON")
@@ -139,19 +144,19 @@ def _json_fields(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
     return CheckResult(score >= threshold, score, f"{len(fields) - len(wrong)}/{len(fields)} fields; {detail}")
 
 
-def _length(spec: dict, text: str) -> tuple[int, str]:
+def _length(spec: Spec, text: str) -> tuple[int, str]:
     if spec.get("unit", "chars") == "words":
         return len(text.split()), "words"
     return len(text.strip()), "chars"
 
 
-def _min_length(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _min_length(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     n, unit = _length(spec, text)
     ok = n >= spec["value"]
     return CheckResult(ok, float(ok), f"{n} {unit} {'>=' if ok else '<'} {spec['value']}")
 
 
-def _max_length(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _max_length(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     n, unit = _length(spec, text)
     ok = n <= spec["value"]
     return CheckResult(ok, float(ok), f"{n} {unit} {'<=' if ok else '>'} {spec['value']}")
@@ -161,21 +166,22 @@ def _finish(ctx: CheckContext) -> str | None:
     return getattr(ctx.response, "finish_reason", None)
 
 
-def _refusal(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _refusal(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     hit = detect_refusal(text, _finish(ctx))
     return CheckResult(hit is not None, float(hit is not None), f"refused ({hit})" if hit else "answered, no refusal detected")
 
 
-def _not_refused(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _not_refused(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     hit = detect_refusal(text, _finish(ctx))
     return CheckResult(hit is None, float(hit is None), "no refusal detected" if hit is None else f"refused ({hit})")
 
 
-def _latency(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _latency(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     r = ctx.response
     if r is None:
         return CheckResult(None, 0.0, "no response figures")
-    fails, says = [], []
+    fails: list[str] = []
+    says: list[str] = []
     for key, got, label in (("max_ms", r.total_ms, "total"), ("max_ttft_ms", r.ttft_ms, "TTFT")):
         if key not in spec:
             continue
@@ -185,7 +191,7 @@ def _latency(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
     return CheckResult(not fails, float(not fails), "; ".join(fails or says))
 
 
-def _cost(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
+def _cost(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
     cost = getattr(ctx.response, "cost_usd", None)
     if cost is None:
         return CheckResult(None, 0.0, "cost unknown (no price for this model)")
@@ -193,9 +199,9 @@ def _cost(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
     return CheckResult(ok, float(ok), f"${cost:.6f} {'<=' if ok else '>'} ${spec['max_usd']:g}")
 
 
-def _metric(name: str, fn: Callable[[str, Any], float]):
-    def check(spec: dict, text: str, ctx: CheckContext) -> CheckResult:
-        reference = spec["reference"] if "reference" in spec else ctx.expected
+def _metric(name: str, fn: Callable[[str, Any], float]) -> Callable[[Spec, str, CheckContext], CheckResult]:
+    def check(spec: Spec, text: str, ctx: CheckContext) -> CheckResult:
+        reference = spec.get("reference", ctx.expected)
         score = fn(text, reference)
         threshold = spec.get("threshold")
         if threshold is None:
@@ -211,8 +217,8 @@ def _metric(name: str, fn: Callable[[str, Any], float]):
 
 @dataclass(frozen=True, slots=True)
 class CheckType:
-    fn: Callable[[dict, str, CheckContext], CheckResult]
-    fields: dict[str, type | tuple] = field(default_factory=dict)  # allowed keys -> types
+    fn: Callable[[Spec, str, CheckContext], CheckResult]
+    fields: dict[str, FieldType] = field(default_factory=dict)  # allowed keys -> types
     required: tuple[str, ...] = ()
     expected: str | None = None  # "str" / "dict" / "text": which `expected` it falls back on, if any
     uses_response: bool = False
@@ -237,19 +243,19 @@ CHECKS: dict[str, CheckType] = {
     "bleu": CheckType(_metric("BLEU", text_metrics.bleu), {"reference": (str, list), "threshold": _NUM}, expected="text"),
 }
 SCORE_ONLY = frozenset({"rouge-l", "bleu"})  # give a score even without a verdict
-COMMON_FIELDS = {"type": str, "weight": _NUM, "name": str}
+COMMON_FIELDS: dict[str, FieldType] = {"type": str, "weight": _NUM, "name": str}
 _CHOICES = {"mode": ("any", "all"), "unit": ("chars", "words"), "kind": ("object", "array", "any"), "match": ("search", "full")}
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true/false", list: "a list", dict: "an object"}
 
 
-def _type_name(t: type | tuple) -> str:
+def _type_name(t: FieldType) -> str:
     if t == _NUM:
         return "a number"
     types = t if isinstance(t, tuple) else (t,)
     return " or ".join(_TYPE_NAMES.get(x, x.__name__) for x in types)
 
 
-def validate_check(spec: Any, expected: Any = None) -> dict:
+def validate_check(spec: Any, expected: Any = None) -> Spec:
     """Check one check spec and return its normalised form (a new dict).
 
     ``expected`` is the case's expected value, used by checks that fall back on it. Raises
@@ -311,11 +317,11 @@ def validate_check(spec: Any, expected: Any = None) -> dict:
     return out
 
 
-def check_label(spec: dict) -> str:
-    return spec.get("name") or spec["type"]
+def check_label(spec: Spec) -> str:
+    return str(spec.get("name") or spec["type"])
 
 
-def run_check(spec: dict, text: str, ctx: CheckContext | None = None) -> CheckResult:
+def run_check(spec: Spec, text: str, ctx: CheckContext | None = None) -> CheckResult:
     """Apply one validated check to an answer. Never raises on odd answers."""
     ctx = ctx or CheckContext()
     return CHECKS[spec["type"]].fn(spec, text, ctx)
@@ -325,7 +331,7 @@ def run_check(spec: dict, text: str, ctx: CheckContext | None = None) -> CheckRe
 class CaseScore:
     passed: bool | None
     score: float | None
-    results: list[tuple[dict, CheckResult]]
+    results: list[tuple[Spec, CheckResult]]
 
     def reason(self) -> str:
         failing = [f"{check_label(s)}: {r.reason}" for s, r in self.results if r.passed is False]
@@ -334,7 +340,7 @@ class CaseScore:
         return "all checks pass" if self.passed else "no verdict"
 
 
-def score_case(checks: list[dict], text: str, ctx: CheckContext, pass_threshold: float | None = None) -> CaseScore:
+def score_case(checks: list[Spec], text: str, ctx: CheckContext, pass_threshold: float | None = None) -> CaseScore:
     """Run every check on one answer and combine them (rule in the module docstring)."""
     results = [(spec, run_check(spec, text, ctx)) for spec in checks]
     # a check that could not decide (unknown cost, cached latency) is left out of the mean

@@ -21,10 +21,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from tuiarena.model import Message, Params, ResponseDone, ScoreGiven
+from tuiarena.model import Event, Message, Params, ResponseDone, ScoreGiven
 from tuiarena.scoring.answers import parse_json_answer
+
+
+class JudgeRunner(Protocol):
+    """What a judge needs of the engine's runner: one run to the end, and a way to emit a score."""
+
+    async def run(self, models: list[str], messages: list[Message], params: Params | None = None,
+                  **kw: Any) -> list[ResponseDone]: ...
+
+    def emit(self, event: Event) -> None: ...
 
 AXES = ("correctness", "clarity", "conciseness")
 MAX_TOTAL = 15
@@ -82,7 +91,7 @@ def parse_rubric(text: str) -> RubricGrade | None:
         axes.append(float(v))
     verdict = lowered.get("verdict", lowered.get("one_sentence_verdict", ""))
     total = lowered.get("total", lowered.get("total_score"))
-    return RubricGrade(*axes, verdict=str(verdict or "").strip(), total_given=total)
+    return RubricGrade(axes[0], axes[1], axes[2], verdict=str(verdict or "").strip(), total_given=total)
 
 
 def parse_pairwise(text: str) -> str | None:
@@ -158,7 +167,7 @@ def _cost(*records: ResponseDone) -> float | None:
 class Judge:
     """Grades answers with one judge model through a Runner; emits and returns ``ScoreGiven``."""
 
-    def __init__(self, runner: Any, model: str, rubric: str | None = None, *, pass_total: float | None = None, max_tokens: int = 400):
+    def __init__(self, runner: JudgeRunner, model: str, rubric: str | None = None, *, pass_total: float | None = None, max_tokens: int = 400):
         self.runner = runner
         self.model = model
         self.rubric = rubric

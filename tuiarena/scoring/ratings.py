@@ -122,7 +122,7 @@ class PairCounts:
     cells: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
     @classmethod
-    def from_votes(cls, votes: Iterable[Vote]) -> "PairCounts":
+    def from_votes(cls, votes: Iterable[Vote]) -> PairCounts:
         index: dict[str, int] = {}
         raw: dict[tuple[int, int], list[int]] = {}
         for v in votes:

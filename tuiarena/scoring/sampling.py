@@ -7,6 +7,7 @@ the distinct (pair, outcome) cells, which binomial splitting does in a few hundr
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from math import floor, lgamma, log, log2, sqrt
 
 
@@ -28,7 +29,7 @@ def binomial(rng: random.Random, n: int, p: float) -> int:
     return _draw(rng.random, n, p)
 
 
-def _draw(random_, n: int, p: float) -> int:
+def _draw(random_: Callable[[], float], n: int, p: float) -> int:
     """Binomial(n, p) for n >= 2 and 0 < p <= 0.5; ``random_`` is a bound ``rng.random``."""
     if n * p < 10.0:
         x = y = 0
@@ -72,7 +73,7 @@ def multinomial(rng: random.Random, n: int, counts: list[int]) -> list[int]:
     """Draw ``n`` items with probabilities ``counts/sum(counts)`` (binomial splitting)."""
     random_ = rng.random
     left = sum(counts)
-    out = []
+    out: list[int] = []
     append = out.append
     for c in counts:
         if n <= 0 or c <= 0:

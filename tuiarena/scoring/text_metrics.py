@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 MAX_TOKENS = 4000
 _WORD = re.compile(r"\w+")
@@ -70,7 +70,7 @@ def rouge_l(candidate: str, reference: str | Iterable[str]) -> float:
     return best
 
 
-def _ngrams(tokens: list[str], n: int) -> Counter:
+def _ngrams(tokens: list[str], n: int) -> Counter[tuple[str, ...]]:
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
@@ -85,7 +85,7 @@ def bleu(candidate: str, reference: str | Iterable[str], max_n: int = 4) -> floa
     for n in range(1, max_n + 1):
         cand_counts = _ngrams(cand, n)
         total = sum(cand_counts.values())
-        max_ref: Counter = Counter()
+        max_ref: Counter[tuple[str, ...]] = Counter()
         for ref in refs:
             for gram, count in _ngrams(ref, n).items():
                 if count > max_ref[gram]:

@@ -18,7 +18,10 @@ Every section is optional; a missing file means all defaults. The schema::
     base_url = "https://api.openai.com/v1"  # endpoint part of model refs (openai/gpt-4o-mini)
     api_key_env = "OPENAI_API_KEY"          # the NAME of the env var holding the key, never the key
     models = ["gpt-4o-mini", "gpt-4.1"]     # optional; empty = ask the server
-    max_concurrency = 4                     # optional: timeout_s, max_retries, extra_headers too
+    max_concurrency = 4                     # optional: max_retries, extra_headers too
+    timeout_s = 60                          # silence limit: no byte for this long (default 60)
+    connect_timeout_s = 10                  # connecting (default 10)
+    deadline_s = 300                        # the whole response, retries included (default 300)
 
     [pricing."openai/gpt-4o-mini"]          # USD per 1M tokens; overrides the shipped table
     input = 0.15
@@ -28,7 +31,9 @@ Unknown keys are ignored and reported in ``Config.warnings``. Wrong types raise 
 the file, the key path and the expected type. A literal key (``api_key = ...``) is refused.
 
 Prompt history lives in ``history.json`` beside the config (it would bloat config.toml): see
-:func:`load_history` / :func:`append_history`; ``Config.ui.history`` holds it after loading.
+:func:`load_history` / :func:`append_history`; ``Config.ui.history`` holds it after loading. What
+the UI remembers (theme, selection) lives in ``state.json`` and wins over ``[ui]`` here, which is
+still read (older versions wrote it) but never written by the app (``tuiarena.store.state``).
 """
 
 from __future__ import annotations
@@ -36,10 +41,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tuiarena import secrets, validate
 from tuiarena.errors import ConfigError
 from tuiarena.model import EndpointSpec, Params
 from tuiarena.store import paths
@@ -106,9 +114,14 @@ class _Checker:
     def num(self, value: Any, key: str, minimum: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, "must be a number")
-        if minimum is not None and value < minimum:
-            raise self.fail(key, f"must be at least {minimum}")
-        return float(value)
+        return float(self.check(lambda: validate.number(value, lo=minimum), key))
+
+    def check(self, test: Callable[[], Any], key: str) -> Any:
+        """Run a shared check from :mod:`tuiarena.validate`; its failure names this key."""
+        try:
+            return test()
+        except validate.BadValue as exc:
+            raise self.fail(key, str(exc)) from None
 
     def str_list(self, value: Any, key: str) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -137,12 +150,10 @@ def _parse(data: dict[str, Any], path: Path) -> Config:
 
     d = c.table(data.get("defaults", {}), "defaults")
     c.unknown(d, {"temperature", "max_tokens", "seed", "top_p"}, "defaults.")
-    cfg.defaults = Params(
-        temperature=c.num(d["temperature"], "defaults.temperature", 0) if "temperature" in d else None,
-        max_tokens=c.int_(d["max_tokens"], "defaults.max_tokens", 1) if "max_tokens" in d else None,
-        seed=c.int_(d["seed"], "defaults.seed") if "seed" in d else None,
-        top_p=c.num(d["top_p"], "defaults.top_p", 0) if "top_p" in d else None,
-    )
+    cfg.defaults = Params(**{
+        name: c.check(partial(validate.param, name, d[name]), f"defaults.{name}")
+        for name in ("temperature", "max_tokens", "seed", "top_p") if name in d
+    })
 
     for k, v in c.table(data.get("keys", {}), "keys").items():
         if isinstance(v, list):
@@ -184,7 +195,8 @@ def _endpoint(c: _Checker, name: str, ep: Any) -> EndpointSpec:
             )
     c.unknown(
         ep,
-        {"base_url", "api_key_env", "models", "max_concurrency", "timeout_s", "max_retries", "extra_headers"},
+        {"base_url", "api_key_env", "models", "max_concurrency", "timeout_s", "max_retries", "extra_headers",
+         "connect_timeout_s", "deadline_s"},
         f"{key}.",
     )
     if "base_url" not in ep:
@@ -192,6 +204,7 @@ def _endpoint(c: _Checker, name: str, ep: Any) -> EndpointSpec:
     base_url = c.str_(ep["base_url"], f"{key}.base_url")
     if not re.match(r"https?://", base_url):
         raise c.fail(f"{key}.base_url", "must start with http:// or https://")
+    secrets.watch_url(base_url)  # credentials in the URL never reach a file or the screen
     spec = EndpointSpec(name=name, base_url=base_url, source="config")
     if "api_key_env" in ep:
         env = c.str_(ep["api_key_env"], f"{key}.api_key_env")
@@ -201,12 +214,14 @@ def _endpoint(c: _Checker, name: str, ep: Any) -> EndpointSpec:
                 "must be the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key itself",
             )
         spec.api_key_env = env
+        secrets.watch_env(env)
     if "models" in ep:
         spec.models = c.str_list(ep["models"], f"{key}.models")
     if "max_concurrency" in ep:
         spec.max_concurrency = c.int_(ep["max_concurrency"], f"{key}.max_concurrency", 1)
-    if "timeout_s" in ep:
-        spec.timeout_s = c.num(ep["timeout_s"], f"{key}.timeout_s", 0)
+    for limit in ("timeout_s", "connect_timeout_s", "deadline_s"):
+        if limit in ep:
+            setattr(spec, limit, float(c.check(partial(validate.timeout, ep[limit]), f"{key}.{limit}")))
     if "max_retries" in ep:
         spec.max_retries = c.int_(ep["max_retries"], f"{key}.max_retries", 0)
     if "extra_headers" in ep:
@@ -240,6 +255,8 @@ def _read_raw(path: Path) -> dict[str, Any] | None:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text — fix or delete the file") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: a value is nested too deeply to read — fix or delete the file") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT.search(msg)
@@ -255,12 +272,21 @@ def _read_raw(path: Path) -> dict[str, Any] | None:
 
 
 def load_config(path: Path | str | None = None) -> Config:
-    """Read config.toml (missing = defaults) and the prompt history."""
+    """Read config.toml (missing = defaults), the UI state beside it and the prompt history."""
     path = Path(path) if path is not None else paths.config_file()
     data = _read_raw(path)
     cfg = _parse(data or {}, path)
-    cfg.ui.history = load_history(path.parent / paths.history_file().name)
+    _add_state(cfg, path)
     return cfg
+
+
+def _add_state(cfg: Config, path: Path) -> None:
+    """What the UI remembered (state.json) over config.toml's [ui] keys, and the prompt history."""
+    from tuiarena.store.state import load_state, state_file
+
+    for name, value in load_state(state_file(path)).items():
+        setattr(cfg.ui, name, value)
+    cfg.ui.history = load_history(path.parent / paths.history_file().name)
 
 
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -281,7 +307,8 @@ def update_config(changes: dict[str, Any], path: Path | str | None = None) -> Co
     """Deep-merge ``changes`` into the file (a ``None`` value removes the key) and write it, 0600.
 
     The result is validated before anything is written, so a bad change never reaches the disk.
-    Comments in the file are not preserved (tomli_w writes plain TOML).
+    Comments in the file are not preserved (tomli_w writes plain TOML): the app never calls this
+    (UI state goes to state.json); it is for scripts that mean to rewrite the file.
     """
     import tomli_w
 
@@ -289,17 +316,18 @@ def update_config(changes: dict[str, Any], path: Path | str | None = None) -> Co
     data = _merge(_read_raw(path) or {}, changes)
     cfg = _parse(data, path)
     paths.write_private(path, tomli_w.dumps(data))
-    cfg.ui.history = load_history(path.parent / paths.history_file().name)
+    _add_state(cfg, path)
     return cfg
 
 
 def save_ui(path: Path | str | None = None, **fields: Any) -> Config:
-    """``save_ui(theme="nord", selected=[...])``: update the [ui] section."""
-    allowed = {"theme", "selected", "show_speed_in_blind"}
-    bad = set(fields) - allowed
-    if bad:
-        raise TypeError(f"save_ui: unknown field(s) {sorted(bad)}; allowed: {sorted(allowed)}")
-    return update_config({"ui": fields}, path)
+    """``save_ui(theme="nord", selected=[...])``: remember UI state in state.json (never in
+    config.toml, which stays the user's; see ``tuiarena.store.state``)."""
+    from tuiarena.store.state import save_state, state_file
+
+    path = Path(path) if path is not None else paths.config_file()
+    save_state(state_file(path), **fields)
+    return load_config(path)
 
 
 def load_history(path: Path | None = None) -> list[str]:

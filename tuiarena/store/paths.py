@@ -31,9 +31,40 @@ def home() -> Path:
     return platformdirs.user_config_path("tuiarena")
 
 
-def _ensure_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+def ensure_dir(path: Path | str) -> Path:
+    """Create ``path`` and every missing parent, each 0700 whatever the umask (``mkdir -p`` would
+    make the parents 0755); folders that already exist are left as they are."""
+    path = Path(path)
+    missing: list[Path] = []
+    p = path
+    while not p.exists() and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(d, 0o700)
+    if not path.is_dir():
+        path.mkdir(mode=0o700, exist_ok=True)  # a file in the way: FileExistsError as before
     return path
+
+
+_ensure_dir = ensure_dir
+
+
+def tighten(path: Path | str, fd: int | None = None) -> str | None:
+    """Make an existing file 0600 if others could read it; a sentence for the user when it was not."""
+    st = os.fstat(fd) if fd is not None else os.stat(path)
+    mode = st.st_mode & 0o777
+    if not mode & 0o077:
+        return None
+    if fd is not None:
+        os.fchmod(fd, 0o600)
+    else:
+        os.chmod(path, 0o600)
+    return f"{path} was readable by others (mode {mode:o}): changed to 600"
 
 
 def config_file() -> Path:
@@ -90,3 +121,30 @@ def write_private(path: Path | str, text: str) -> None:
             pass
         raise
     os.chmod(path, 0o600)
+
+
+def check_output(path: Path | str, flag: str = "--out") -> Path:
+    """Refuse an output path whose folder is missing (or that is a folder) before any work is done."""
+    from tuiarena.errors import UserError
+
+    out = Path(path).expanduser()
+    if out.is_dir():
+        raise UserError(f"{flag} {out} is a folder; give a file name such as {out / 'report.md'}")
+    parent = out.parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise UserError(f"{flag} {out}: the folder {parent} {what}; create it first (mkdir -p {parent})")
+    return out
+
+
+def write_output(path: Path | str, text: str, flag: str = "--out") -> Path:
+    """Write a file the user asked for (``--out``): 0600, atomic, into a folder that must exist
+    (a typo in a folder name should not create a tree of folders); a clear UserError otherwise."""
+    from tuiarena.errors import UserError
+
+    out = check_output(path, flag)
+    try:
+        write_private(out, text)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return out

@@ -15,8 +15,8 @@ An unknown price is ``None`` — never 0. Config overrides (``[pricing."openai/g
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 SHIPPED_SOURCE = "shipped (2026 list prices; override in config)"
 DEMO_SOURCE = "demo (fictional)"

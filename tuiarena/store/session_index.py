@@ -18,7 +18,7 @@ import json
 import os
 import zlib
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner json itself uses
 from pathlib import Path
 from typing import Any
 
@@ -65,24 +65,46 @@ def _last_user_text(messages: Any) -> str:
     return ""
 
 
-def _header_summary(path: Path, first: bytes) -> SessionSummary:
-    s = SessionSummary(path=path)
+# header field -> the JSON types it may have (bool is not a number here)
+_HEADER_TYPES: dict[str, tuple[type, ...]] = {
+    "session_id": (str,), "name": (str,), "kind": (str,), "created": (int, float), "format": (int,),
+    "app_version": (str,), "parent_session": (str, type(None)), "meta": (dict,),
+}
+
+
+def header_problem(first: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """(the header record, None) or (None, why the first line is not a header this tuiarena reads)."""
+    if not first.strip():
+        return None, "not a tuiarena session (" + ("empty file)" if not first else "the first line is blank)")
     try:
         header = json.loads(first)
-        if not isinstance(header, dict) or header.get("type") != "header":
-            raise ValueError
-    except ValueError:
-        s.error = "not a tuiarena session (no header line)"
+    except (ValueError, RecursionError):
+        header = None
+    if not isinstance(header, dict) or header.get("type") != "header":
+        return None, "not a tuiarena session (no header line)"
+    for key, kinds in _HEADER_TYPES.items():
+        value = header.get(key)
+        if key in header and (not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)):
+            return None, f"header field {key!r} has the wrong type ({json.dumps(value)[:40]})"
+    fmt = header.get("format", 1)
+    if fmt > SUPPORTED_FORMAT:
+        return None, f"written by a newer tuiarena (format {fmt}, this one reads {SUPPORTED_FORMAT}): upgrade tuiarena"
+    if fmt < 1:
+        return None, f"invalid format version {fmt} in the header"
+    return header, None
+
+
+def _header_summary(path: Path, first: bytes) -> SessionSummary:
+    s = SessionSummary(path=path)
+    header, s.error = header_problem(first)
+    if header is None:
         return s
-    s.session_id = str(header.get("session_id", ""))
-    s.name = str(header.get("name", ""))
-    s.kind = str(header.get("kind", ""))
+    s.session_id = header.get("session_id", "")
+    s.name = header.get("name", "")
+    s.kind = header.get("kind", "")
     s.created = float(header.get("created", 0) or 0)
     s.parent_session = header.get("parent_session")
-    fmt = header.get("format", 1)
-    s.format = fmt if isinstance(fmt, int) and not isinstance(fmt, bool) else 0
-    if s.format > SUPPORTED_FORMAT or s.format < 1:
-        s.error = f"format {s.format} (this tuiarena reads {SUPPORTED_FORMAT})"
+    s.format = header.get("format", 1)
     return s
 
 
@@ -99,7 +121,7 @@ def _string_after(line: bytes, key: bytes) -> str | None:
     if b"\\" in raw:  # escapes: let json decode the string properly
         text = line.decode("utf-8", "replace")
         try:
-            return scanstring(text, len(line[:i].decode("utf-8", "replace")))[0]
+            return str(scanstring(text, len(line[:i].decode("utf-8", "replace")))[0])
         except ValueError:
             return None
     return raw.decode("utf-8", "replace")
@@ -149,7 +171,7 @@ def _scan(s: SessionSummary, data: bytes) -> int:
                     last_models = chunk
                     try:
                         found = json.loads(chunk)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         found = None
                     if isinstance(found, list):
                         for model in found:
@@ -158,9 +180,12 @@ def _scan(s: SessionSummary, data: bytes) -> int:
                         continue
             try:
                 rec = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
-            for model in rec.get("models") or ():
+            if not isinstance(rec, dict):
+                continue
+            models_field = rec.get("models")
+            for model in models_field if isinstance(models_field, list) else ():
                 if isinstance(model, str):
                     models.setdefault(model, None)
             if s.runs == 1:
@@ -169,9 +194,10 @@ def _scan(s: SessionSummary, data: bytes) -> int:
             s.votes += 1
         elif line.startswith(b'{"type":"rename"'):
             try:
-                name = json.loads(line).get("name")
-            except ValueError:
+                rec = json.loads(line)
+            except (ValueError, RecursionError):
                 continue
+            name = rec.get("name") if isinstance(rec, dict) else None
             if isinstance(name, str):
                 s.name = name
     s.models = list(models)

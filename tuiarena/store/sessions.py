@@ -11,7 +11,6 @@ Listing lives in :mod:`tuiarena.store.session_index` (re-exported here).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
@@ -21,9 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from tuiarena.errors import SessionFileError
+from tuiarena.fmt import visible
 from tuiarena.model import EVENT_TYPES, Event, SessionHeader, SessionRenamed, new_id
 from tuiarena.store import paths
-from tuiarena.store.session_index import SUPPORTED_FORMAT, SessionSummary, list_sessions
+from tuiarena.store.session_index import (
+    SUPPORTED_FORMAT,
+    SessionSummary,
+    header_problem,
+    list_sessions,
+)
+from tuiarena.store.session_lines import FIELDS, parse_line
 from tuiarena.store.syncer import Syncer
 
 __all__ = [
@@ -42,7 +48,8 @@ __all__ = [
 
 
 def _encode(event: Event) -> bytes:
-    return (json.dumps(event.to_record(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    # json escapes C0 itself; visible() escapes DEL and C1 (as \u00XX), so `cat` of a session is inert
+    return (visible(json.dumps(event.to_record(), ensure_ascii=False, separators=(",", ":"))) + "\n").encode("utf-8")
 
 
 def _app_version() -> str:
@@ -65,6 +72,7 @@ class SessionWriter:
         self.header = header
         self._fd: int | None = fd
         self._syncer: Syncer | None = None
+        self.notice: str | None = None  # set when an existing file's mode had to be tightened
 
     @property
     def session_id(self) -> str:
@@ -78,9 +86,8 @@ class SessionWriter:
         parent_session: str | None = None,
         meta: dict[str, Any] | None = None,
         directory: Path | str | None = None,
-    ) -> "SessionWriter":
-        directory = Path(directory) if directory is not None else paths.sessions_dir()
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ) -> SessionWriter:
+        directory = paths.ensure_dir(directory) if directory is not None else paths.sessions_dir()
         header = SessionHeader(
             session_id=new_id(),
             name=name,
@@ -98,12 +105,13 @@ class SessionWriter:
         return writer
 
     @classmethod
-    def append_to(cls, path: Path | str) -> "SessionWriter":
+    def append_to(cls, path: Path | str) -> SessionWriter:
         """Reopen an existing session to add events (a rename, a vote, a note)."""
         path = Path(path)
         header = read_header(path)
         fd = os.open(path, os.O_RDWR | os.O_APPEND)
         writer = cls(path, fd, header)
+        writer.notice = paths.tighten(path, fd)  # a 0644 file from elsewhere: 0600, and say so
         size = os.fstat(fd).st_size
         if size:
             os.lseek(fd, size - 1, os.SEEK_SET)
@@ -128,7 +136,7 @@ class SessionWriter:
             return
         self._append(_encode(event))
 
-    write.persisted_only = True  # a sink that ignores transient events: the runner need not make them
+    write.persisted_only = True  # type: ignore[attr-defined]  # a sink that ignores transient events: the runner need not make them
     __call__ = write  # a writer is a sink: runner(sinks=[writer])
 
     def close(self) -> None:
@@ -146,7 +154,7 @@ class SessionWriter:
     def closed(self) -> bool:
         return self._fd is None
 
-    def __enter__(self) -> "SessionWriter":
+    def __enter__(self) -> SessionWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -166,6 +174,13 @@ class SessionLog:
     events: list[Event] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
 
+    def skipped_notes(self, limit: int = 5) -> list[str]:
+        """One line per skipped line, the first ``limit`` of them, then how many more."""
+        notes = [f"{self.path.name}: skipped {f'line {n}' if n else 'a line'} ({why})" for n, why in self.skipped[:limit]]
+        if len(self.skipped) > limit:
+            notes.append(f"{self.path.name}: skipped {len(self.skipped) - limit} more lines ({len(self.skipped)} in all)")
+        return notes
+
     @property
     def name(self) -> str:
         """The header's name, or the latest rename."""
@@ -177,22 +192,11 @@ class SessionLog:
 
 
 def _parse_header(first: bytes, path: Path) -> SessionHeader:
+    rec, problem = header_problem(first)
+    if rec is None:
+        raise SessionFileError(f"{path}: {problem}")
     try:
-        rec = json.loads(first)
-    except ValueError:
-        rec = None
-    if not isinstance(rec, dict) or rec.get("type") != "header":
-        raise SessionFileError(f"{path} is not a tuiarena session (no header line)")
-    fmt = rec.get("format", 1)
-    if not isinstance(fmt, int) or isinstance(fmt, bool) or fmt < 1:
-        raise SessionFileError(f"{path} has an invalid format version {fmt!r} in its header")
-    if fmt > SUPPORTED_FORMAT:
-        raise SessionFileError(
-            f"{path} was written by a newer tuiarena (format {fmt}, this one reads "
-            f"{SUPPORTED_FORMAT}): upgrade tuiarena"
-        )
-    try:
-        header = EVENT_TYPES["header"](**{k: v for k, v in rec.items() if k in _FIELDS["header"]})
+        header = EVENT_TYPES["header"](**{k: v for k, v in rec.items() if k in FIELDS["header"]})
     except TypeError as exc:
         raise SessionFileError(f"{path} has a malformed header ({exc})") from None
     return header  # type: ignore[return-value]
@@ -209,12 +213,6 @@ def read_header(path: Path | str) -> SessionHeader:
     except OSError as exc:
         raise SessionFileError(f"{path}: cannot be read ({exc.strerror})") from None
     return _parse_header(first, path)
-
-
-# field names per event type, computed once (from_record recomputes them per call)
-_FIELDS: dict[str, frozenset[str]] = {
-    t: frozenset(f.name for f in dataclasses.fields(cls)) for t, cls in EVENT_TYPES.items()
-}
 
 
 def read_session(path: Path | str) -> SessionLog:
@@ -244,33 +242,14 @@ def read_session(path: Path | str) -> SessionLog:
 def _parse_lines(lines: list[bytes], last: int, log: SessionLog) -> None:
     events = log.events
     skipped = log.skipped
-    loads = json.loads
     for i in range(1, last + 1):
-        line = lines[i]
-        if not line.strip():
+        got = parse_line(lines[i], i == last)
+        if got is None:
             continue
-        try:
-            rec = loads(line)
-        except ValueError:
-            reason = "torn last line (incomplete write)" if i == last else "not valid JSON"
-            skipped.append((i + 1, reason))
-            continue
-        if not isinstance(rec, dict):
-            skipped.append((i + 1, "not a JSON object"))
-            continue
-        etype = rec.get("type")
-        cls = EVENT_TYPES.get(etype) if isinstance(etype, str) else None
-        if cls is None:
-            skipped.append((i + 1, f"unknown event type {etype!r}"))
-            continue
-        if etype == "header":
-            skipped.append((i + 1, "a second header line"))
-            continue
-        names = _FIELDS[etype]
-        try:
-            events.append(cls(**{k: v for k, v in rec.items() if k in names}))
-        except TypeError as exc:
-            skipped.append((i + 1, f"malformed {etype} event ({exc})"))
+        if isinstance(got, str):
+            skipped.append((i + 1, got))
+        else:
+            events.append(got)
 
 
 def resolve_session(ref: str | Path, directory: Path | str | None = None) -> Path:
@@ -348,7 +327,9 @@ def delete_session(path: Path | str) -> None:
         raise SessionFileError(f"{path}: no such session file") from None
 
 
-def rename_session(path: Path | str, name: str) -> None:
-    """Rename by appending a SessionRenamed event (the log stays append-only)."""
+def rename_session(path: Path | str, name: str) -> str | None:
+    """Rename by appending a SessionRenamed event (the log stays append-only). Returns a sentence
+    for the user when the file's mode had to be tightened (see ``paths.tighten``)."""
     with SessionWriter.append_to(path) as writer:
         writer.write(SessionRenamed(name=name.strip()))
+    return writer.notice

@@ -8,24 +8,38 @@ file, never a traceback on the screen.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
-import traceback
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from tuiarena import runtime
 from tuiarena.errors import UserError
 from tuiarena.model import Event, RunStarted, SessionRenamed
 from tuiarena.ui.app_nav import Navigation
 from tuiarena.ui.commands import ArenaCommands
 from tuiarena.ui.gcpolicy import QuietCollector
 from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+    from textual.worker import Worker
+
+    from tuiarena.engine.run.background import EngineThread, EventInbox, ThreadedRunner
+    from tuiarena.engine.workspace import Workspace
+    from tuiarena.store.config import Config
+    from tuiarena.store.sessions import SessionWriter
+    from tuiarena.ui.screens.compare import CompareScreen
 
 DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
 # Textual's own themes kept beside ours (the palette's theme list stays short)
@@ -53,7 +67,7 @@ class StartRequest:
     session: Path | None = None
 
 
-class TuiArena(Navigation, App):
+class TuiArena(Navigation):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live elsewhere
     TITLE = "tuiarena"
     COMMANDS = App.COMMANDS | {ArenaCommands}
@@ -77,19 +91,24 @@ class TuiArena(Navigation, App):
 
     def __init__(self, options: AppOptions | None = None, start: StartRequest | None = None) -> None:
         super().__init__()
+        runtime.configure(ui=True)  # the engine thread streams beside this loop
+        self._errors = io.StringIO()
+        # an unhandled error's traceback is kept off the terminal: see crash_report()
+        self.error_console = Console(file=self._errors, markup=False, highlight=False, width=120,
+                                     color_system=None, legacy_windows=False)
         self.options = options or AppOptions()
         self.start = start or StartRequest()
         self.problems: list[str] = []
         self._config_broken = False
         self.config = self._load_config()
         self.prompt_history: list[str] = list(self.config.ui.history)
-        self.workspace: Any = None
-        self.runner: Any = None  # engine.background.ThreadedRunner once discovery is done
-        self.engine: Any = None
-        self.inbox: Any = None
+        self.workspace: Workspace | None = None
+        self.runner: ThreadedRunner | None = None  # once discovery is done
+        self.engine: EngineThread | None = None
+        self.inbox: EventInbox | None = None
         self.listeners: list[Callable[[Event], Any]] = []
-        self._writer: Any = None
-        self.run_writers: dict[str, Any] = {}  # run id -> the session writer its events go to
+        self._writer: SessionWriter | None = None
+        self.run_writers: dict[str, SessionWriter] = {}  # run id -> the session writer its events go to
         self._session_name = ""
         self._write_failed = False
         self.collector = QuietCollector()
@@ -110,7 +129,7 @@ class TuiArena(Navigation, App):
         self.theme = wanted
         self.sub_title = "new session"
 
-    def _load_config(self):
+    def _load_config(self) -> Config:
         from tuiarena.store.config import Config, load_config
         from tuiarena.store.paths import config_file
 
@@ -121,13 +140,13 @@ class TuiArena(Navigation, App):
             self._config_broken = True
             return Config(path=config_file())
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         from tuiarena.ui.screens.compare import CompareScreen
 
         return CompareScreen()
 
     @property
-    def compare_screen(self):
+    def compare_screen(self) -> CompareScreen | None:
         from tuiarena.ui.screens.compare import CompareScreen
 
         for screen in self.screen_stack:
@@ -188,19 +207,17 @@ class TuiArena(Navigation, App):
         )
         from tuiarena.providers.registry import Registry
 
-        if self.engine is None:
-            # the engine thread waits for the GIL at most this long when bytes arrive mid-frame
-            sys.setswitchinterval(0.001)
+        if self.engine is None or self.inbox is None:
             self.engine = EngineThread()
             self.inbox = EventInbox(asyncio.get_running_loop(), self._deliver)
+        engine, inbox = self.engine, self.inbox
         if self.runner is not None:
             await self.runner.aclose()
         registry = Registry(list(ws.registry.endpoints.values()), include_demo=True, demo_speed=ws.registry.demo_speed)
         for name in list(ws.registry.endpoints):
             if name != "demo":
-                await self.engine.call_async(registry.get, name)
-        self.runner = ThreadedRunner(self.engine, registry, ws.pricing, sinks=[self.inbox.put],
-                                     after_call=self.inbox.drain)
+                await engine.call_async(registry.get, name)
+        self.runner = ThreadedRunner(engine, registry, ws.pricing, sinks=[inbox.put], after_call=inbox.drain)
         models, errors = await ws.registry.list_models()
         entries = [RosterEntry(m.id, m.endpoint, m.model, m.demo, ws.pricing.get(m.id)) for m in models]
         endpoints = sorted({m.endpoint for m in models})
@@ -234,7 +251,7 @@ class TuiArena(Navigation, App):
             self.notify("\n".join(notes), title="discovery", markup=False, timeout=6,
                         severity="warning" if errors else "information")
 
-    def on_worker_state_changed(self, event) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         from textual.worker import WorkerState
 
         if event.state == WorkerState.ERROR and event.worker.group == "discovery":
@@ -283,7 +300,7 @@ class TuiArena(Navigation, App):
                 self.notify(f"cannot write the session file: {exc}", severity="error", markup=False)
 
     # -- sessions ---------------------------------------------------------------------------------
-    def session_writer(self, name: str = ""):
+    def session_writer(self, name: str = "") -> SessionWriter:
         """The current session's writer, created on first use."""
         if self._writer is None:
             from tuiarena.store.sessions import SessionWriter
@@ -326,7 +343,7 @@ class TuiArena(Navigation, App):
     def set_theme(self, name: str) -> None:
         self.theme = name
 
-    def _theme_changed(self, theme) -> None:
+    def _theme_changed(self, theme: Theme) -> None:
         if theme.name == (self.config.ui.theme or DEFAULT_THEME):
             return
         self.config.ui.theme = theme.name
@@ -336,13 +353,11 @@ class TuiArena(Navigation, App):
         self.config.ui.selected = list(selected)
         self._save_ui({"selected": list(selected)})
 
-    def _save_ui(self, changes: dict) -> None:
-        from tuiarena.store.config import update_config
+    def _save_ui(self, changes: dict[str, Any]) -> None:
+        from tuiarena.store.state import save_state
 
-        if self._config_broken:  # never overwrite a file the user has to fix
-            return
-        try:
-            update_config({"ui": changes})
+        try:  # state.json beside config.toml: the user's config.toml is never rewritten by the UI
+            save_state(**changes)
         except (UserError, OSError) as exc:
             self.notify(f"could not save settings: {exc}", severity="error", markup=False)
 
@@ -390,28 +405,52 @@ class TuiArena(Navigation, App):
             self.workspace = None
         self.collector.restore()
 
-    def _handle_exception(self, error: Exception) -> None:
-        self._crash = error
+    def crash_report(self) -> str | None:
+        """After ``run()``: if an unhandled error ended the app, save its traceback and return one line.
+
+        Textual prints such a traceback to ``error_console`` on exit; this app's error console writes
+        to memory, so the terminal gets one line and the details go to a private file (mode 0600)
+        with every secret-looking environment value blanked out.
+        """
+        text = self._errors.getvalue().strip()
+        if not text:
+            return None
+        named = {e.api_key_env for e in self.config.endpoints.values() if e.api_key_env}
+        text = redact_secrets(text, names=named)
+        # the exception's own line: the last one outside the traceback's frames and Textual's notes
+        plain = [s for s in (line.strip() for line in text.splitlines()) if s and s[0] not in "│╭╰" and not s.startswith("NOTE:")]
+        last = plain[-1] if plain else "see the crash log"
+        where: Path | None = None
         try:
-            from tuiarena.store.paths import cache_dir
+            from tuiarena.store.paths import cache_dir, write_private
 
-            self._crash_log = cache_dir() / "crash.log"
-            self._crash_log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+            where = cache_dir() / "crash.log"
+            write_private(where, text + "\n")
         except Exception:
-            self._crash_log = None
-        super()._handle_exception(error)
+            where = None
+        return f"tuiarena: internal error: {last}" + (f" (details in {where})" if where else "")
 
-    def _print_error_renderables(self) -> None:
-        if self._exit_renderables:
-            self._exit_renderables.clear()
-            crash = getattr(self, "_crash", None)
-            where = getattr(self, "_crash_log", None)
-            print(f"tuiarena: internal error: {type(crash).__name__}: {crash}"
-                  + (f" (details in {where})" if where else ""), file=sys.stderr)
+
+_SECRET_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
+
+
+def redact_secrets(text: str, environ: Mapping[str, str] | None = None, names: Iterable[str] = ()) -> str:
+    """``text`` with the value of every environment variable named like a secret (or in ``names``,
+    the variables the config says hold keys) replaced by the variable's name."""
+    env = os.environ if environ is None else environ
+    named = set(names)
+    for name, value in env.items():
+        secret = name in named or name.upper().endswith(_SECRET_SUFFIXES)
+        if secret and len(value) >= 8 and value in text:
+            text = text.replace(value, f"[{name}]")
+    return text
 
 
 def run_app(start: StartRequest | None = None) -> int:
     """``tuiarena`` (with no command)."""
     app = TuiArena(start=start)
     app.run()
+    crash = app.crash_report()
+    if crash:
+        print(crash, file=sys.stderr)
     return app.return_code or 0

@@ -6,9 +6,18 @@ cursor that stops blinking when nobody types (so an idle app does not repaint tw
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from textual import events
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from tuiarena.ui.app import AppOptions
+    from tuiarena.ui.gcpolicy import QuietCollector
+    from tuiarena.ui.screens.compare import CompareScreen
 
 BLINK_FOR_S = 10.0  # the cursor blinks this long after the last key or click, then stays on
 SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
@@ -19,10 +28,19 @@ SCREEN_LABELS = {"CompareScreen": "compare", "BlindScreen": "blind arena", "Suit
                  "DiffScreen": "diff", "LeaderboardScreen": "leaderboard", "HistoryScreen": "history"}
 
 
-class Navigation:
-    """Mixed into :class:`~tuiarena.ui.app.TuiArena`."""
+class Navigation(App[None]):
+    """The base of :class:`~tuiarena.ui.app.TuiArena` (which owns the state)."""
 
-    def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
+    options: AppOptions
+    collector: QuietCollector
+    _last_input: float
+    _blinking: bool
+
+    if TYPE_CHECKING:
+        @property
+        def compare_screen(self) -> CompareScreen | None: ...
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Every full screen's header names the screen ("tuiarena — blind arena"), not the session."""
         label = SCREEN_LABELS.get(type(screen).__name__) if isinstance(screen, Screen) else None
         if label and screen.sub_title is None:
@@ -35,7 +53,7 @@ class Navigation:
         if screen is not None:
             screen.sub_title = f"compare · {name}"
 
-    def get_system_commands(self, screen: Screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own palette entries, without those our commands already give (keys, help)."""
         for command in super().get_system_commands(screen):
             if command.title not in ("Keys",):
@@ -50,12 +68,14 @@ class Navigation:
 
     def _set_blink(self, on: bool) -> None:
         self._blinking = on
-        for widget in self.screen.query("TextArea, Input"):
-            widget.cursor_blink = on
+        from textual.widgets import Input, TextArea
 
-    async def on_event(self, event) -> None:
-        from textual import events
+        for area in self.screen.query(TextArea):
+            area.cursor_blink = on
+        for field in self.screen.query(Input):
+            field.cursor_blink = on
 
+    async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._last_input = time.monotonic()
             if self.options.cursor_blink and not self._blinking:

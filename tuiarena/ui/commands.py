@@ -4,8 +4,8 @@ Themes are one entry ("Theme", Textual's own picker, listing only the themes the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import gc
 import time
 
+from tuiarena.runtime import freeze_long_lived
+
 FULL_PASS_DUE = 10  # middle-generation collections before a full pass (CPython's own default)
 FULL_PASS_FORCED = 500  # ... after which one runs even while events flow
 QUIET_S = 1.0  # no event for this long: a quiet moment
@@ -39,7 +41,7 @@ class QuietCollector:
         if self._saved is None:
             self._saved = (gc.get_threshold(), gc.isenabled())
         young, middle, _full = self._saved[0]
-        gc.freeze()
+        freeze_long_lived()
         gc.set_threshold(young, middle, 1_000_000)  # automatic full passes: practically never
         gc.enable()
 

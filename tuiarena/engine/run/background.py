@@ -16,10 +16,14 @@ import asyncio
 import collections
 import concurrent.futures
 import threading
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from tuiarena.engine.run.runner import Runner
-from tuiarena.model import Event, Message, Params, ResponseDone
+from tuiarena.model import Event, Message, Params, ResponseDone, RunStarted
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class EngineThread:
@@ -38,14 +42,14 @@ class EngineThread:
     def on_engine_thread(self) -> bool:
         return threading.current_thread() is self._thread
 
-    def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future:
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a quick synchronous function on the engine loop and return its result."""
         if self.on_engine_thread:
             return fn(*args, **kwargs)
-        future: concurrent.futures.Future = concurrent.futures.Future()
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def run() -> None:
             try:
@@ -56,14 +60,14 @@ class EngineThread:
         self.loop.call_soon_threadsafe(run)
         return future.result()
 
-    async def run_async(self, coro: Coroutine[Any, Any, Any]) -> Any:
+    async def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await, from another loop, a coroutine that runs on the engine loop."""
         return await asyncio.wrap_future(self.submit(coro))
 
-    async def call_async(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def call_async(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a slow synchronous function (an import, a client build) on the engine thread."""
 
-        async def wrapper() -> Any:
+        async def wrapper() -> T:
             return fn(*args)
 
         return await self.run_async(wrapper())
@@ -130,7 +134,8 @@ class ThreadedRunner:
     def active(self) -> list[str]:
         return self.engine.call(lambda: self.runner.active)
 
-    def start_run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw: Any):
+    def start_run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw: Any
+                  ) -> tuple[RunStarted, list[asyncio.Task[ResponseDone]]]:
         run, tasks = self.engine.call(self.runner.start_run, models, messages, params, **kw)
         self._after_call()
         return run, tasks

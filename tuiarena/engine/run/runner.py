@@ -12,8 +12,11 @@ Figures per response (all in ``ResponseDone``):
 - ``total_ms``: until the stream ended (``[DONE]`` or EOF).
 - ``tokens_per_s``: decode rate, ``(completion_tokens - 1) / (last token - first token)``: the
   first token's own latency belongs to TTFT, so it is not in the rate.
-- token counts from the server's ``usage`` when it sends one, else estimated (``tokens_estimated``).
-- ``cost_usd`` from the pricing table; ``None`` when the price is unknown.
+- token counts and their source (``tokens_source``, see ``tokens.completion_count``).
+- ``itl_p50_ms`` / ``itl_p95_ms``: gaps between text chunks (a read carrying k chunks after a gap g
+  counts as k gaps of g/k); ``tokens_per_chunk``; ``connect_ms``, ``timed_by``, ``streamed`` and the
+  server's own figures (``server_*``) as the provider reported them.
+- ``cost_usd`` from the pricing table, else the server's own charge; ``None`` when unknown.
 
 Every event goes to every sink, in order, synchronously: a sink is a plain callable. The session
 writer is a sink (it keeps only persisted events), the UI's buffers are another.
@@ -23,11 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import statistics
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from tuiarena.engine.run.timeline import Timeline
-from tuiarena.engine.run.tokens import estimate_prompt_tokens, estimate_tokens
+from tuiarena.engine.run.tokens import (
+    completion_count,
+    estimate_prompt_tokens,
+    estimate_tokens,
+)
 from tuiarena.model import (
     Event,
     Message,
@@ -41,12 +50,16 @@ from tuiarena.model import (
     ResponseStarted,
     RetryNotice,
     RunStarted,
+    ServerTimings,
     StreamEnd,
     StreamFinish,
+    StreamInfo,
     TextDelta,
     UsageInfo,
     new_id,
 )
+from tuiarena.providers.failures import past_deadline
+from tuiarena.secrets import MASK, redact, secret_values
 
 Sink = Callable[[Event], Any]
 # A sink with ``persisted_only = True`` (as ``SessionWriter.write``) ignores transient events: when
@@ -76,7 +89,7 @@ class Runner:
         self.sinks: list[Sink] = list(sinks)
         self._per_endpoint = per_endpoint
         self._sems: dict[str, asyncio.Semaphore] = {}
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, asyncio.Task[ResponseDone]] = {}
         self._clock = clock
 
     # -- plumbing -------------------------------------------------------------------------
@@ -122,7 +135,7 @@ class Runner:
         label: str = "",
         run_id: str | None = None,
         response_ids: dict[str, str] | None = None,
-    ) -> tuple[RunStarted, list[asyncio.Task]]:
+    ) -> tuple[RunStarted, list[asyncio.Task[ResponseDone]]]:
         """Emit ``RunStarted`` and start one task per model; the tasks return ``ResponseDone``.
 
         ``response_ids`` (model -> id) lets a caller prepare its display before the requests go out.
@@ -148,7 +161,7 @@ class Runner:
             tasks.append(self._track(rid, self._respond(run.run_id, rid, model, full, params)))
         return run, tasks
 
-    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw) -> list[ResponseDone]:
+    async def run(self, models: list[str], messages: list[Message], params: Params | None = None, **kw: Any) -> list[ResponseDone]:
         """Run to the end and return every model's record (in the order of ``models``)."""
         _run, tasks = self.start_run(models, messages, params, **kw)
         return list(await asyncio.gather(*tasks))
@@ -160,6 +173,7 @@ class Runner:
         wait for the loop at each start and end); ``cancel(response_id)`` cancels it there, and
         the record says cancelled."""
         task = asyncio.current_task()
+        assert task is not None  # always awaited inside a task
         self._tasks[response_id] = task
         try:
             return await self._respond(run_id, response_id, model, messages, params)
@@ -167,7 +181,7 @@ class Runner:
             if self._tasks.get(response_id) is task:
                 del self._tasks[response_id]
 
-    def _track(self, response_id: str, coro) -> asyncio.Task:
+    def _track(self, response_id: str, coro: Coroutine[Any, Any, ResponseDone]) -> asyncio.Task[ResponseDone]:
         """Start a response's task, known by its id (for ``cancel``) until it ends."""
         task = asyncio.ensure_future(coro)
         self._tasks[response_id] = task
@@ -180,14 +194,24 @@ class Runner:
         m = _Measure(self._clock)
         # Deltas are made only for a sink that takes them (a session writer stores none of them).
         m.deltas = any(not getattr(sink, "persisted_only", False) for sink in self.sinks)
+        if m.deltas:
+            m.secrets = secret_values()
         try:
             ref = ModelRef.parse(model_id)
             provider = self.registry.get(ref.endpoint)
             async with self._semaphore(ref.endpoint, provider):
                 m.t0 = self._clock()
-                async with contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
-                    async for ev in stream:
-                        m.on(ev, rid, self.emit)
+                deadline = _deadline_s(provider)
+                limit = asyncio.timeout(deadline)
+                try:
+                    async with limit, contextlib.aclosing(provider.stream(ref.model, messages, params)) as stream:
+                        async for ev in stream:
+                            m.on(ev, rid, self.emit)
+                except TimeoutError:
+                    if deadline is None or not limit.expired():
+                        raise  # not ours: some other timeout inside
+                    raise past_deadline(getattr(provider, "spec", None), ref.endpoint, deadline,
+                                        m.answer_chars + m.reasoning_chars, len(m.retries)) from None
                 if m.t_end is None:
                     m.t_end = self._clock()
             rec.status = "done"
@@ -203,9 +227,24 @@ class Runner:
             rec.status, rec.error_kind, rec.error = "error", "config", str(exc)
         except Exception as exc:  # never let one column take the others down
             rec.status, rec.error_kind, rec.error = "error", "internal", f"{type(exc).__name__}: {exc}"
-        m.finish(rec, messages, self.pricing)
+        m.finish(rec, messages, self.pricing, params.max_tokens)
+        _redact_record(rec)
         self.emit(rec)
         return rec
+
+
+def _deadline_s(provider: Any) -> float | None:
+    """The provider's overall deadline per response (``spec.deadline_s``), if it has one."""
+    value = getattr(getattr(provider, "spec", None), "deadline_s", None)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def _redact_record(rec: ResponseDone) -> None:
+    """Blank known keys and URL credentials in what a server sent, before it is stored or shown."""
+    rec.text = redact(rec.text)
+    rec.reasoning = redact(rec.reasoning)
+    if rec.error:
+        rec.error = redact(rec.error)
 
 
 class _Measure:
@@ -214,7 +253,7 @@ class _Measure:
     __slots__ = (
         "clock", "t0", "t_end", "t_first", "t_first_answer", "t_last", "answer", "reasoning",
         "answer_chars", "reasoning_chars", "timeline", "reasoning_timeline", "usage", "finish_reason", "retries",
-        "sent", "deltas",
+        "sent", "deltas", "gaps", "t_prev", "info", "timings", "secrets",
     )
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -235,16 +274,24 @@ class _Measure:
         self.retries: list[dict[str, Any]] = []
         self.sent = False
         self.deltas = True  # emit a ResponseDelta per piece of text
+        self.gaps: list[float] = []  # seconds between text chunks (inter-token latency)
+        self.t_prev: float | None = None
+        self.info: StreamInfo | None = None
+        self.timings: ServerTimings | None = None
+        self.secrets: list[str] = []  # known key values, blanked in each delta
 
     def on(self, ev: Any, rid: str, emit: Sink) -> None:
         if type(ev) is TextDelta:
             if not ev.text:
                 return
             t = ev.t
-            ms = (t - self.t0) * 1000.0
+            ms = (t - self.t0) * 1000.0  # type: ignore[operator]  # t0 is set before the stream starts
             if self.t_first is None:
                 self.t_first = t
-            self.t_last = t
+            elif ev.chunks > 0 and self.t_prev is not None:
+                k = ev.chunks
+                self.gaps.extend([(t - self.t_prev) / k] * k)
+            self.t_prev = self.t_last = t
             if ev.reasoning:
                 self.reasoning.append(ev.text)
                 self.reasoning_chars += len(ev.text)
@@ -256,7 +303,11 @@ class _Measure:
                 self.answer_chars += len(ev.text)
                 self.timeline.add(ms, self.answer_chars)
             if self.deltas:
-                emit(ResponseDelta(response_id=rid, text=ev.text, ms=ms, reasoning=ev.reasoning))
+                text = ev.text
+                for secret in self.secrets:  # a key echoed in one piece never reaches the screen
+                    if secret in text:
+                        text = text.replace(secret, MASK)
+                emit(ResponseDelta(response_id=rid, text=text, ms=ms, reasoning=ev.reasoning))
         elif type(ev) is UsageInfo:
             self.usage = ev
         elif type(ev) is StreamFinish:
@@ -267,12 +318,16 @@ class _Measure:
                 self.t0 = ev.t
         elif type(ev) is StreamEnd:
             self.t_end = ev.t
+        elif type(ev) is StreamInfo:
+            self.info = ev
+        elif type(ev) is ServerTimings:
+            self.timings = ev
         elif type(ev) is RetryNotice:
-            ms = (ev.t - self.t0) * 1000.0
+            ms = (ev.t - self.t0) * 1000.0  # type: ignore[operator]  # as above
             self.retries.append({"attempt": ev.attempt, "status": ev.status, "wait_s": ev.wait_s, "ms": round(ms, 1)})
             emit(ResponseRetry(response_id=rid, attempt=ev.attempt, status=ev.status, wait_s=ev.wait_s))
 
-    def finish(self, rec: ResponseDone, messages: list[Message], pricing: Any) -> None:
+    def finish(self, rec: ResponseDone, messages: list[Message], pricing: Any, max_tokens: int | None = None) -> None:
         def ms(t: float | None) -> float | None:
             return None if t is None or self.t0 is None else round((t - self.t0) * 1000.0, 2)
 
@@ -286,26 +341,47 @@ class _Measure:
         rec.retries = self.retries
         rec.timeline = self.timeline.points
         rec.reasoning_timeline = self.reasoning_timeline.points
+        info, timings = self.info, self.timings
+        if info is not None:
+            rec.connect_ms, rec.timed_by, rec.streamed = info.connect_ms, info.timed_by, info.streamed
+        if timings is not None:
+            rec.server_prompt_ms = timings.prompt_ms
+            rec.server_decode_ms = timings.predicted_ms
+            rec.server_tokens_per_s = timings.predicted_per_second
 
         usage = self.usage or UsageInfo()
-        estimated = False
-        prompt_tokens = usage.prompt_tokens
-        completion_tokens = usage.completion_tokens
+        rec.server_cost_usd = usage.cost_usd
         produced = bool(rec.text or rec.reasoning)
+        chunks = info.chunks if info is not None else 0
+        completion_tokens, source = completion_count(
+            usage.completion_tokens, timings.predicted_n if timings is not None else None, chunks,
+            rec.text, rec.reasoning, max_tokens, info.streamed if info is not None else True)
+        prompt_tokens = usage.prompt_tokens
+        if prompt_tokens is None and timings is not None:
+            prompt_tokens = timings.prompt_n
+        estimated = source in ("chunks", "estimate")
         if prompt_tokens is None and produced:  # a request that failed before any output is not billed
             prompt_tokens, estimated = estimate_prompt_tokens(messages), True
-        if completion_tokens is None and produced:
-            completion_tokens, estimated = estimate_tokens(rec.reasoning) + estimate_tokens(rec.text), True
         rec.prompt_tokens = prompt_tokens
         rec.completion_tokens = completion_tokens
+        rec.tokens_source = source
         rec.reasoning_tokens = usage.reasoning_tokens
         if usage.reasoning_tokens is None and rec.reasoning:
-            rec.reasoning_tokens = estimate_tokens(rec.reasoning)
+            rec.reasoning_tokens = min(estimate_tokens(rec.reasoning), completion_tokens or 0) or None
         rec.tokens_estimated = estimated
 
         if completion_tokens and completion_tokens > 1 and self.t_first is not None and self.t_last is not None:
             decode_s = self.t_last - self.t_first
             if decode_s > 0:
                 rec.tokens_per_s = round((completion_tokens - 1) / decode_s, 2)
+        gaps = self.gaps
+        if gaps:
+            rec.itl_p50_ms = round(statistics.median(gaps) * 1000.0, 2)
+            p95 = statistics.quantiles(gaps, n=20, method="inclusive")[18] if len(gaps) > 1 else gaps[0]
+            rec.itl_p95_ms = round(p95 * 1000.0, 2)
+        if completion_tokens and chunks and (info is None or info.streamed):
+            rec.tokens_per_chunk = round(completion_tokens / chunks, 2)
         if pricing is not None and prompt_tokens is not None:
             rec.cost_usd = pricing.cost(rec.model, prompt_tokens, completion_tokens or 0)
+        if rec.cost_usd is None and usage.cost_usd is not None:
+            rec.cost_usd = usage.cost_usd

@@ -10,6 +10,7 @@ only the columns whose version moved since the last frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tuiarena.model import (
@@ -26,7 +27,6 @@ from tuiarena.model import (
     SessionRenamed,
     VoteCast,
 )
-
 
 LIVE_RATE_AFTER_MS = 250.0  # a live tokens/s figure needs this much streaming behind it
 
@@ -121,8 +121,7 @@ def _column(state: ViewState, run_id: str, rid: str, model: str) -> ColumnState:
 
 def apply(state: ViewState, event: Event) -> ViewState:
     """Fold one event into the state and return it."""
-    kind = type(event)
-    if kind is ResponseDelta:
+    if type(event) is ResponseDelta:
         col = state.columns.get(event.response_id)
         if col is None:
             return state
@@ -142,7 +141,7 @@ def apply(state: ViewState, event: Event) -> ViewState:
             col.answer_chars += len(event.text)
             col.status = "streaming"
         col.version += 1
-    elif kind is ResponseStarted:
+    elif type(event) is ResponseStarted:
         col = _column(state, event.run_id, event.response_id, event.model)
         # a re-run of one column starts it afresh
         col.status, col.answer_parts, col.reasoning_parts = "waiting", [], []
@@ -150,7 +149,7 @@ def apply(state: ViewState, event: Event) -> ViewState:
         col.ttft_ms = col.ttft_answer_ms = col.last_ms = None
         col.retries, col.record = 0, None
         col.version += 1
-    elif kind is ResponseDone:
+    elif type(event) is ResponseDone:
         col = _column(state, event.run_id, event.response_id, event.model)
         col.record = event
         col.status = event.status
@@ -159,26 +158,26 @@ def apply(state: ViewState, event: Event) -> ViewState:
         col.answer_chars, col.reasoning_chars = len(event.text), len(event.reasoning)
         col.ttft_ms, col.ttft_answer_ms = event.ttft_ms, event.ttft_answer_ms
         col.version += 1
-    elif kind is ResponseRetry:
+    elif type(event) is ResponseRetry:
         col = state.columns.get(event.response_id)
         if col is not None:
             col.retries += 1
             col.version += 1
-    elif kind is RunStarted:
+    elif type(event) is RunStarted:
         if event.run_id not in state.runs:
             state.run_order.append(event.run_id)
         state.runs[event.run_id] = event
         for model, rid in event.response_ids.items():
             _column(state, event.run_id, rid, model)
-    elif kind is VoteCast:
+    elif type(event) is VoteCast:
         state.votes.append(event)
-    elif kind is ScoreGiven:
+    elif type(event) is ScoreGiven:
         state.scores.setdefault(event.response_id, []).append(event)
-    elif kind is SessionHeader:
+    elif type(event) is SessionHeader:
         state.session_id, state.name, state.kind = event.session_id, event.name, event.kind
-    elif kind is SessionRenamed:
+    elif type(event) is SessionRenamed:
         state.name = event.name
-    elif kind is NoteTaken:
+    elif type(event) is NoteTaken:
         state.notes.append(event)
     state.version += 1
     return state
@@ -187,13 +186,12 @@ def apply(state: ViewState, event: Event) -> ViewState:
 def concerns(state: ViewState, run_ids: set[str], event: Event) -> bool:
     """Whether ``event`` belongs to one of ``run_ids``: a screen that shares the app's event stream
     with others folds only its own runs (deltas and retries are matched by their response)."""
-    kind = type(event)
-    if kind is ResponseDelta or kind is ResponseRetry:
+    if type(event) is ResponseDelta or type(event) is ResponseRetry:
         return event.response_id in state.columns
     return getattr(event, "run_id", None) in run_ids
 
 
-def fold(events, state: ViewState | None = None) -> ViewState:
+def fold(events: Iterable[Event], state: ViewState | None = None) -> ViewState:
     state = state or ViewState()
     for ev in events:
         apply(state, ev)

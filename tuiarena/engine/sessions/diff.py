@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tuiarena.model import ResponseDone, RunStarted, ScoreGiven
+
+_N = TypeVar("_N", int, float)
 
 CASE_SCORERS = ("checks", "case")  # the suite runner's overall verdict for a response, when present
 
@@ -90,19 +92,19 @@ class ModelDiff:
 
     @property
     def d_total_ms(self) -> float | None:
-        return _delta(self.old and self.old.total_ms, self.new and self.new.total_ms)
+        return _delta(self.old.total_ms if self.old else None, self.new.total_ms if self.new else None)
 
     @property
     def d_ttft_ms(self) -> float | None:
-        return _delta(self.old and self.old.ttft_ms, self.new and self.new.ttft_ms)
+        return _delta(self.old.ttft_ms if self.old else None, self.new.ttft_ms if self.new else None)
 
     @property
     def d_tokens(self) -> int | None:
-        return _delta(self.old and self.old.completion_tokens, self.new and self.new.completion_tokens)
+        return _delta(self.old.completion_tokens if self.old else None, self.new.completion_tokens if self.new else None)
 
     @property
     def d_cost_usd(self) -> float | None:
-        return _delta(self.old and self.old.cost_usd, self.new and self.new.cost_usd)
+        return _delta(self.old.cost_usd if self.old else None, self.new.cost_usd if self.new else None)
 
     @property
     def text_changed(self) -> bool:
@@ -148,7 +150,7 @@ class PromptDiff:
         return any(m.regressed for m in self.models)
 
 
-def _delta(old: Any, new: Any) -> Any:
+def _delta(old: _N | None, new: _N | None) -> _N | None:
     if old is None or new is None:
         return None
     return new - old
@@ -192,9 +194,9 @@ def _index(log: Any) -> _Indexed:
             by_rid[ev.response_id] = side  # a re-run column: the latest answer counts
             sides.setdefault(ev.run_id, {})[ev.model] = side
         elif isinstance(ev, ScoreGiven):
-            side = by_rid.get(ev.response_id)
-            if side is not None and ev.scorer:
-                side.scores[ev.scorer] = ev
+            scored = by_rid.get(ev.response_id)
+            if scored is not None and ev.scorer:
+                scored.scores[ev.scorer] = ev
     return _Indexed(list(runs.values()), sides)
 
 

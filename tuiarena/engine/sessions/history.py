@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from tuiarena.engine.sessions.outcomes import Outcome, outcomes
 from tuiarena.engine.suite.aggregate import percentile
@@ -125,7 +126,8 @@ def _load_cache(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("files"), dict):
         return {}
-    return data["files"]
+    files: dict[str, Any] = data["files"]
+    return files
 
 
 def _point(d: dict[str, Any]) -> HistoryPoint | None:

@@ -14,8 +14,9 @@ is the mean of the rubric judge's 1..5 grades (the suite report's "judge score")
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from tuiarena.model import ResponseDone, RunStarted, ScoreGiven
 

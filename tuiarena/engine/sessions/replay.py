@@ -22,8 +22,9 @@ the rest of the current run, or ``step()`` (finish the current run, then pause b
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
 from tuiarena.engine.run.timeline import points as timeline_points
 from tuiarena.model import (

@@ -18,13 +18,17 @@ extra ``sinks`` (a UI) see every event as it happens.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from tuiarena.engine.run.runner import Runner
 from tuiarena.engine.sessions.outcomes import is_judge_run
 from tuiarena.model import Event, Message, Params, ResponseDone, RunStarted
+
+if TYPE_CHECKING:
+    from tuiarena.engine.suite.load import Suite
 
 
 @dataclass(slots=True)
@@ -64,7 +68,7 @@ def prompt_runs(log: Any) -> list[RunStarted]:
     return list(seen.values())
 
 
-def _load_suite_cases(log: Any, notes: list[str]):
+def _load_suite_cases(log: Any, notes: list[str]) -> Suite | None:
     from tuiarena.errors import UserError
 
     meta = log.header.meta or {}

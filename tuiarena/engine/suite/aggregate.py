@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -45,13 +46,17 @@ class Sample:
     json_checked: bool = False
     json_valid: bool = True
     cached: bool = False
+    itl_p50_ms: float | None = None
+    itl_p95_ms: float | None = None
+    tokens_per_chunk: float | None = None
+    connect_ms: float | None = None
 
 
-def percentile(values, q: float) -> float | None:
+def percentile(values: Iterable[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default); ``q`` in 0..100."""
     if not values:
         return None
-    xs = sorted(values)
+    xs: list[float] = sorted(values)
     pos = (len(xs) - 1) * q / 100.0
     lo = math.floor(pos)
     hi = min(lo + 1, len(xs) - 1)
@@ -75,6 +80,10 @@ class Stats:
         self.ttft = array("d")
         self.total = array("d")
         self.tps = array("d")
+        self.itl50 = array("d")  # per-response ITL p50 and p95 (vLLM's ITL; see runner)
+        self.itl95 = array("d")
+        self.per_chunk = array("d")
+        self.connect = array("d")  # connection set-ups (reused connections have none)
         self.prompt_tokens = self.completion_tokens = 0
         self.cost_sum = 0.0
         self.cost_known = self.cost_unknown = 0
@@ -102,6 +111,14 @@ class Stats:
                 self.total.append(s.total_ms)
             if s.tokens_per_s is not None:
                 self.tps.append(s.tokens_per_s)
+            if s.itl_p50_ms is not None:
+                self.itl50.append(s.itl_p50_ms)
+            if s.itl_p95_ms is not None:
+                self.itl95.append(s.itl_p95_ms)
+            if s.tokens_per_chunk is not None:
+                self.per_chunk.append(s.tokens_per_chunk)
+            if s.connect_ms is not None:
+                self.connect.append(s.connect_ms)
         self.prompt_tokens += s.prompt_tokens or 0
         self.completion_tokens += s.completion_tokens or 0
         if s.cost_usd is None:
@@ -144,6 +161,10 @@ class Stats:
             "latency_p99_ms": percentile(self.total, 99),
             "latency_mean_ms": sum(self.total) / len(self.total) if self.total else None,
             "tokens_per_s": percentile(self.tps, 50),
+            "itl_p50_ms": percentile(self.itl50, 50),  # median of the responses' ITL p50
+            "itl_p95_ms": percentile(self.itl95, 95),  # p95 of the responses' ITL p95
+            "tokens_per_chunk": sum(self.per_chunk) / len(self.per_chunk) if self.per_chunk else None,
+            "connect_p50_ms": percentile(self.connect, 50),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": cost_total,
@@ -230,7 +251,7 @@ class Aggregator:
         for (model, case_id), (p, f, n, s, sq) in self.cases.items():
             if p and f:
                 mean = s / n if n else None
-                spread = math.sqrt(max(0.0, sq / n - mean * mean)) if n else None
+                spread = math.sqrt(max(0.0, sq / n - mean * mean)) if mean is not None else None
                 out.append({"model": model, "case_id": case_id, "passed": int(p), "runs": int(p + f), "mean_score": mean, "score_stdev": spread})
         return sorted(out, key=lambda d: (d["case_id"], d["model"]))
 
@@ -242,7 +263,7 @@ class Aggregator:
             "inconsistent": self.pair_inconsistent,
             "unparseable": self.pair_unparsed,
             "consistency_rate": _rate(self.pair_consistent, judged),
-            "wins": {m: {"wins": w, "losses": l, "ties": t} for m, (w, l, t) in self.pair_wins.items()},
+            "wins": {m: {"wins": w, "losses": lo, "ties": t} for m, (w, lo, t) in self.pair_wins.items()},
         }
 
 

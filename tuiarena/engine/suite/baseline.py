@@ -112,10 +112,9 @@ def _case_regressions(model: str, old: list[Outcome], new: list[Outcome], tol: T
             status = f" ({why.status})" if why is not None and why.status != "done" else ""
             out.append(Regression("case_failed", model, case, f"{op}/{len(old_v)}", f"{np_}/{len(new_v)}",
                                   f"{label}: passed {op}/{len(old_v)} before, {np_}/{len(new_v)} now{status}"))
-    elif not old_v and not new_v:
-        if all(o.ok for o in old) and any(o.status in ("error", "cut") for o in new):
-            bad = next(o for o in new if o.status in ("error", "cut"))
-            out.append(Regression("error", model, case, "done", bad.status, f"{label}: answered before, {bad.status} now"))
+    elif not old_v and not new_v and all(o.ok for o in old) and any(o.status in ("error", "cut") for o in new):
+        bad = next(o for o in new if o.status in ("error", "cut"))
+        out.append(Regression("error", model, case, "done", bad.status, f"{label}: answered before, {bad.status} now"))
     for attr, scale, what in (("check_score", 1.0, "check score"), ("judge_score", JUDGE_MAX, "judge grade")):
         if attr == "check_score" and failed_case:
             continue
@@ -150,8 +149,7 @@ def _model_regressions(model: str, old: list[Outcome], new: list[Outcome], tol: 
     out = []
     lat_a = percentile([o.total_ms for o in old if o.status not in ("error", "cancelled") and o.total_ms is not None], 95)
     lat_b = percentile([o.total_ms for o in new if o.status not in ("error", "cancelled") and o.total_ms is not None], 95)
-    if _grew(lat_a, lat_b, tol.latency) and lat_b - lat_a >= tol.latency_floor_ms:
-        assert lat_a is not None and lat_b is not None
+    if lat_a is not None and lat_b is not None and _grew(lat_a, lat_b, tol.latency) and lat_b - lat_a >= tol.latency_floor_ms:
         out.append(Regression("latency", model, None, round(lat_a, 1), round(lat_b, 1),
                               f"p95 latency {lat_a / 1000:.2f}s -> {lat_b / 1000:.2f}s "
                               f"({_pct_up(lat_a, lat_b)}, tolerance {tol.latency * 100:.0f}% and "

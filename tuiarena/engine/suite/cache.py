@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tuiarena.model import Message, Params, ResponseDone, from_record
+from tuiarena.store import paths
 
 _DROP = ("run_id", "response_id", "t_wall", "cached", "type")
 
@@ -56,7 +57,7 @@ class ResponseCache:
             return
         data = {k: v for k, v in rec.to_record().items() if k not in _DROP}
         path = self._path(key)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        paths.ensure_dir(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp files are 0600

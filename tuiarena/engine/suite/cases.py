@@ -5,10 +5,14 @@
 from __future__ import annotations
 
 import json
+import os
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, overload
 
+from tuiarena import validate
 from tuiarena.errors import SuiteError
 from tuiarena.model import Message, Params
 from tuiarena.scoring.checks import CheckSpecError, validate_check
@@ -25,7 +29,7 @@ class Case:
     id: str
     messages: list[Message]
     params: Params
-    checks: list[dict] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
     expected: Any = None
     category: str = ""
     weight: float = 1.0
@@ -34,46 +38,134 @@ class Case:
 
 
 def number(value: Any, loc: str, lo: float | None, hi: float | None, *, integer: bool = False, hint: str = "") -> float:
-    ok_type = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_type):
-        raise SuiteError(f"{loc}: must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
-        raise SuiteError(f"{loc}: must be {rng}, got {value!r}" + (f" ({hint})" if hint else ""))
-    return value
+    try:
+        return validate.number(value, lo=lo, hi=hi, integer=integer)
+    except validate.BadValue as exc:
+        raise SuiteError(f"{loc}: {exc}" + (f" ({hint})" if hint else "")) from None
 
 
 # ------------------------------------------------------------------ JSONL cases
 
 
-def load_cases(path: Path, defaults: dict, where: str | None = None) -> list[Case]:
-    """The cases of a JSONL file; ``where`` names it in messages (default: its path)."""
+LAZY_BYTES = 4_000_000  # a JSONL file bigger than this is read as a stream (CaseFile), not kept in memory
+
+
+def load_cases(path: Path, defaults: dict[str, Any], where: str | None = None) -> Sequence[Case]:
+    """The cases of a JSONL file, every line checked; ``where`` names it in messages (default: its path).
+
+    A small file gives a list; a big one (over :data:`LAZY_BYTES`) a :class:`CaseFile` that keeps
+    only each case's offset and parses a case again when it is asked for."""
     where = where or str(path)
-    cases: list[Case] = []
-    seen: dict[str, str] = {}
     try:
-        fh = path.open(encoding="utf-8")
+        size = path.stat().st_size
+        fh = path.open("rb")
     except OSError as exc:
         raise SuiteError(f"{where}: cannot read: {exc.strerror}") from None
+    lazy = size > LAZY_BYTES
+    cases: list[Case] = []
+    offsets, linenos = array("q"), array("q")
+    seen: dict[str, str] = {}
+    ids: set[str] = set()  # lazy: the ids only (a duplicate's first line is found again on the error path)
     with fh:
-        try:
-            for lineno, line in enumerate(fh, 1):
-                text = line.strip()
-                if not text or text.startswith("#"):
-                    continue
-                loc = f"{where}: line {lineno}"
-                try:
-                    raw = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-                case = parse_case(raw, defaults, loc, default_id=f"{path.stem}-{lineno}")
-                unique(case, seen, loc)
+        offset = 0
+        for lineno, line in enumerate(fh, 1):
+            start, offset = offset, offset + len(line)
+            case = _case_at(line, lineno, path, defaults, where)
+            if case is None:
+                continue
+            if not lazy:
+                unique(case, seen, f"{where}: line {lineno}")
                 cases.append(case)
-        except UnicodeDecodeError as exc:
-            raise SuiteError(f"{where}: not UTF-8 text ({exc.reason})") from None
-    if not cases:
+            elif case.id in ids:
+                first = next(c.where for c in CaseFile(path, defaults, where, offsets, linenos) if c.id == case.id)
+                raise SuiteError(f'{where}: line {lineno}: field "id": duplicate id {case.id!r} (first at {first.rsplit(": ", 1)[-1]})')
+            else:
+                ids.add(case.id)
+                offsets.append(start)
+                linenos.append(lineno)
+    if not (offsets if lazy else cases):
         raise SuiteError(f"{where}: no cases (one JSON object per line)")
-    return cases
+    return CaseFile(path, defaults, where, offsets, linenos, size) if lazy else cases
+
+
+def _case_at(line: bytes, lineno: int, path: Path, defaults: dict[str, Any], where: str) -> Case | None:
+    """The case on one JSONL line (None for a blank or ``#`` comment line); SuiteError naming the line."""
+    loc = f"{where}: line {lineno}"
+    try:
+        text = line.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise SuiteError(f"{where}: not UTF-8 text ({exc.reason}, line {lineno})") from None
+    if not text or text.startswith("#"):
+        return None
+    try:
+        raw = validate.loads_json(text)
+    except json.JSONDecodeError as exc:
+        raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise SuiteError(f"{loc}: invalid JSON: {exc}") from None
+    return parse_case(raw, defaults, loc, default_id=f"{path.stem}-{lineno}")
+
+
+class CaseFile(Sequence[Case]):
+    """The cases of a big JSONL file, read as a stream: only each case's byte offset is kept
+    (8 bytes a case); iterating reads the file in order, indexing seeks to one line. The few cases
+    last asked for are kept, since a suite run asks for each once per model."""
+
+    def __init__(self, path: Path, defaults: dict[str, Any], where: str, offsets: array[int], linenos: array[int],
+                 size: int | None = None) -> None:
+        self.path, self.defaults, self.where = path, defaults, where
+        self.offsets, self.linenos = offsets, linenos
+        self.size = size
+        self._fh: BinaryIO | None = None
+        self._recent: dict[int, Case] = {}
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def _read(self, i: int) -> Case:
+        if self._fh is None:
+            try:
+                self._fh = self.path.open("rb")
+            except OSError as exc:
+                raise SuiteError(f"{self.where}: cannot read: {exc.strerror}") from None
+            if self.size is not None and os.fstat(self._fh.fileno()).st_size != self.size:
+                raise SuiteError(f"{self.where}: the file changed while the suite was running; load it again")
+        self._fh.seek(self.offsets[i])
+        line = self._fh.readline()
+        lineno = self.linenos[i]
+        case = _case_at(line, lineno, self.path, self.defaults, self.where)
+        if case is None:
+            raise SuiteError(f"{self.where}: line {lineno}: the file changed while the suite was running; load it again")
+        return case
+
+    @overload
+    def __getitem__(self, i: int) -> Case: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Case]: ...
+    def __getitem__(self, i: int | slice) -> Case | list[Case]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        case = self._recent.get(i)
+        if case is None:
+            if len(self._recent) >= 256:
+                self._recent.pop(next(iter(self._recent)))
+            case = self._recent[i] = self._read(i)
+        return case
+
+    def __iter__(self) -> Iterator[Case]:
+        with self.path.open("rb") as fh:
+            for lineno, line in enumerate(fh, 1):
+                case = _case_at(line, lineno, self.path, self.defaults, self.where)
+                if case is not None:
+                    yield case
+
+    def __del__(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
 
 
 def unique(case: Case, seen: dict[str, str], loc: str) -> None:
@@ -82,12 +174,12 @@ def unique(case: Case, seen: dict[str, str], loc: str) -> None:
     seen[case.id] = loc.rsplit(": ", 1)[-1]
 
 
-def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
+def parse_case(raw: Any, defaults: dict[str, Any], loc: str, default_id: str) -> Case:
     if not isinstance(raw, dict):
         raise SuiteError(f"{loc}: a case must be a JSON object, got {type(raw).__name__}")
-    for key in raw:
-        if key not in CASE_FIELDS:
-            raise SuiteError(f"{loc}: unknown field {key!r} (known: {', '.join(sorted(CASE_FIELDS))})")
+    if not CASE_FIELDS.issuperset(raw):
+        key = next(k for k in raw if k not in CASE_FIELDS)
+        raise SuiteError(f"{loc}: unknown field {key!r} (known: {', '.join(sorted(CASE_FIELDS))})")
 
     def bad(fld: str, msg: str) -> SuiteError:
         return SuiteError(f'{loc}: field "{fld}": {msg}')
@@ -120,14 +212,12 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
     if system and not any(m["role"] == "system" for m in messages):
         messages = [{"role": "system", "content": system}] + messages
 
-    params = Params(
-        temperature=_opt(raw, defaults, "temperature", bad, 0, 2),
-        max_tokens=_opt(raw, defaults, "max_tokens", bad, 1, None, integer=True),
-        seed=_opt(raw, defaults, "seed", bad, None, None, integer=True),
-        top_p=_opt(raw, defaults, "top_p", bad, 0, 1),
-    )
+    params = Params(**{  # the same ranges as the CLI flags and config.toml (tuiarena.validate.PARAMS)
+        name: _opt(raw, defaults, name, bad, lo, hi, integer=integer)
+        for name, (lo, hi, integer) in validate.PARAMS.items() if name in raw or name in defaults
+    })
     expected = raw.get("expected")
-    checks: list[dict] = []
+    checks: list[dict[str, Any]] = []
     if raw.get("default_checks", True) is not False:
         checks.extend(defaults.get("checks", ()))
     if "checks" in raw:
@@ -157,7 +247,8 @@ def parse_case(raw: Any, defaults: dict, loc: str, default_id: str) -> Case:
     )
 
 
-def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = False):
+def _opt(raw: dict[str, Any], defaults: dict[str, Any], key: str, bad: Callable[[str, str], Exception], lo: float | None,
+         hi: float | None, *, integer: bool = False) -> Any:
     value = raw.get(key, defaults.get(key))
     if value is None:
         return None
@@ -167,14 +258,30 @@ def _opt(raw: dict, defaults: dict, key: str, bad, lo, hi, *, integer: bool = Fa
         raise bad(key, str(exc).lstrip(": ")) from None
 
 
-def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict]:
+def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise SuiteError(f'{loc}: field "{name}": must be a list of check objects')
     out = []
     for i, spec in enumerate(raw):
         try:
-            out.append(validate_check(spec, expected))
+            out.append(_validated(spec, expected))
         except CheckSpecError as exc:
             sub = f".{exc.field}" if exc.field else ""
             raise SuiteError(f'{loc}: field "{name}"[{i}]{sub}: {exc.message}') from None
     return out
+
+
+_CHECK_MEMO: dict[str, dict[str, Any]] = {}  # repr of (spec, expected) -> the normalised check (read-only, shared)
+
+
+def _validated(spec: Any, expected: Any) -> dict[str, Any]:
+    """:func:`validate_check`, remembered: a big suite repeats the same few checks on every line."""
+    if expected is not None and not isinstance(expected, str):
+        return validate_check(spec, expected)
+    key = repr((spec, expected))
+    got = _CHECK_MEMO.get(key)
+    if got is None:
+        got = validate_check(spec, expected)
+        if len(_CHECK_MEMO) < 4096:
+            _CHECK_MEMO[key] = got
+    return got

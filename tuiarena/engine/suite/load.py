@@ -27,8 +27,10 @@ the TOML wrapper; each case is read by :mod:`tuiarena.engine.suite.cases`.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tuiarena.engine.suite.cases import (
     Case,
@@ -79,7 +81,7 @@ class JudgeSpec:
 class Suite:
     name: str
     path: Path
-    cases: list[Case]
+    cases: Sequence[Case]  # a list, or a CaseFile streaming a big JSONL file
     description: str = ""
     models: list[str] = field(default_factory=list)
     judge: JudgeSpec = field(default_factory=JudgeSpec)
@@ -113,7 +115,7 @@ def shipped_suites() -> list[Path]:
     for t in tomls:
         try:
             cases = tomllib.loads(t.read_text(encoding="utf-8")).get("cases")
-        except (OSError, tomllib.TOMLDecodeError):
+        except (OSError, tomllib.TOMLDecodeError, RecursionError):
             continue
         if isinstance(cases, str):
             wrapped.add((t.parent / cases).resolve().name)
@@ -152,6 +154,8 @@ def _load_toml(path: Path) -> Suite:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SuiteError(f"{where}: invalid TOML: a value is nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"{where}: cannot read: {exc}") from None
     for key in data:
@@ -169,13 +173,15 @@ def _load_toml(path: Path) -> Suite:
     if not isinstance(models, list) or not all(isinstance(m, str) and "/" in m for m in models):
         raise SuiteError(f'{where}: field "models": must be a list of "endpoint/model" strings')
     raw_cases = data.get("cases")
+    cases: Sequence[Case]
     if isinstance(raw_cases, str):
         cases_path = (path.parent / raw_cases).resolve()
         if not cases_path.is_file():
             raise SuiteError(f'{where}: field "cases": file {raw_cases!r} not found (relative to {where})')
         cases = load_cases(cases_path, defaults, where=_display(cases_path))
     elif isinstance(raw_cases, list):
-        cases, seen = [], {}
+        cases = []
+        seen: dict[str, str] = {}
         for i, raw in enumerate(raw_cases, 1):
             loc = f"{where}: [[cases]] #{i}"
             case = parse_case(raw, defaults, loc, default_id=f"case-{i}")
@@ -192,14 +198,14 @@ def _load_toml(path: Path) -> Suite:
     return Suite(name=name, path=path, cases=cases, description=desc, models=models, judge=judge, requirements=requirements)
 
 
-def _section(data: dict, key: str, where: str) -> dict:
+def _section(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise SuiteError(f"{where}: {key!r} must be a table ([{key}])")
     return value
 
 
-def _judge(raw: dict, path: Path, where: str) -> JudgeSpec:
+def _judge(raw: dict[str, Any], path: Path, where: str) -> JudgeSpec:
     for key in raw:
         if key not in JUDGE_FIELDS:
             raise SuiteError(f"{where}: [judge]: unknown key {key!r} (known: {', '.join(sorted(JUDGE_FIELDS))})")
@@ -231,7 +237,7 @@ def _judge(raw: dict, path: Path, where: str) -> JudgeSpec:
     return spec
 
 
-def _requirements(raw: dict, where: str) -> dict[str, float]:
+def _requirements(raw: dict[str, Any], where: str) -> dict[str, float]:
     out = {}
     for key, value in raw.items():
         kind = REQUIREMENTS.get(key)

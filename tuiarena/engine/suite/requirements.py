@@ -81,7 +81,7 @@ def verdicts(summaries: dict[str, dict[str, Any]], requirements: dict[str, float
     return out
 
 
-def _quality(s: dict[str, Any]) -> tuple:
+def _quality(s: dict[str, Any]) -> tuple[float, ...]:
     def v(x: float | None) -> float:
         return -1.0 if x is None else x
 
@@ -107,6 +107,10 @@ def _endpoint(model: str) -> str:
     return model.split("/", 1)[0]
 
 
+def _rank(models: list[str], per_model: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted(models, key=lambda m: (tuple(-x for x in _quality(per_model[m])), _cost_key(per_model[m]), m))
+
+
 def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per category: the best model (quality first, then cost) and a fallback.
 
@@ -117,18 +121,16 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
     meeting = {m for m, v in verdict.items() if v["meets"]}
     routes: dict[str, dict[str, Any]] = {}
     for category, per_model in sorted(by_category.items()):
-        def rank(models: list[str]) -> list[str]:
-            return sorted(models, key=lambda m: (tuple(-x for x in _quality(per_model[m])), _cost_key(per_model[m]), m))
-
-        ok = rank([m for m in per_model if m in meeting])
-        others = rank([m for m in per_model if m not in meeting])
+        ok = _rank([m for m in per_model if m in meeting], per_model)
+        others = _rank([m for m in per_model if m not in meeting], per_model)
         ranked = ok or others
         if not ranked:
             continue
         best = ranked[0]
         rest = ranked[1:] if ok else others[1:]
         other_ep = [m for m in rest if _endpoint(m) != _endpoint(best)]
-        fallback = (other_ep or rest or ([m for m in others] if ok else []) or [None])[0]
+        candidates = other_ep or rest or (list(others) if ok else [])
+        fallback = candidates[0] if candidates else None
         s = per_model[best]
         route: dict[str, Any] = {"model": best, "meets_requirements": best in meeting}
         if fallback:

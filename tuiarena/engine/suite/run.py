@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tuiarena.engine.suite.aggregate import Aggregator, PairRecord, Sample
 from tuiarena.engine.suite.cache import ResponseCache, cache_key
-from tuiarena.engine.suite.load import Case, Suite
+from tuiarena.engine.suite.cases import Case
+from tuiarena.engine.suite.load import Suite
 from tuiarena.model import (
     ModelRef,
     ResponseDone,
@@ -157,8 +159,14 @@ class SuiteRun:
                     tg.create_task(self._worker(jobs))
         return self.agg
 
+    @property
+    def stopped(self) -> bool:
+        """True once :meth:`cancel` was called: the aggregate covers only the answers finished before."""
+        return self._stopping
+
     def cancel(self) -> None:
-        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded)."""
+        """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded in
+        the session but not scored: they say nothing about the model)."""
         self._stopping = True
         self.runner.cancel()
 
@@ -187,7 +195,7 @@ class SuiteRun:
                 self.runner.emit(ResponseStarted(run_id=unit.run_id, response_id=rid, model=model))
                 self.runner.emit(hit)
                 return hit
-        rec = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
+        rec: ResponseDone = await self.runner.respond_one(unit.run_id, rid, model, case.messages, case.params)
         if key is not None:
             self.cache.put(key, rec)  # type: ignore[union-attr]
         return rec
@@ -196,10 +204,14 @@ class SuiteRun:
         case = self.suite.cases[ci]
         unit = self._unit(ci, rep)
         rec = await self._answer(case, unit, model)
+        if self._stopping and rec.status == "cancelled":
+            return  # stopped by the user: recorded in the session, not scored as a failure
         cell = self._score(case, rep, rec)
         if self.judge is not None and rec.status in ("done", "cut") and rec.text.strip():
             expected = case.expected if isinstance(case.expected, str) or case.expected is None else _json(case.expected)
             cell.judge = await self.judge.grade(case.messages, rec, expected=expected, case_id=case.id)
+            if self._stopping and cell.judge.score is None:
+                return  # the judge's call was cancelled: the answer keeps its checks only
             self.agg.add_judge(model, case.category, cell.judge.detail if cell.judge.score is not None else None)
         if self.on_result is not None:
             self.on_result(cell)
@@ -215,7 +227,8 @@ class SuiteRun:
         failed = rec.status in ("error", "cancelled")
         json_checked = any(c["type"] in JSON_CHECKS for c in case.checks)
         if failed:
-            passed, score = False, 0.0
+            passed: bool | None = False
+            score: float | None = 0.0
             reason = f"{rec.status}: {rec.error_kind or ''}: {rec.error or ''}".replace(": : ", ": ").rstrip(": ")
             detail: dict[str, Any] = {"case_id": case.id, "repeat": rep, "checks": []}
         else:
@@ -241,7 +254,8 @@ class SuiteRun:
             incomplete=rec.status == "cut" or rec.finish_reason == "length",
             json_checked=json_checked and not failed,
             json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
-            cached=rec.cached,
+            cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
+            tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
         )
         self.agg.add(sample)
         p = self.progress

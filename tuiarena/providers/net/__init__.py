@@ -1,1 +1,1 @@
-"""Timed sockets and HTTP/1.1 framing under the SDK's httpx2 client, for plain-HTTP endpoints."""
+"""Timed sockets, HTTP/1.1 framing and wire records for the OpenAI-compatible provider."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2
 
+from tuiarena.model import TimedBy
 from tuiarena.providers.net.plainhttp import ResponseBody
 from tuiarena.providers.net.sockets import AsyncioStream, poll_close
 
@@ -43,6 +44,11 @@ class Body:
         """True when the body is read straight off the socket."""
         return self._direct is not None
 
+    @property
+    def timed_by(self) -> TimedBy:
+        """``socket``: each piece carries the time it reached the socket; ``read``: when it was read."""
+        return "socket" if self._stamped is not None else "read"
+
     def __aiter__(self) -> Body:
         return self
 
@@ -61,7 +67,7 @@ class Body:
         poll_close()
         direct = self._direct
         if direct is None:
-            data = await self._chunks.__anext__()
+            data = await self._chunks.__anext__()  # type: ignore[union-attr]  # set when not direct
             return data, (self._stamped.arrived if self._stamped is not None else time.perf_counter())
         if self._left:
             return self._piece(self._left, self._left_t)
@@ -91,7 +97,7 @@ class Body:
                     while not direct.done and (await direct.read())[0]:
                         pass
                 else:
-                    async for _ in self._chunks:
+                    async for _ in self._chunks:  # type: ignore[union-attr]  # set when not direct
                         pass
         except (TimeoutError, httpx2.HTTPError):
             pass

@@ -1,27 +1,17 @@
 """Sockets on the asyncio loop for plain-HTTP endpoints: each piece of data with the time it
 reached the socket, and the time each request went on the wire.
 
-:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.plainhttp` (the HTTP/1.1
-transport of plain-HTTP endpoints). The socket is read by
-:class:`~tuiarena.providers.net.sockread.SocketReader`: one non-blocking ``recvmsg`` per readable
-event, and, once a stream's first answer token is in (``settle()``), on the loop's shared tick
-instead of on every token (see sockread). A read with data waiting returns at once; one that has
-to wait is one future, with one watchdog timer per stream for its read timeout.
-
-Why, for honest numbers: every piece of data carries the time it reached the socket (the kernel's
-receive stamp on Linux, see sockread); ``read()`` hands out one received piece at a time and sets
-``stream.arrived`` to its time. A request written puts the socket in CLOSE mode until the caller
-settles it, so the answer's first bytes are read (and so stamped) as soon as they can be.
-
-And :data:`SENT`: a caller that sets it to a list gets, appended, the ``perf_counter`` time at which
-each write of its requests was handed to the kernel (the request went on the wire), so latency can
-be measured from there rather than from before the client library built the request.
+:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.plainhttp`, read by a
+:class:`~tuiarena.providers.net.sockread.SocketReader`. ``read()`` hands out one received piece at a
+time and sets ``arrived`` to its time; a write puts the socket in CLOSE mode until the caller
+``settle()``s it (first answer token in), and records on the caller's
+:data:`~tuiarena.providers.net.wire.WIRE` the moment the request was handed to the kernel. Read
+timeouts use one watchdog timer per stream. See docs/decisions/0024-socket-timing.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import socket
 import time
 
@@ -34,8 +24,7 @@ from tuiarena.providers.net.sockread import (
     SocketReader,
     poll_close,
 )
-
-SENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("aionet_sent", default=None)
+from tuiarena.providers.net.wire import WIRE
 
 _perf = time.perf_counter
 
@@ -46,18 +35,12 @@ def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
 
 
 class AsyncioStream:
-    __slots__ = ("_deadline", "_head", "_loop", "_p", "_tail", "_watchdog", "arrived", "at_body")
+    __slots__ = ("_deadline", "_loop", "_p", "_watchdog", "arrived")
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         self._p = SocketReader(sock, loop)
         self._loop = loop
         self.arrived = 0.0  # perf_counter time at which the data last returned by read() came in
-        # After a request is written, read() hands out the response head on its own (it stops at
-        # the blank line that ends it): ``at_body`` is True while the last read() ended exactly
-        # there, and the body is read after it (see plainhttp).
-        self.at_body = False
-        self._head = False
-        self._tail = b""
         # Read timeouts: one long-lived timer per stream that checks a deadline, instead of a timer
         # made and cancelled for every wait (a wait per tick per stream: measured 6% of the CPU).
         self._deadline = 0.0
@@ -96,22 +79,6 @@ class AsyncioStream:
                 if p.waiter is fut:
                     p.waiter = None
         data, self.arrived = p.take(max_bytes)
-        if not self._head:
-            self.at_body = False
-            return data
-        seen = self._tail + data
-        end = seen.find(b"\r\n\r\n")
-        if end < 0:
-            self._tail = seen[-3:]
-            self.at_body = False
-            return data
-        end += 4 - len(self._tail)  # just past the head, in data
-        if end < len(data):
-            p.unread(data[end:], self.arrived)
-            data = data[:end]
-        self._head = False
-        self._tail = b""
-        self.at_body = True
         return data
 
     def settle(self, lowat: int = 0) -> None:
@@ -129,7 +96,6 @@ class AsyncioStream:
         p = self._p
         if p.exc is not None or p.sock.fileno() < 0:
             raise httpx2.WriteError(str(p.exc) if p.exc else "connection closed")
-        self.expect_head()
         p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
         # The time is taken just before the send: the syscall runs at once, whereas the time after
         # it could be late by a wait for the GIL (a UI thread holding it). The caller writes a
@@ -150,14 +116,10 @@ class AsyncioStream:
             except OSError as e:
                 raise httpx2.WriteError(str(e)) from e
             t = _perf()
-        sent = SENT.get()
-        if sent is not None:
-            sent.append(t)
+        wire = WIRE.get()
+        if wire is not None:
+            wire.sent.append(t)
         poll_close()
-
-    def expect_head(self) -> None:
-        """The next read()s hand out a response head on its own (after a request, or a 1xx response)."""
-        self._head, self._tail, self.at_body = True, b"", False
 
     @property
     def reusable(self) -> bool:
@@ -203,4 +165,4 @@ async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:
     raise httpx2.ConnectError("; ".join(dict.fromkeys(errors)) or f"no address for {host}")
 
 
-__all__ = ["SENT", "AsyncioStream", "connect", "poll_close"]
+__all__ = ["AsyncioStream", "connect", "poll_close"]

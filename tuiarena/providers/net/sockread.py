@@ -1,34 +1,18 @@
 """Reading a non-blocking socket on an asyncio loop, each piece with the time it reached the socket.
 
-The reader is in one of three modes, chosen by the caller for what the next bytes are worth:
+A :class:`SocketReader` queues ``(data, arrival time)``; the time is the kernel's receive stamp on
+Linux (``SO_TIMESTAMPNS``, moved onto ``perf_counter``), else ``perf_counter()`` when read. Its
+mode says what the next bytes are worth:
 
-* ``NORMAL``: read whenever the loop sees the socket readable (``loop.add_reader``).
-* ``CLOSE``: a request is out and its first token is not yet in. As NORMAL, and also read by
-  :func:`poll_close`, which busy code calls between pieces of work. Why: when two segments wait
-  in the kernel together they are merged and keep only the newer one's stamp, so the first
-  token's time is exact only if it is read before the next segment lands, and a busy loop (a
-  fast stream's backlog being parsed, a request being built) can take milliseconds to come back
-  to its selector.
-* ``TICK``: the stream's first answer token is in; its later times only feed the decode rate and
-  the end time. Not read on every arrival but with every other ticking socket of the loop, every
-  ``TICK_S``: one wake-up of the loop for all of them instead of one per token per stream. On
-  this 2-core VM a wake-up costs ~150 µs of CPU; at 16 streams x 100 tok/s they were nine-tenths
-  of all the client's CPU. What it costs: a piece is handed on up to ``TICK_S`` after it came
-  (the UI repaints every ~33 ms anyway), and its time is that of the newest segment read with it
-  (the stream's end time stays exact: its last bytes are the newest).
+* ``NORMAL``: read whenever the loop sees the socket readable.
+* ``CLOSE``: a request is out, its first token not yet in: also read by :func:`poll_close`, which
+  busy code calls between pieces of work.
+* ``TICK``: the first answer token is in: read with every other ticking socket of the loop every
+  ``TICK_S``, and at once when ``lowat`` bytes wait (``set_mode(TICK, lowat)``, ``SO_RCVLOWAT``;
+  the mark doubles when early reads keep coming). A piece then carries the newest stamp read
+  with it; the stream's last bytes keep their own.
 
-  A TICK socket can also be given a low-water mark (``set_mode(TICK, lowat)``, the kernel's
-  ``SO_RCVLOWAT``): the loop is then woken for it as soon as that many bytes wait, without
-  waiting for the tick. The stream sets it a little above what a tick's worth of tokens brings,
-  and below the burst that ends an answer (the finish, the usage, ``[DONE]``): the end is read
-  when it comes, not up to a tick later, and tokens still wait for the tick. Early reads
-  that keep coming double the mark, so a stream whose tokens outrun it soon goes back to the tick
-  alone.
-
-Times: on Linux the kernel stamps each received segment (``SO_TIMESTAMPNS``); the stamp comes
-back with the data (``recvmsg`` ancillary data) and is moved from CLOCK_REALTIME onto
-``perf_counter``, so a time does not depend on when the loop got round to reading. Elsewhere,
-``perf_counter()`` when read.
+Why each of these: docs/decisions/0024-socket-timing.md.
 """
 
 from __future__ import annotations
@@ -107,7 +91,7 @@ class _Group:
 
     def read_ready(self) -> None:
         readers = self.readers
-        for key, _mask in self.selector.select(0):
+        for key, _mask in self.selector.select(0):  # type: ignore[union-attr]  # set while readers wait
             reader = readers.get(key.fd)
             if reader is not None:
                 reader.readable()

@@ -20,7 +20,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from tuiarena import fmt
@@ -133,7 +132,7 @@ def _last_user(messages: list[Message]) -> str:
     return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
 
 
-class BlindScreen(BlindTurns, Screen):
+class BlindScreen(BlindTurns):
     """Blind A/B battles. ``prompts``: a list to judge in order (strings, or message lists such as
     a suite case's); without it the prompt comes from the box at the top (pre-filled from the
     compare screen's editor). ``models``: the roster to pair from (default: the compare screen's
@@ -253,7 +252,7 @@ class BlindScreen(BlindTurns, Screen):
 
     @classmethod
     def from_suite(cls, suite: str, shuffle: bool = False, seed: int | None = None,
-                   models: list[str] | None = None) -> "BlindScreen":
+                   models: list[str] | None = None) -> BlindScreen:
         """One battle per case of a suite file (or shipped suite name), in order or shuffled.
         Raises SuiteError for a bad suite."""
         from tuiarena.engine.suite.load import load_suite

@@ -6,17 +6,17 @@ a timer redraws the columns whose ``version`` moved, inside ``app.batch_update()
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from rich.text import Text
-from textual.widgets import Header, Static
+from textual.widget import AwaitMount
+from textual.widgets import Header, Input, Static, TextArea
 
 from tuiarena.engine.run.runner import build_messages
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
-from tuiarena.ui.screens.compare_frames import ColumnsArea, CompareFrames
+from tuiarena.ui.screens.compare_frames import ColumnsArea
 from tuiarena.ui.screens.compare_turns import CompareTurns, earlier_turns
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
@@ -25,7 +25,7 @@ from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster
 
 
-class CompareScreen(CompareTurns, CompareFrames, Screen):
+class CompareScreen(CompareTurns):
     AUTO_FOCUS = "#user"  # focused while composing: a later focus change would restyle the screen
     DEFAULT_CSS = """
     CompareScreen #top { height: 1fr; }
@@ -104,14 +104,16 @@ class CompareScreen(CompareTurns, CompareFrames, Screen):
         """The keymap changed: hints that name keys are written again."""
         if not self.query(PromptEditor):  # not composed yet: on_mount writes them
             return
-        for hint in self.query("#columns-empty"):
+        for hint in self.query("#columns-empty").results(Static):
             hint.update(self.empty_hint())
         self.query_one(PromptEditor).set_hint(self.app.key_for)
 
     def on_mount(self) -> None:
         if not self.app.options.cursor_blink:
-            for widget in self.query("TextArea, Input"):
-                widget.cursor_blink = False
+            for area in self.query(TextArea):
+                area.cursor_blink = False
+            for field in self.query(Input):
+                field.cursor_blink = False
         self.app.add_listener(self.fold_event)
         self.sub_title = f"compare · {self.app.sub_title}"
         self.keys_changed()
@@ -176,7 +178,10 @@ class CompareScreen(CompareTurns, CompareFrames, Screen):
         mounted = self._mount_columns(response_ids, history)
 
         def launch() -> None:
-            app.runner.start_run(models, messages, params, history=history, run_id=run_id, response_ids=response_ids)
+            runner = app.runner
+            if runner is None:  # the engine was shut down meanwhile
+                return
+            runner.start_run(models, messages, params, history=history, run_id=run_id, response_ids=response_ids)
             self._live = True
             self.wake()
 
@@ -218,7 +223,8 @@ class CompareScreen(CompareTurns, CompareFrames, Screen):
                     out.setdefault(model, []).extend(turn_user + [{"role": "assistant", "content": col.text}])
         return out
 
-    def _mount_columns(self, response_ids: dict[str, str], history: dict[str, list[dict]] | None = None) -> None:
+    def _mount_columns(self, response_ids: dict[str, str],
+                       history: dict[str, list[dict[str, str]]] | None = None) -> AwaitMount:
         area = self.query_one("#columns", Horizontal)
         self._unzoom()
         self.page, self._anchor = 0, None  # each run starts at its first answers

@@ -17,7 +17,11 @@ import time
 
 from rich.text import Text
 from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Static
 
+from tuiarena.engine.run.state import ViewState
+from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
 
@@ -28,16 +32,32 @@ class ColumnsArea(Horizontal):
     """Where the output columns live; a change of its size (terminal, roster, zoom) re-lays them out."""
 
     def on_resize(self) -> None:
-        self.screen.call_after_refresh(self.screen.layout_columns)
+        screen = self.screen
+        if isinstance(screen, CompareFrames):
+            screen.call_after_refresh(screen.layout_columns)
 
 
-class CompareFrames:
-    """Mixed into :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
+class CompareFrames(ArenaScreen):
+    """The base of :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
+
+    view: ViewState
+    current_run_id: str | None
+    _frame_soon: bool
+    _dirty: bool
+    _live: bool
+    _zoomed: OutputColumn | None
+    _grid_at: float
+    _grid_finals: tuple[str, ...]
+    _grid_held: float
+    _frame_timer: Timer
+    _column_width: int
+    _anchor: OutputColumn | None
+    page: int
 
     def wake(self) -> None:
         """Something to draw: the frame timer runs until the screen is up to date again."""
         self._dirty = True
-        timer = getattr(self, "_frame_timer", None)
+        timer: Timer | None = getattr(self, "_frame_timer", None)  # (none before on_mount)
         if timer is not None:
             timer.resume()
 
@@ -123,7 +143,7 @@ class CompareFrames:
                 first = self.page * per + 1
                 last = first + len(shown) - 1
                 where = f"{first}" if first == last else f"{first}–{last}"
-                self.query_one("#pages").update(Text(
+                self.query_one("#pages", Static).update(Text(
                     f"answers {where} of {n} · {self.app.key_for('next_column', 'alt+right')} next · "
                     f"{self.app.key_for('prev_column', 'alt+left')} previous"))
             for column in columns:

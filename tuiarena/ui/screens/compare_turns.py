@@ -16,8 +16,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tuiarena.ui.screens.compare_frames import CompareFrames
 
-def earlier_turns(history: list[dict]) -> list[tuple[str, str]]:
+
+def earlier_turns(history: list[dict[str, str]]) -> list[tuple[str, str]]:
     """(prompt, answer) pairs from one model's message history (user, assistant, user, ...)."""
     pairs: list[tuple[str, str]] = []
     prompt = ""
@@ -64,8 +66,10 @@ class TurnPicker(ModalScreen[int | None]):
         self.dismiss(int(event.option.id or 0))
 
 
-class CompareTurns:
-    """Mixed into :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
+class CompareTurns(CompareFrames):
+    """A base of :class:`~tuiarena.ui.screens.compare.CompareScreen` (which owns the state)."""
+
+    conversation: list[str]
 
     def turn_prompts(self) -> list[str]:
         """The user prompt of each turn of the current conversation, oldest first."""

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Header, Static
 
 from tuiarena import fmt
@@ -183,7 +184,7 @@ class DiffScreen(Screen):
             detail.mount(Static(Text("no prompts to compare" if self.loaded else "", style="dim")))
             return
         d = self.shown[index]
-        widgets = [Static(Text(fmt.visible(d.prompt)), classes="diff-change")]
+        widgets: list[Widget] = [Static(Text(fmt.visible(d.prompt)), classes="diff-change")]
         for m in d.models:
             old = Static(answer_text(m.old, "old"), classes="diff-side")
             old.border_title = Text(f"old · {m.old_model or fmt.DASH}")

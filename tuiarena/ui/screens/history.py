@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Header, Sparkline, Static
 
 from tuiarena import fmt
@@ -106,7 +107,7 @@ class HistoryScreen(Screen):
         title.append(h.model, style="bold")
         title.append(f" · {len(h.points)} session{'s' if len(h.points) != 1 else ''} · last "
                      f"{fmt.visible(last.name or last.session_id)[:40]}")
-        rows = [Static(title, classes="history-title")]
+        rows: list[Widget] = [Static(title, classes="history-title")]
         for metric, label, render in METRICS:
             values = h.series(metric)
             known = [float(v) for v in values if v is not None]

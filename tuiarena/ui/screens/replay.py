@@ -14,12 +14,14 @@ import asyncio
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker
 
 from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState, ViewState, apply
@@ -40,7 +42,7 @@ class ReplayColumn(OutputColumn):
             return col.record.total_ms
         return col.last_ms
 
-    def on_mount(self, event) -> None:
+    def on_mount(self, event: events.Mount) -> None:  # type: ignore[override]  # guards the column's own
         event.prevent_default()  # Textual would call OutputColumn.on_mount too: it is called here, guarded
         try:
             OutputColumn.on_mount(self)
@@ -82,7 +84,7 @@ class ReplayScreen(Screen):
         self._shown_run: str | None = None
         self._models: dict[str, dict[str, str]] = {}  # run id -> model -> latest response id
         self._dirty = False
-        self._worker = None
+        self._worker: Worker[None] | None = None
         self._columns: list[ReplayColumn] = []  # the shown run's widgets (removed ones may linger in the DOM)
         self.title_text = self.path.name
 
@@ -138,14 +140,13 @@ class ReplayScreen(Screen):
         self._dirty = True
 
     def fold(self, event: Event) -> None:
-        kind = type(event)
         apply(self.view, event)
-        if kind is RunStarted:
+        if type(event) is RunStarted:
             self._models[event.run_id] = dict(event.response_ids)
             # instant: no columns for the runs flying past; the last one is shown at the end
             if (self.follow or self._want_run is None) and not self.control.instant:
                 self._want_run = event.run_id
-        elif kind is ResponseStarted or kind is ResponseDone:
+        elif type(event) is ResponseStarted or type(event) is ResponseDone:
             models = self._models.setdefault(event.run_id, {})
             models[event.model] = event.response_id  # a re-run column: the newest answer shows
         self._dirty = True
@@ -157,10 +158,10 @@ class ReplayScreen(Screen):
         return [c for c in self._columns if c.is_attached]
 
     def frame(self) -> None:
-        if self._want_run is not None and self._want_run != self._shown_run:
-            if all(c.ready for c in self._columns):  # never remove columns that are still mounting
-                self._mount_run(self._want_run)
-                return
+        want = self._want_run
+        if want is not None and want != self._shown_run and all(c.ready for c in self._columns):
+            self._mount_run(want)  # never remove columns that are still mounting
+            return
         if not self._dirty:
             return
         self._dirty = False

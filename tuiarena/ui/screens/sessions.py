@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
 from tuiarena import fmt
@@ -37,7 +37,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-class SessionsScreen(SessionActions, Screen):
+class SessionsScreen(SessionActions):
     DEFAULT_CSS = """
     SessionsScreen #sessions-filter { display: none; height: 1; border: none; margin: 0 1; }
     SessionsScreen.-filtering #sessions-filter { display: block; }
@@ -65,13 +65,14 @@ class SessionsScreen(SessionActions, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.sessions: list = []  # every SessionSummary, newest first
+        self.unreadable: list = []  # summaries of files that are not readable sessions (with .error)
         self.shown: list = []  # after the filter
         self.filter_text = ""
         self.loaded = False
         self.rerunning = False
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
-        self._filter_timer = None
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -104,15 +105,16 @@ class SessionsScreen(SessionActions, Screen):
         from tuiarena.store.sessions import list_sessions
 
         try:
-            sessions = list_sessions()
-        except (UserError, OSError) as exc:
+            every = list_sessions(include_invalid=True)
+        except Exception as exc:  # never leave the screen on "Reading sessions…"
             message = f"cannot list sessions: {exc}"
             self.app.call_from_thread(self.query_one("#sessions-status", Static).update, Text(message, style="bold red"))
             return
-        self.app.call_from_thread(self._loaded, sessions)
+        self.app.call_from_thread(self._loaded, [s for s in every if s.error is None], [s for s in every if s.error])
 
-    def _loaded(self, sessions: list) -> None:
+    def _loaded(self, sessions: list, unreadable: list | None = None) -> None:
         self.sessions = sessions
+        self.unreadable = unreadable or []
         self.loaded = True
         self._fill()
 
@@ -163,6 +165,9 @@ class SessionsScreen(SessionActions, Screen):
             text = f"{len(self.shown)} of {total} sessions match {self.filter_text!r}"
         else:
             text = f"{total} session{'s' if total != 1 else ''} · Enter opens · p replays · R re-runs (M: with the models picked)"
+        bad = self.unreadable
+        if bad:  # listed by name in `tuiarena sessions`; here the count and the first reason
+            text += f" · {len(bad)} unreadable file{'s' if len(bad) != 1 else ''} skipped ({bad[0].path.name}: {bad[0].error})"
         if self.rerunning:
             text = "re-running… · " + text
         self.query_one("#sessions-status", Static).update(Text(text))
@@ -276,10 +281,12 @@ class SessionsScreen(SessionActions, Screen):
                 from tuiarena.store.sessions import rename_session
 
                 try:
-                    rename_session(s.path, value)
+                    notice = rename_session(s.path, value)
                 except (UserError, OSError) as exc:
                     self.notify(f"rename failed: {exc}", severity="error", markup=False)
                     return
+                if notice:
+                    self.notify(notice, severity="warning", markup=False)
             self.notify(f"renamed to {value}", timeout=3, markup=False)
             self._select_after_load = str(s.path)
             self.load()

@@ -8,14 +8,27 @@ screen; the notification names the models either way.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
 from tuiarena.errors import UserError
+from tuiarena.ui.screens.base import ArenaScreen
 
 
-class SessionActions:
-    """Mixed into :class:`~tuiarena.ui.screens.sessions.SessionsScreen` (which owns the state)."""
+class SessionActions(ArenaScreen[None]):
+    """The base of :class:`~tuiarena.ui.screens.sessions.SessionsScreen` (which owns the state)."""
+
+    sessions: list[Any]
+    rerunning: bool
+    _select_after_load: str | None
+
+    if TYPE_CHECKING:
+        def _need(self) -> Any: ...
+        def _status(self) -> None: ...
+        def load(self) -> Any: ...
+        @property
+        def current(self) -> Any: ...
 
     def action_export(self) -> None:
         s = self._need()
@@ -86,6 +99,7 @@ class SessionActions:
         from tuiarena.store.sessions import read_session
 
         ws = self.app.workspace
+        assert ws is not None  # the re-run action waits for discovery
         try:
             log = await asyncio.to_thread(read_session, s.path)
             result = await rerun_session(log, models, registry=ws.registry, pricing=ws.pricing)

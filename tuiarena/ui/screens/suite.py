@@ -18,7 +18,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Header,
@@ -32,6 +31,7 @@ from textual.widgets import (
 
 from tuiarena import fmt
 from tuiarena.errors import UserError
+from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.screens.suite_detail import CellDetailScreen
 from tuiarena.ui.screens.suite_setup import SuiteSetup
 from tuiarena.ui.screens.suite_state import LiveSuite
@@ -45,7 +45,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "suite"
 
 
-class SuiteScreen(Screen):
+class SuiteScreen(ArenaScreen):
     DEFAULT_CSS = """
     SuiteScreen TabbedContent { height: 1fr; }
     SuiteScreen TabPane { padding: 0; }
@@ -162,6 +162,7 @@ class SuiteScreen(Screen):
         from tuiarena.store.sessions import SessionWriter
 
         ws = self.app.workspace
+        assert ws is not None  # the run action waits for discovery
         warnings = []
         if judge and judge in models:
             warnings.append(f"the judge {judge} is also a candidate: it may favour its own answers")
@@ -306,7 +307,7 @@ class SuiteScreen(Screen):
         live = self.live
         p = live.progress if live is not None else None
         if p is None:
-            text = "starting…" if not final else final
+            text = final or "starting…"
         else:
             cached = f" cached {p.cached}" if p.cached else ""
             text = (f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached} · "
@@ -320,7 +321,7 @@ class SuiteScreen(Screen):
             return
         case_id = event.cell_key.row_key.value
         model = event.cell_key.column_key.value
-        if case_id in self.live.cases:
+        if case_id is not None and case_id in self.live.cases:
             self.open_detail(case_id, model if model in self.live.models else None)
 
     def open_detail(self, case_id: str, model: str | None = None) -> None:

@@ -27,8 +27,8 @@ from textual.widgets.option_list import Option
 
 from tuiarena import fmt
 from tuiarena.errors import UserError
-from tuiarena.ui.widgets.checklist import CheckList
 from tuiarena.ui.screens.suite_widgets import suite_info, suite_label
+from tuiarena.ui.widgets.checklist import CheckList
 
 
 class SuiteSetup(Horizontal):
@@ -112,7 +112,7 @@ class SuiteSetup(Horizontal):
 
             roster = screen.query_one(Roster)
             return list(roster.entries), list(roster.selected)
-        selected = list(self.app.config.ui.selected)
+        selected = list(self.app.config.ui.selected)  # type: ignore[attr-defined]  # the arena app
         return selected, selected
 
     def fill_models(self) -> None:

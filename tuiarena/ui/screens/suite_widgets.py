@@ -144,12 +144,14 @@ def summary_rows(report: dict[str, Any]) -> list[list[Text]]:
             key = fails[0].split(":", 1)[0]
             verdict = Text(f"✗ {REQUIREMENT_LABELS.get(key, key)}" + (f" +{len(fails) - 1}" if len(fails) > 1 else ""),
                            style=BAD)
-        right = {"justify": "right"}
+        def right(text: str) -> Text:
+            return Text(text, justify="right")
+
         rows.append([
-            Text(_v(m)), Text(fmt.pct(s["pass_rate"]), **right), Text(fmt.num(s["mean_score"]), **right),
-            Text(fmt.num(s["judge_score"]), **right), Text(fmt.seconds(s["latency_p95_ms"]), **right),
-            Text(fmt.cost(s["cost_usd"]), **right),
-            Text(fmt.cost(s["cost_per_acceptable"]) if s["passed"] else fmt.DASH, **right), verdict,
+            Text(_v(m)), right(fmt.pct(s["pass_rate"])), right(fmt.num(s["mean_score"])),
+            right(fmt.num(s["judge_score"])), right(fmt.seconds(s["latency_p95_ms"])),
+            right(fmt.cost(s["cost_usd"])),
+            right(fmt.cost(s["cost_per_acceptable"]) if s["passed"] else fmt.DASH), verdict,
         ])
     return rows
 

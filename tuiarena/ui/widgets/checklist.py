@@ -11,8 +11,8 @@ from typing import Generic
 from rich.segment import Segment
 from textual.strip import Strip
 from textual.widgets import SelectionList
-from textual.widgets.selection_list import SelectionType
 from textual.widgets.option_list import OptionDoesNotExist
+from textual.widgets.selection_list import SelectionType
 
 
 class CheckList(Generic[SelectionType], SelectionList[SelectionType]):

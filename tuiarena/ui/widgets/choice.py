@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
 
@@ -22,7 +22,7 @@ class Choice(Widget, can_focus=True):
     Choice:focus { background-tint: $foreground 5%; }
     Choice > .choice--arrow { color: $foreground 50%; }
     """
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,enter,right,down", "step(1)", "Next option", show=False, id="choice_next"),
         Binding("left,up", "step(-1)", "Previous option", show=False, id="choice_previous"),
     ]

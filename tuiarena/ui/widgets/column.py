@@ -22,8 +22,8 @@ from textual.widgets import Static
 
 from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState
-from tuiarena.ui.widgets.results import status_word
 from tuiarena.ui.widgets.lines import TextLine
+from tuiarena.ui.widgets.results import status_word
 from tuiarena.ui.widgets.streamtext import LiveText
 
 STATUS_STYLE = {
@@ -57,6 +57,13 @@ def stats_text(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = 
         parts.append(fmt.cost(rec.cost_usd))
     if col.retries:
         parts.append(f"{col.retries} retr{'y' if col.retries == 1 else 'ies'}")
+    if rec is not None and not mask_timings:
+        if rec.connect_ms is not None:
+            parts.append(f"conn {fmt.ms(rec.connect_ms)}ms")
+        if rec.server_prompt_ms is not None:
+            parts.append(f"prefill {fmt.ms(rec.server_prompt_ms)}ms")
+        if not rec.streamed:
+            parts.append("not streamed")
     return Text(" · ".join(parts))
 
 
@@ -85,7 +92,7 @@ class OutputColumn(Vertical):
     class Action(Message):
         """Asks the screen to act on this column (cancel, re-run, zoom)."""
 
-        def __init__(self, column: "OutputColumn", action: str) -> None:
+        def __init__(self, column: OutputColumn, action: str) -> None:
             super().__init__()
             self.column = column
             self.action = action

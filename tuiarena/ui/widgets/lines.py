@@ -69,6 +69,7 @@ class OwnLines(Widget):
         content_width = max(width - left - right, 0)
         keys, cache = self._row_keys, self._row_strips
         strips = []
+        kind: object
         for y in crop.line_range:
             if y >= height:
                 break

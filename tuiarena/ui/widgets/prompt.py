@@ -91,20 +91,20 @@ class PromptEditor(Vertical):
         """The parameters as typed; raises ValueError naming the field when one does not parse."""
         p = Params.from_dict(self.defaults.to_dict())
 
-        def read(name: str, conv):
+        def read(name: str):
+            from tuiarena.validate import BadValue, parse_param
+
             raw = self.query_one(f"#{name}", Input).value.strip()
             if not raw:
                 return None
             try:
-                return conv(raw)
-            except ValueError:
-                raise ValueError(f"{name.replace('_', ' ')}: {raw!r} is not a valid number") from None
+                return parse_param(name, raw)
+            except BadValue as exc:
+                raise ValueError(f"{name.replace('_', ' ')} {exc}") from None
 
-        p.temperature = read("temperature", float)
-        p.max_tokens = read("max_tokens", int)
-        p.seed = read("seed", int)
-        if p.max_tokens is not None and p.max_tokens < 1:
-            raise ValueError("max tokens must be at least 1")
+        p.temperature = read("temperature")
+        p.max_tokens = read("max_tokens")
+        p.seed = read("seed")
         p.response_format = self.query_one("#format", Choice).value  # type: ignore[assignment]
         if p.response_format == "json_schema" and not p.json_schema:
             p.json_schema = {"type": "object"}

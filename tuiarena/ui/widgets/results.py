@@ -17,11 +17,11 @@ from tuiarena.engine.run.state import ColumnState
 COLUMNS = [
     ("model", "Model", False), ("status", "Status", False), ("ttft", "TTFT ms", True), ("total", "Total s", True),
     ("completion", "Tokens", True), ("cost", "Cost", True), ("tps", "Tok/s", True), ("ttft_answer", "Ans TTFT", True),
-    ("prompt", "Prompt", True), ("error", "Error", False),
+    ("prompt", "Prompt", True), ("connect", "Conn ms", True), ("error", "Error", False),
 ]
 
 # fixed widths: the title plus room for the sort mark (" ▲"), so a sorted title is never cut
-WIDTHS = {"status": 10, "ttft": 9, "ttft_answer": 10, "total": 9, "tps": 8, "prompt": 8, "completion": 8,
+WIDTHS = {"status": 10, "ttft": 9, "ttft_answer": 10, "total": 9, "tps": 8, "prompt": 8, "connect": 9, "completion": 8,
           "cost": 10, "error": 40}
 
 
@@ -44,7 +44,7 @@ class Cell(Text):
         super().__init__(display, style=style, justify="right" if right else "left", no_wrap=True, overflow="ellipsis")
         self.sort_value = value
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:  # type: ignore[override]
         if "\n" in self.plain:
             yield from super().__rich_console__(console, options)
             return
@@ -75,6 +75,7 @@ def row_cells(col: ColumnState, mask_timings: bool = False) -> list[Cell]:
     ttft = col.ttft_ms if timed else None
     ans = col.ttft_answer_ms if timed else None
     total = rec.total_ms if rec is not None and timed else None
+    connect = rec.connect_ms if rec is not None and timed else None
     tps = col.live_tokens_per_s if timed else None
     prompt = rec.prompt_tokens if rec is not None else None
     compl = col.completion_tokens
@@ -93,6 +94,7 @@ def row_cells(col: ColumnState, mask_timings: bool = False) -> list[Cell]:
         Cell(fmt.rate(tps) if timed else "…", tps, True),
         Cell(fmt.ms(ans) if timed else "…", ans, True),
         Cell(fmt.tokens(prompt, est), prompt, True),
+        Cell(fmt.ms(connect) if timed else "…", connect, True),
         Cell(error, error or None, style="red"),
     ]
 
@@ -146,7 +148,8 @@ class ResultsGrid(DataTable):
                 self.add_row(*cells, key=col.response_id)
                 changed = True
                 continue
-            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, previous or [None] * len(plain)):
+            olds: list[str | None] = list(previous) if previous else [None] * len(plain)
+            for (key, _t, _r), cell, text, old in zip(COLUMNS, cells, plain, olds):
                 if text != old:  # only cells that changed
                     self.update_cell(col.response_id, key, cell)
                     changed = True

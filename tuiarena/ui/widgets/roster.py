@@ -30,7 +30,7 @@ class RosterList(OptionList):
         Binding("slash", "filter", "Filter", id="filter_models"),
     ]
 
-    def action_toggle(self) -> None:
+    def action_toggle(self) -> None:  # type: ignore[override]  # a key action, not DOMNode.toggle
         option = self.highlighted_option
         if option is not None and option.id and not option.disabled:
             self.parent.toggle(option.id)  # type: ignore[union-attr]

@@ -120,8 +120,8 @@ class LiveText(OwnLines, can_focus=True):
             return  # cleared, or shown again, since this was asked for
         self._md_gen += 1
         # a callable, not a coroutine: a worker that never starts (the column is going) leaves nothing behind
-        self.run_worker(partial(self._md_render, self._md_gen, self._width, self.markdown or ""), group="markdown",
-                        exit_on_error=False)
+        self.run_worker(partial(self._md_render, self._md_gen, self._width, self.markdown or ""),  # type: ignore[arg-type]
+                        group="markdown", exit_on_error=False)
 
     async def _md_render(self, gen: int, width: int, text: str) -> None:
         # One shared thread renders every column's Markdown in turn: when eight streams end
@@ -270,11 +270,13 @@ class LiveText(OwnLines, can_focus=True):
             line = reasoning[i]
             return "reasoning", line, lambda: _plain_strip(line, dim, base, width)
         if n_reasoning <= i < n_text:
-            line = answer[i - n_reasoning - gap] if i >= n_reasoning + gap else None
-            if isinstance(line, Strip):  # rendered Markdown
-                return "markdown", line, lambda: line.apply_style(base).crop_extend(0, width, base)
-            if line is not None:
-                return "answer", line, lambda: _plain_strip(line, base, base, width)
+            row = answer[i - n_reasoning - gap] if i >= n_reasoning + gap else None
+            if isinstance(row, Strip):  # rendered Markdown
+                strip = row
+                return "markdown", strip, lambda: strip.apply_style(base).crop_extend(0, width, base)
+            if row is not None:
+                text = row
+                return "answer", text, lambda: _plain_strip(text, base, base, width)
         elif 0 <= i - n_text < len(self.error):
             line = self.error[i - n_text]
             return "error", line, lambda: _plain_strip(line, error_style, base, width)
@@ -315,7 +317,7 @@ def render_markdown(text: str, width: int) -> list[Strip]:
     from rich.markdown import Markdown
 
     console = Console(width=width, force_terminal=True, color_system="truecolor", legacy_windows=False,
-                      file=_NullFile(), emoji=False, highlight=False)
+                      file=_NullFile(), emoji=False, highlight=False)  # type: ignore[arg-type]  # only write() is used
     options = console.options.update(width=width)
     lines = console.render_lines(Markdown(visible(text), hyperlinks=False), options, pad=False, new_lines=False)
     while lines and not "".join(seg.text for seg in lines[-1]).strip():
