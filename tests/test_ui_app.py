@@ -249,3 +249,12 @@ async def test_f6_toggles_the_system_prompt_from_the_prompt_box(tuiarena_home):
         await pilot.pause()
         assert screen.focused is screen.query_one("#system")
         assert screen.query_one("#user").text == ""  # the prompt box did not take the key
+
+
+async def test_real_endpoints_are_preselected_before_the_demo(fake_endpoint, monkeypatch):
+    monkeypatch.setenv("FAKE_TEST_KEY", "x")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        selected = app.compare_screen.query_one("Roster").selected
+        assert selected and all(m.startswith("fake/") for m in selected)
