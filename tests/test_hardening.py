@@ -266,3 +266,78 @@ async def test_sessions_screen_lists_despite_bad_files(tuiarena_home):
     async with app.run_test(size=(140, 30)) as pilot:
         screen = await open_sessions(app, pilot)
         assert screen.loaded and len(screen.sessions) == 1 and len(screen.unreadable) == 4
+
+
+# ------------------------------------------------------------------ deep nesting, numbers, environment
+
+
+def test_deep_nesting_is_a_clear_error(tmp_path, tuiarena_home, capsys):
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    suites = {"a.jsonl": '{"input": "x", "expected": %s}\n' % DEEP,
+              "b.toml": "cases = [{input = \"x\", meta = %s}]\n" % DEEP,
+              "c.jsonl": '{"input": "x", "meta": %s}\n' % ("[" * 50_000 + "]" * 50_000)}
+    for name, text in suites.items():
+        (tmp_path / name).write_text(text)
+        assert main(["suite", str(tmp_path / name), "-m", "demo/swift"]) == 2
+        err = capsys.readouterr().err
+        assert "nested" in err and name in err and "Traceback" not in err
+    (tuiarena_home / "config.toml").write_text(f"[defaults]\nx = {DEEP}\n")
+    assert main(["run", "-m", "demo/swift", "hi"]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_a_deep_stream_chunk_fails_the_response(hostile, tuiarena_home, capsys):
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    (tuiarena_home / "config.toml").write_text(config_toml(hostile.base_url))
+    assert main(["run", "-m", "hostile/deep", "hi", "--format", "json"]) == 1
+    rec = json.loads(capsys.readouterr().out)[0]
+    assert rec["status"] == "error" and rec["error"] == "stream data nested too deeply to read"
+
+
+@pytest.mark.parametrize("flag", [["--temperature", "nan"], ["--temperature", "-3"], ["--max-tokens", "-1"],
+                                  ["--max-tokens", "0"], ["--temperature", "inf"], ["--seed", "1.5"]])
+def test_bad_numbers_on_the_command_line(flag, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "-m", "demo/swift", *flag, "hi"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert flag[0] in err and flag[1] in err and "Traceback" not in err
+
+
+def test_the_environment(tmp_path, tuiarena_home, capsys, monkeypatch):
+    # a sessions path that is a file
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    (tuiarena_home / "sessions").write_text("")
+    for args in (["run", "-m", "demo/swift", "hi"], ["sessions"]):
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert "is a file where a folder is needed" in err and "Traceback" not in err
+    (tuiarena_home / "sessions").unlink()
+    # invalid UTF-8 in the prompt: argv (surrogateescape) and stdin
+    assert main(["run", "-m", "demo/swift", b"\xff\xfe bad".decode("utf-8", "surrogateescape")]) == 2
+    assert "the prompt is not valid UTF-8 text (byte ff" in capsys.readouterr().err
+    proc = subprocess.run([sys.executable, "-m", "tuiarena", "run", "-m", "demo/swift"], input=b"\xff\xfebad",
+                          capture_output=True, env=_env(tuiarena_home), cwd=ROOT)
+    assert proc.returncode == 2 and b"not valid UTF-8" in proc.stderr and b"Traceback" not in proc.stderr
+    # standard output on a full disk
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "tuiarena", "sessions", "--json"], stdout=full,
+                              stderr=subprocess.PIPE, env=_env(tuiarena_home), cwd=ROOT)
+    assert proc.returncode == 1 and b"cannot write the output: No space left on device" in proc.stderr
+    assert b"Traceback" not in proc.stderr and b"Exception ignored" not in proc.stderr
+
+
+async def test_the_ui_shows_a_hostile_model_name_as_text(hostile, tuiarena_home):
+    from tests.test_ui_sessions import wait_for
+    from tests.ui_helpers import make_app
+    from tuiarena.ui.widgets.roster import Roster
+
+    tuiarena_home.mkdir(parents=True, exist_ok=True)
+    (tuiarena_home / "config.toml").write_text(config_toml(hostile.base_url))
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        roster = app.compare_screen.query_one(Roster)
+        await wait_for(pilot, lambda: any(i.startswith("hostile/") for i in roster.entries))
+        names = [e.model for e in roster.entries.values()]
+        assert "evil\\x1b]0;model-title\\x07\\x1b[31mred" in names
+        assert not any("\x1b" in n or "\x07" in n for n in names)

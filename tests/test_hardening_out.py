@@ -301,3 +301,26 @@ def test_models_command_does_not_print_an_echoed_key(planted, capsys, monkeypatc
     main(["models"])
     out = capsys.readouterr()
     assert "[redacted]" in out.err and KEY not in out.out + out.err
+
+
+def test_an_old_session_holding_a_key_is_replayed_and_exported_without_it(planted, capsys):
+    from tuiarena.model import ResponseDone, RunStarted
+    from tuiarena.store.sessions import SessionWriter
+
+    with SessionWriter.create(name="old") as w:  # as an older version saved it: key and all
+        w.write(RunStarted(run_id="r1", models=["vllm/x"], messages=MSGS, response_ids={"vllm/x": "x1"}))
+        w.write(ResponseDone(run_id="r1", response_id="x1", model="vllm/x", text=f"the key is {KEY}",
+                             error=f"http://u:url-secret-pw@h/v1 said {KEY}"))
+    assert main(["replay", "latest", "--instant"]) == 0
+    assert main(["report", "latest", "--format", "json"]) == 0
+    out = capsys.readouterr()
+    assert "the key is [redacted]" in out.out
+    assert KEY not in out.out + out.err and "url-secret-pw" not in out.out + out.err
+
+
+def test_suite_out_into_a_missing_folder_is_refused_before_any_request(tmp_path, capsys, tuiarena_home):
+    target = tmp_path / "missing" / "report.md"
+    assert main(["suite", "extraction", "-m", "demo/swift", "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and not target.parent.exists()
+    assert not (tuiarena_home / "sessions").exists() or not list((tuiarena_home / "sessions").glob("*.jsonl"))

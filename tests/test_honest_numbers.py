@@ -325,3 +325,14 @@ def test_models_command_shows_the_base_url(srv, tmp_path, monkeypatch, capsys):
     assert code == 0, captured.err
     assert f"openai: {srv.base_url}" in captured.out and "openai/fake-model" in captured.out
     assert "sk-secret-not-shown" not in captured.out + captured.err
+
+
+def test_old_session_records_still_read():
+    from tuiarena.model import from_record
+
+    old = {"type": "response", "run_id": "r1", "response_id": "x1", "model": "a/b", "status": "done",
+           "text": "hi", "completion_tokens": 3, "tokens_estimated": True, "timeline": "0,2"}
+    rec = from_record(old)
+    assert isinstance(rec, ResponseDone)
+    assert rec.tokens_source is None and rec.streamed and rec.connect_ms is None and rec.itl_p50_ms is None
+    assert from_record(rec.to_record()).to_record() == rec.to_record()

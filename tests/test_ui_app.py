@@ -10,6 +10,7 @@ from tests.fakeserver import FakeServer
 from tests.ui_helpers import (
     columns,
     make_app,
+    notifications,
     ready,
     screen_text,
     select,
@@ -33,10 +34,6 @@ def fake_endpoint(tuiarena_home, monkeypatch):
         )
         monkeypatch.delenv("FAKE_TEST_KEY", raising=False)
         yield srv
-
-
-def notifications(app) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 async def test_401_lands_in_its_column_naming_the_env_var(fake_endpoint, monkeypatch):
@@ -99,9 +96,10 @@ async def test_broken_config_is_one_notification_and_app_runs(tuiarena_home):
     tuiarena_home.mkdir(parents=True)
     (tuiarena_home / "config.toml").write_text("[ui\ntheme = 3\n")
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    messages: list = []
+    async with app.run_test(size=(100, 30), message_hook=messages.append) as pilot:
         await ready(app, pilot)
-        notes = notifications(app)
+        notes = notifications(messages)
         assert len(notes) == 1 and "config.toml" in notes[0] and "line" in notes[0]
         assert app.runner is not None  # still running on defaults
 
@@ -112,9 +110,10 @@ async def test_bad_theme_file_is_reported_and_skipped_user_theme_overrides(tuiar
     (themes / "broken.toml").write_text('name = "broken"\nprimary = "not-a-colour"\n')
     (themes / "mine.toml").write_text('name = "tuiarena-light"\ndark = false\nprimary = "#ff0000"\n')
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    messages: list = []
+    async with app.run_test(size=(100, 30), message_hook=messages.append) as pilot:
         await ready(app, pilot)
-        notes = notifications(app)
+        notes = notifications(messages)
         assert len(notes) == 1 and "broken.toml" in notes[0]
         assert "broken" not in app.available_themes
         assert app.available_themes["tuiarena-light"].primary == "#ff0000"
@@ -205,11 +204,12 @@ async def test_rename_and_new_session(tuiarena_home):
 
 async def test_open_screen_opens_each_screen_and_names_unknown_ones():
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    messages: list = []
+    async with app.run_test(size=(100, 30), message_hook=messages.append) as pilot:
         await ready(app, pilot)
         app.open_screen("nosuch")
         await pilot.pause()
-        assert any("unknown screen" in n for n in notifications(app))
+        assert any("unknown screen" in n for n in notifications(messages))
         for name, cls in (("sessions", "SessionsScreen"), ("leaderboard", "LeaderboardScreen"),
                           ("suite", "SuiteScreen"), ("blind", "BlindScreen")):
             app.open_screen(name)

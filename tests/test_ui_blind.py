@@ -16,13 +16,26 @@ IDENTIFYING = ("demo/", "swift", "steady", "terse", "nosuchmodel", "$", "tok/s",
 
 
 async def wait_battle(screen: BlindScreen, pilot, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not screen.ready_to_vote():
-        if loop.time() > end:
-            raise AssertionError(f"battle did not finish: {[c.status for c in screen.columns()]}")
-        await pilot.pause(0.02)
-    await pilot.pause(0.15)  # a frame or two to draw it
+    """Wait (on the app's event stream, no polling) until both answers are in, then let them draw."""
+    app = screen.app
+    ended = asyncio.Event()
+
+    def check(_event=None) -> None:  # after the screen folded the event (it listens first)
+        if screen.ready_to_vote():
+            ended.set()
+
+    app.add_listener(check)
+    try:
+        check()
+        await asyncio.wait_for(ended.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"battle did not finish: {[c.status for c in screen.columns()]}") from None
+    finally:
+        app.remove_listener(check)
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 def vote_records(home) -> list[dict]:
@@ -182,7 +195,7 @@ async def test_suite_battles_with_speed_setting(tuiarena_home):
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(app, pilot)
         app.config.ui.show_speed_in_blind = True
-        screen = BlindScreen.from_suite("classification", models=ROSTER, seed=3)
+        screen = BlindScreen.from_suite("classification", models=ROSTER, seed=3, own_session=True)
         assert screen.total_prompts >= 2
         first_prompt = screen.queue[0][0][-1]["content"]
         app.push_screen(screen)

@@ -3,6 +3,8 @@ and never changes its size (so streaming never re-lays out the screen)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import App, ComposeResult
 
 from tuiarena.ui.widgets.streamtext import LiveText, Wrapped, wrap_line
@@ -45,7 +47,13 @@ async def test_follows_the_end_then_stops_when_scrolled_up_and_resumes_on_end():
 
 async def test_output_is_data_and_final_markdown_replaces_plain_text():
     app = Host()
-    async with app.run_test(size=(50, 12)) as pilot:
+    shown_md = asyncio.Event()
+
+    def hook(message) -> None:
+        if isinstance(message, LiveText.MarkdownShown):
+            shown_md.set()
+
+    async with app.run_test(size=(50, 12), message_hook=hook) as pilot:
         live = app.query_one(LiveText)
         nasty = "\x1b[31mred [bold red]x[/] [link=http://x]y[/link] \x07bell"
         live.sync("thinking…", nasty)
@@ -54,10 +62,8 @@ async def test_output_is_data_and_final_markdown_replaces_plain_text():
         assert "\\x1b[31mred [bold red]x[/] [link=http://x]y[/link] \\x07bell" in shown
         assert "thinking…" in shown
         live.show_final("# Title\n\n- **bold** item", error="cut off: stream ended")
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if live.rendered:
-                break
+        await asyncio.wait_for(shown_md.wait(), 10)  # rendered off the event loop, then posted
+        await pilot.pause()
         shown = "\n".join(visible_rows(live))
         assert live.rendered and "Title" in shown and "bold item" in shown and "**" not in shown
         assert "cut off: stream ended" in shown

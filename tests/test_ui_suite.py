@@ -33,11 +33,9 @@ async def open_suite_screen(app, pilot, models=MODELS) -> SuiteScreen:
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, SuiteScreen)
-    for _ in range(100):  # the shipped suites load in a thread
-        if screen.suites:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
+    await app.workers.wait_for_complete()  # the shipped suites load in a thread worker
+    await pilot.pause()  # ... which hands them to the screen through the event loop
+    assert screen.suites
     return screen
 
 
@@ -51,13 +49,13 @@ async def pick_tiny(screen: SuiteScreen, pilot) -> None:
 
 
 async def wait_finished(screen: SuiteScreen, pilot, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while screen.running or screen.report is None:
-        if loop.time() > end:
-            raise AssertionError("the suite did not finish")
-        await pilot.pause(0.05)
-    await pilot.pause(0.2)  # a frame to draw it
+    try:
+        await asyncio.wait_for(screen.app.workers.wait_for_complete(), timeout)  # the suite-run worker
+    except TimeoutError:
+        raise AssertionError("the suite did not finish") from None
+    await pilot.pause()
+    assert not screen.running and screen.report is not None
+    await pilot.wait_for_scheduled_animations()
 
 
 def matrix_cells(screen: SuiteScreen) -> dict[tuple[str, str], str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 
 from tuiarena.ui.app import AppOptions, TuiArena
 from tuiarena.ui.widgets.column import OutputColumn
@@ -16,12 +15,9 @@ def make_app(**overrides) -> TuiArena:
     return TuiArena(AppOptions(**opts))
 
 
-async def ready(app, pilot) -> None:
-    """Wait until discovery filled the roster."""
-    for _ in range(200):
-        if app.runner is not None and app.compare_screen.query_one(Roster).entries:
-            break
-        await pilot.pause(0.02)
+async def ready(app, pilot, timeout: float = 10.0) -> None:
+    """Wait until discovery filled the roster (the app's public ``discovered`` event)."""
+    await asyncio.wait_for(app.discovered.wait(), timeout)
     await pilot.pause()
 
 
@@ -37,21 +33,37 @@ async def type_prompt(app, pilot, text: str) -> None:
 
 
 async def wait_done(app, pilot, timeout: float = 10.0) -> list:
-    """Wait until every column of the current run is final and drawn."""
+    """Wait until every column of the current run is final, then draw it (no polling: the app's
+    event stream says when the last response is done)."""
     screen = app.compare_screen
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
+    done = asyncio.Event()
+
+    def check(_event=None) -> None:  # after the screen folded the event (it listens first)
         cols = screen.current_columns()
         if cols and all(c.final for c in cols):
-            break
-        await pilot.pause(0.02)
-    else:
-        raise AssertionError(f"run did not finish: {[(c.model, c.status) for c in screen.current_columns()]}")
-    await pilot.pause(0.1)  # a frame to draw it
-    await app.workers.wait_for_complete()
+            done.set()
+
+    app.add_listener(check)
+    try:
+        check()
+        await asyncio.wait_for(done.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"run did not finish: {[(c.model, c.status) for c in screen.current_columns()]}") from None
+    finally:
+        app.remove_listener(check)
+    screen.frame()  # draw the final state now rather than at the next tick
     await pilot.pause()
+    await app.workers.wait_for_complete()  # Markdown renders of the finished columns
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
     return screen.current_columns()
+
+
+def notifications(messages: list) -> list[str]:
+    """The text of every notification among the messages a ``run_test(message_hook=...)`` saw."""
+    from textual.notifications import Notify
+
+    return [m.notification.message for m in messages if isinstance(m, Notify)]
 
 
 def columns(app) -> list[OutputColumn]:
@@ -59,11 +71,22 @@ def columns(app) -> list[OutputColumn]:
 
 
 def screen_text(app) -> str:
-    """Everything on screen as plain text (from the compositor, so it is what a user sees)."""
-    lines = app.screen._compositor.render_update(full=True)
-    from rich.console import Console
+    """Everything on screen as plain text, from Textual's public screenshot (what a user sees)."""
+    import html
+    import re
 
-    console = Console(width=app.size.width, height=app.size.height, record=True, file=io.StringIO(),
-                      color_system=None, legacy_windows=False)
-    console.print(lines)
-    return console.export_text()
+    lines: dict[int, list[tuple[int, str]]] = {}
+    svg = app.export_screenshot()
+    for x, n, text in re.findall(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+                                 r'clip-path="url\(#[\w-]*line-(\d+)\)">([^<]*)</text>', svg):
+        lines.setdefault(int(n), []).append((round(float(x) / CELL_W), html.unescape(text).replace("\xa0", " ")))
+    out = []
+    for n in range(app.size.height):
+        row = ""
+        for col, text in sorted(lines.get(n, [])):
+            row = row.ljust(col) + text
+        out.append(row.rstrip())
+    return "\n".join(out) + "\n"
+
+
+CELL_W = 12.2  # the width of one cell in Textual's SVG screenshots

@@ -13,7 +13,9 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history")
+COMMANDS = ("run", "models", "sessions", "suite", "replay", "report", "leaderboard", "history", "serve")
+# subcommands that belong to the UI layer (`serve` hands the app to browsers); the rest are commands/
+MODULES = {"serve": "tuiarena.ui.serve.command"}
 
 
 def _version() -> str:
@@ -83,10 +85,11 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"tuiarena {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
+        where = MODULES.get(name, f"tuiarena.commands.{name}")
         try:
-            module = importlib.import_module(f"tuiarena.commands.{name}")
+            module = importlib.import_module(where)
         except ModuleNotFoundError as exc:  # a command not built yet
-            if exc.name != f"tuiarena.commands.{name}":
+            if exc.name != where:
                 raise
             continue
         module.add_parser(sub)

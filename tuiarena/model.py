@@ -178,6 +178,9 @@ class ProviderError(Exception):
     """
 
     def __init__(self, kind: str, message: str, status: int | None = None):
+        from tuiarena.fmt import visible
+
+        message = visible(message)  # a server's words are shown, never obeyed
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -349,6 +352,7 @@ class VoteCast(Event):
     invalid: bool = False  # an error / cut stream: not a normal win
     prompt: str = ""
     t_wall: float = field(default_factory=now_wall)
+    voter: str = ""  # the voter's label (``tuiarena serve``); "" = not given (and in older files)
 
 
 @dataclass(slots=True)

@@ -3,8 +3,9 @@
 Numbers: :func:`number` refuses NaN, infinities, booleans and out-of-range values; :data:`PARAMS`
 holds the ranges of the request parameters, :func:`param` applies them. Text: :func:`text`
 refuses what cannot be stored as UTF-8 (undecodable bytes from argv or stdin arrive as lone
-surrogates). Nesting: :func:`loads_json` is ``json.loads`` that turns a too-deep document into a
-``ValueError`` like any other malformed input. Every failure is a :class:`BadValue` whose message
+surrogates). Nesting: :func:`loads_json` is ``json.loads`` that turns a document nested more than
+:data:`MAX_DEPTH` deep into a ``ValueError`` like any other malformed input; :func:`too_deep` checks
+an already parsed value (TOML). Every failure is a :class:`BadValue` whose message
 names the value; callers prefix where it came from (a flag, a file and line, a key).
 """
 
@@ -36,16 +37,15 @@ def number(value: Any, *, lo: float | None = None, hi: float | None = None, inte
            above: bool = False) -> float:
     """``value`` if it is a finite number (an integer when ``integer``) within ``[lo, hi]`` (``(lo, hi]``
     when ``above``), else :class:`BadValue`."""
-    kinds: tuple[type, ...] = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and isinstance(value, float)):
         raise BadValue(f"must be {'an integer' if integer else 'a number'}, got {_show(value)}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BadValue(f"must be a finite number, got {_show(value)}")
-    num = cast("float", value)  # an int stays an int (max_tokens)
+    num = cast(float, value)
+    if isinstance(num, float) and not math.isfinite(num):
+        raise BadValue(f"must be a finite number, got {_show(num)}")
     if lo is not None and (num <= lo if above else num < lo):
-        raise BadValue(_range(lo, hi, above) + f", got {_show(value)}")
+        raise BadValue(_range(lo, hi, above) + f", got {_show(num)}")
     if hi is not None and num > hi:
-        raise BadValue(_range(lo, hi, above) + f", got {_show(value)}")
+        raise BadValue(_range(lo, hi, above) + f", got {_show(num)}")
     return num
 
 
@@ -88,10 +88,32 @@ def text(value: str) -> str:
     return value
 
 
-def loads_json(data: str | bytes) -> Any:
-    """``json.loads`` where a document nested too deeply to parse is a ``ValueError`` (not a
-    ``RecursionError`` from deep inside the parser)."""
+MAX_DEPTH = 64  # deeper input is refused: no real config, suite, session or chunk nests like that
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when lists/dicts in ``value`` nest more than ``limit`` levels (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item if isinstance(child, (list, dict)))
+    return False
+
+
+def loads_json(data: str | bytes, limit: int = MAX_DEPTH) -> Any:
+    """``json.loads`` where a document nested more than ``limit`` deep is a ``ValueError`` like any
+    other malformed input (deep nesting breaks recursive code downstream, or the parser itself)."""
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise ValueError(f"nested more than {limit} levels deep") from None
+    opens = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
+    if opens > limit and too_deep(value, limit):  # (the count is a cheap bound: most documents stop here)
+        raise ValueError(f"nested more than {limit} levels deep")
+    return value

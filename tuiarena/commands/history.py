@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tuiarena.commands._args import add_json
+
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -16,7 +18,7 @@ def add_parser(sub) -> None:
         "With no MODEL, every model found in the sessions.",
     )
     p.add_argument("models", nargs="*", metavar="MODEL", help="endpoint/model (default: all)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_json(p)
     p.add_argument("--last", type=int, metavar="N", help="only the N most recent sessions per model")
     p.set_defaults(handler=run)
 

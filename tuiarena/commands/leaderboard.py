@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tuiarena.commands._args import add_json
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -15,7 +17,7 @@ def add_parser(sub) -> None:
         "named with --session). Identity-leaked battles are left out unless --include-leaked; "
         "battles with a failed or cut response never count.",
     )
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_json(p)
     p.add_argument(
         "--session", "-s", action="append", default=[], metavar="S",
         help="only this session (id, id prefix, name, path or 'latest'); repeatable",
@@ -29,8 +31,27 @@ def add_parser(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def render(board, sessions: int) -> str:
-    """The leaderboard and the pairwise matrix as plain text tables."""
+def render_voters(report) -> list[str]:
+    """Votes per voter and the judge-vs-human agreement, as text lines (empty without votes)."""
+    from tuiarena import fmt
+
+    if not report.rows:
+        return []
+    rows = [[r.voter, r.votes, r.outcomes["a"], r.outcomes["b"], r.outcomes["tie"], r.outcomes["both_bad"],
+             f"{fmt.pct(r.agreement)} of {r.judged}" if r.judged else "–"] for r in report.rows]
+    out = ["", "Votes per voter (judge agreement: same winner as a pairwise judge on the same two answers):",
+           fmt.table(["Voter", "Votes", "A", "B", "Tie", "Both bad", "Judge agreement"], rows,
+                     right={1, 2, 3, 4, 5, 6})]
+    if report.judged:
+        out.append(f"Humans and the judge agree on {report.agree} of {report.judged} judged battles "
+                   f"({fmt.pct(report.agreement)}).")
+    else:
+        out.append("No judge verdicts on the voted pairs yet, so no agreement figure.")
+    return out
+
+
+def render(board, sessions: int, voters=None) -> str:
+    """The leaderboard, the pairwise matrix and (given) the voter table as plain text tables."""
     from tuiarena import fmt
 
     rows = []
@@ -47,6 +68,8 @@ def render(board, sessions: int) -> str:
         matrix = [[i, a, *[fmt.pct(board.matrix[a][b]) if a != b else "·" for b in models]]
                   for i, a in enumerate(models, 1)]
         out.append(fmt.table(headers, matrix, right={0, *range(2, len(models) + 2)}))
+    if voters is not None:
+        out.extend(render_voters(voters))
     out.append("")
     notes = [f"{board.votes} vote{'s' if board.votes != 1 else ''} from {sessions} "
              f"session{'s' if sessions != 1 else ''}; {board.rounds} bootstrap rounds (seed {board.seed})."]
@@ -67,15 +90,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.rounds < 0:
         raise UserError("--rounds must be 0 or more")
-    from tuiarena.engine.arena import collect_votes
+    from tuiarena.engine.arena import collect_arena
+    from tuiarena.scoring.voters import voter_table
 
-    votes, sessions, warnings = collect_votes(args.session)
+    votes, scores, sessions, warnings = collect_arena(args.session)
+    voters = voter_table(votes, scores)
     for w in warnings:
         print(f"tuiarena: skipped {w}", file=sys.stderr)
     board = leaderboard(votes, include_leaked=args.include_leaked, rounds=args.rounds, seed=args.seed)
     if args.json:
         data = board.to_dict()
         data["sessions"] = sessions
+        data["voters"] = voters.to_dict()
         print(json.dumps(data, ensure_ascii=False, indent=2))
         if not board.rows:
             print("tuiarena: no usable votes yet", file=sys.stderr)
@@ -89,5 +115,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"No blind votes in {where} yet{extra}. Open tuiarena and start a blind battle "
               "to build a leaderboard.")
         return 0
-    print(render(board, sessions))
+    print(render(board, sessions, voters))
     return 0

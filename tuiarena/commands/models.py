@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from tuiarena.commands._args import add_json
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -15,7 +17,7 @@ def add_parser(sub) -> None:
         "demo models) with their price in USD per 1M input/output tokens. Notes go to stderr. "
         "Exit 1 when an endpoint could not list its models.",
     )
-    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    add_json(p, "a JSON list instead of a table")
     p.add_argument("--no-probe", action="store_true", help="do not probe loopback for local servers")
     p.set_defaults(handler=run)
 

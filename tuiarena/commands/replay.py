@@ -43,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
     import shutil
     import sys
 
+    from tuiarena.reports.session import redact_log
     from tuiarena.store.sessions import read_session, resolve_session
 
     log = read_session(resolve_session(args.session))
+    redact_log(log)  # a key saved by an older version is not replayed onto the screen
     for line in log.skipped_notes():
         print(f"tuiarena: {line}", file=sys.stderr)
     width = shutil.get_terminal_size((100, 24)).columns

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from tuiarena.commands._args import add_format
+
 FORMATS = ("md", "markdown", "csv", "json", "html")
 _BY_SUFFIX = {".md": "md", ".markdown": "md", ".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 
@@ -21,7 +23,7 @@ def add_parser(sub) -> None:
         "and the format follows the file's extension unless --format is given.",
     )
     p.add_argument("session", help="session id, name, path or 'latest'")
-    p.add_argument("--format", "-f", choices=FORMATS, help="md (default), csv, json or html")
+    add_format(p, FORMATS, default=None, help="md (default), csv, json or html", short=True)
     p.add_argument("--out", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-answers", action="store_true", help="md/html: figures and scores only, no answer text")
     p.add_argument("--timelines", action="store_true", help="json: keep each response's pace timeline")

@@ -6,9 +6,10 @@ import argparse
 import sys
 
 from tuiarena.commands import limits_args
+from tuiarena.commands._args import TABLE_FORMATS, add_format, add_models
 from tuiarena.commands._flags import param_flag
 
-FORMATS = ("table", "markdown", "json", "csv")
+FORMATS = TABLE_FORMATS
 
 
 def add_parser(sub) -> None:
@@ -20,14 +21,13 @@ def add_parser(sub) -> None:
         "some failed, 2 on bad usage.",
     )
     p.add_argument("prompt", nargs="?", help="the user prompt (read from stdin when omitted)")
-    p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
-                   help="endpoint/model, repeatable (default: the models selected in the UI, else the demo roster)")
+    add_models(p, "the models selected in the UI, else the demo roster")
     p.add_argument("--system", help="system prompt")
     p.add_argument("--temperature", type=param_flag("temperature"), help="0 to 2")
     p.add_argument("--max-tokens", type=param_flag("max_tokens"), help="at least 1")
     p.add_argument("--seed", type=param_flag("seed"))
     p.add_argument("--json-mode", action="store_true", help="ask for a JSON object (response_format)")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    add_format(p, FORMATS)
     p.add_argument("--no-session", action="store_true", help="do not save the run as a session")
     p.add_argument("--name", default="", help="session name")
     limits_args.add_arguments(p)
@@ -175,8 +175,13 @@ def render(records, fmt: str, session=None) -> str:
     out = [f.table(headers, rows, markdown=md, right={1, 2, 3, 4, 5, 6, 7})]
     if any(r.tokens_estimated for r in records):
         out.append("~ token counts estimated (the server sent no usage)")
+    from tuiarena.reports.session import timing_notes
+
     for r in records:
         out.append(("\n### " if md else "\n== ") + r.model + ("" if md else " =="))
+        notes = timing_notes(r)
+        if notes:
+            out.append(("_" if md else "(") + " · ".join(notes) + ("_" if md else ")"))
         if r.error:
             out.append(f"error ({r.error_kind}): {f.visible(r.error)}")
         if r.reasoning:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tuiarena.commands._args import add_json
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -13,7 +15,7 @@ def add_parser(sub) -> None:
         description="With no action, list saved sessions newest first. A session is named by its id, "
         "a unique id prefix, its name, its file path, or 'latest'.",
     )
-    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    add_json(p, "a JSON list instead of a table")
     p.add_argument("--filter", metavar="TEXT", help="only sessions whose id, name, kind, models or prompt contain TEXT")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     lp = actions.add_parser("list", help="list sessions (the default)")

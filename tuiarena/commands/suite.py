@@ -7,10 +7,11 @@ import sys
 import time
 
 from tuiarena.commands import limits_args
+from tuiarena.commands._args import TABLE_FORMATS, add_format, add_models
 from tuiarena.commands._flags import number_flag
 from tuiarena.commands._term import control
 
-FORMATS = ("table", "markdown", "json", "csv")
+FORMATS = TABLE_FORMATS
 
 
 def add_parser(sub) -> None:
@@ -23,14 +24,13 @@ def add_parser(sub) -> None:
         "one model meets every requirement (or none are set), 1 when none does, 2 on bad input.",
     )
     p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
-    p.add_argument("-m", "--model", action="append", dest="models", metavar="MODEL",
-                   help="endpoint/model, repeatable (default: the suite's models, else the UI selection, else the demo roster)")
+    add_models(p, "the suite's models, else the UI selection, else the demo roster")
     p.add_argument("--judge", metavar="MODEL", help="LLM judge model (overrides [judge] model)")
     p.add_argument("--pairwise", action="store_true", help="also judge every pair of models, both orders")
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each case N times (flaky detection)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight per endpoint")
     p.add_argument("--cache", action="store_true", help="reuse stored answers for identical requests")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    add_format(p, FORMATS)
     p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--routing-out", metavar="FILE", help="write the routing table (TOML) to FILE")
     p.add_argument("--baseline", metavar="SESSION",

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tuiarena.model import ModelRef, ResponseDone, VoteCast, from_record
+from tuiarena.model import ModelRef, ResponseDone, ScoreGiven, VoteCast, from_record
 
 OUTCOMES = ("a", "b", "tie", "both_bad")
 OUTCOME_LABELS = {"a": "A is better", "b": "B is better", "tie": "tie", "both_bad": "both bad"}
@@ -185,6 +185,7 @@ def make_vote(
     right_resp: ResponseDone | None,
     outcome: str,
     prompt: str,
+    voter: str = "",
 ) -> VoteCast:
     """The ``VoteCast`` event for a battle: A = left, B = right.
 
@@ -205,6 +206,7 @@ def make_vote(
         identity_leaked=leaked,
         invalid=invalid,
         prompt=prompt,
+        voter=voter,
     )
 
 
@@ -223,16 +225,33 @@ def votes_from_events(events: Iterable[Any]) -> list[VoteCast]:
 
 def collect_votes(session_refs: list[str]) -> tuple[list[VoteCast], int, list[str]]:
     """(votes, sessions read, warnings). Named sessions that can't be read raise SessionFileError."""
+    votes, _scores, read, warnings = collect_arena(session_refs)
+    return votes, read, warnings
+
+
+def collect_arena(session_refs: list[str]) -> tuple[list[VoteCast], list[ScoreGiven], int, list[str]]:
+    """(votes, pairwise judge scores, sessions read, warnings) from the named sessions, or from every
+    saved session holding votes (one file per ``tuiarena serve`` connection: they are merged here).
+    Named sessions that can't be read raise SessionFileError."""
     from tuiarena.errors import SessionFileError
     from tuiarena.store.sessions import list_sessions, read_session, resolve_session
 
     warnings: list[str] = []
     votes: list[VoteCast] = []
+    scores: list[ScoreGiven] = []
+
+    def take(events: list[Any]) -> None:
+        for ev in events:
+            if isinstance(ev, VoteCast):
+                votes.append(ev)
+            elif isinstance(ev, ScoreGiven) and ev.scorer == "judge:pairwise":
+                scores.append(ev)
+
     if session_refs:
         paths = list(dict.fromkeys(resolve_session(ref) for ref in session_refs))
         for path in paths:
-            votes += votes_from_events(read_session(path).events)
-        return votes, len(paths), warnings
+            take(read_session(path).events)
+        return votes, scores, len(paths), warnings
     read = 0
     for summary in list_sessions():
         if not summary.votes:
@@ -243,5 +262,5 @@ def collect_votes(session_refs: list[str]) -> tuple[list[VoteCast], int, list[st
             warnings.append(str(exc))
             continue
         read += 1
-        votes += votes_from_events(log.events)
-    return votes, read, warnings
+        take(log.events)
+    return votes, scores, read, warnings

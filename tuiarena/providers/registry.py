@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 
+from tuiarena.fmt import visible
 from tuiarena.model import EndpointSpec, ProviderError
 from tuiarena.providers.base import ModelInfo, Provider
 from tuiarena.secrets import redact
@@ -89,8 +91,9 @@ class Registry:
                 if isinstance(res, (KeyboardInterrupt, SystemExit, asyncio.CancelledError)):
                     raise res
                 errors[name] = f"{type(res).__name__}: {res}"
-            else:
-                models.extend(res)
+            else:  # a name from a server's /v1/models is shown everywhere: control characters as text
+                models.extend(m if visible(m.model) == m.model else dataclasses.replace(m, model=visible(m.model))
+                              for m in res)
         return models, errors
 
     async def aclose(self) -> None:

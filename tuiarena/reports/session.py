@@ -121,6 +121,21 @@ def redact_secrets(text: str, environ: dict[str, str] | None = None) -> str:
     return redact(text, environ)
 
 
+def redact_log(log: Any) -> None:
+    """Blank known keys in a session read from disk before it is shown (replay): sessions saved
+    before redaction existed, or with a key configured since, may hold one."""
+    from tuiarena.secrets import redact, secret_values
+
+    _learn_secrets()
+    values = secret_values()
+    for ev in log.events:
+        if isinstance(ev, ResponseDone):
+            ev.text = redact(ev.text, values=values)
+            ev.reasoning = redact(ev.reasoning, values=values)
+            if ev.error:
+                ev.error = redact(ev.error, values=values)
+
+
 _LEARNED: set[tuple[str, float]] = set()
 
 

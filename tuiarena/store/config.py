@@ -252,7 +252,10 @@ def _read_raw(path: Path) -> dict[str, Any] | None:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
+        if validate.too_deep(data):
+            raise RecursionError
+        return data
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text — fix or delete the file") from None
     except RecursionError:

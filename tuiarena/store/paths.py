@@ -101,8 +101,11 @@ def data_path(name: str) -> Path:
     return _PACKAGE_DIR.parent / name
 
 
-def write_private(path: Path | str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file in the same folder + os.replace), mode 0600."""
+def write_private(path: Path | str, text: str, *, durable: bool = True) -> None:
+    """Write ``text`` to ``path`` atomically (temp file in the same folder + os.replace), mode 0600.
+
+    ``durable``: fsync before the rename (a file the user would miss); a disposable cache skips it.
+    """
     path = Path(path)
     _ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -111,8 +114,9 @@ def write_private(path: Path | str, text: str) -> None:
             os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

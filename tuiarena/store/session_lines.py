@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tuiarena.model import EVENT_TYPES, Event
+from tuiarena.validate import MAX_DEPTH, too_deep
 
 # field names per event type, computed once (from_record recomputes them per call)
 FIELDS: dict[str, frozenset[str]] = {
@@ -63,6 +64,8 @@ def parse_line(line: bytes, last: bool = False) -> Event | str | None:
         return "nested too deeply to read"
     except ValueError:
         return "torn last line (incomplete write)" if last else "not valid JSON"
+    if line.count(b"[") + line.count(b"{") > MAX_DEPTH and too_deep(rec):
+        return "nested too deeply to read"
     if not isinstance(rec, dict):
         return "not a JSON object"
     etype = rec.get("type")
@@ -71,10 +74,10 @@ def parse_line(line: bytes, last: bool = False) -> Event | str | None:
         return f"unknown event type {etype!r}"
     if etype == "header":
         return "a second header line"
-    wrong = _wrong_field(rec, _KINDS[etype])
+    wrong = _wrong_field(rec, _KINDS[cls.type])
     if wrong is not None:
         return f"{etype} event with a wrong-typed field {wrong!r}"
-    names = FIELDS[etype]
+    names = FIELDS[cls.type]
     try:
         return cls(**{k: v for k, v in rec.items() if k in names})
     except TypeError as exc:

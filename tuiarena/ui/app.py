@@ -8,6 +8,7 @@ file, never a traceback on the screen.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sys
@@ -107,6 +108,7 @@ class TuiArena(Navigation):
         self.engine: EngineThread | None = None
         self.inbox: EventInbox | None = None
         self.listeners: list[Callable[[Event], Any]] = []
+        self.discovered = asyncio.Event()  # set once discovery has filled the roster (or failed)
         self._writer: SessionWriter | None = None
         self.run_writers: dict[str, SessionWriter] = {}  # run id -> the session writer its events go to
         self._session_name = ""
@@ -198,8 +200,6 @@ class TuiArena(Navigation):
         # network clients belong to the loop that made them; this loop's registry lists models.
         # The SDK clients are built there now, before the roster offers models: importing openai
         # costs ~1 s of CPU and, at the first run, would freeze the screen and hold back its tokens.
-        import asyncio
-
         from tuiarena.engine.run.background import (
             EngineThread,
             EventInbox,
@@ -250,12 +250,14 @@ class TuiArena(Navigation):
         if notes:
             self.notify("\n".join(notes), title="discovery", markup=False, timeout=6,
                         severity="warning" if errors else "information")
+        self.discovered.set()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         from textual.worker import WorkerState
 
         if event.state == WorkerState.ERROR and event.worker.group == "discovery":
             self.notify(f"model discovery failed: {event.worker.error}", severity="error", markup=False)
+            self.discovered.set()  # over, if not well: nobody waits for it any longer
 
     # -- events -----------------------------------------------------------------------------------
     def add_listener(self, fn: Callable[[Event], Any]) -> None:

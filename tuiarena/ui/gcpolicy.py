@@ -1,16 +1,8 @@
 """Garbage collection that stays out of the way of frames and tokens (:class:`QuietCollector`).
 
-A full collection walks every live object (Textual keeps a few Strips per line on screen, each
-with its caches): 25 to 70 ms during which neither a frame nor a token moves, several times a
-minute while columns stream. So:
-
-- while the first screen is built, nothing is collected (start-up allocates a lot, frees little);
-- what exists once it is painted (modules, the SDK, the widgets) lives as long as the app and is
-  frozen out of all later passes;
-- the young generations are collected as usual; full passes wait for a moment without events
-  (or, in a stream that never pauses, for a large backlog).
-
-``restore()`` puts everything back (tests run many apps in one process).
+Nothing is collected while the first screen is built; then what exists is frozen, the young
+generations are collected as usual and full passes wait for a quiet moment (or a large backlog).
+``restore()`` puts everything back. Why: docs/decisions/0004-quiet-collector.md.
 """
 
 from __future__ import annotations

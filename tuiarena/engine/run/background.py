@@ -1,13 +1,8 @@
-"""The engine on its own event loop, in its own thread, for a UI that must not disturb measurements.
+"""The engine on its own event loop, in its own thread (:class:`EngineThread`), for the app.
 
-A terminal UI spends tens of milliseconds painting a frame. On a shared event loop, bytes that
-arrive during a frame are noticed (and timed) only after it, so the UI itself would add to the
-time to first token it displays. Here the runner, its providers and their sockets live on a
-separate loop; token times are taken there, a few microseconds after the bytes arrive, whatever the
-UI is doing. The UI calls :class:`ThreadedRunner` exactly like a :class:`Runner`.
-
-Events are handed over, not shared: the runner's sinks run on the engine thread, so give it a
-thread-safe one (``EventInbox``) and let the UI drain it on its own loop.
+:class:`ThreadedRunner` has the :class:`Runner` API for callers on another thread; events are
+handed over through a thread-safe sink (:class:`EventInbox`) that the caller drains on its own loop.
+Why: docs/decisions/0003-engine-thread.md.
 """
 
 from __future__ import annotations

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from tuiarena.model import Message, Params, ResponseDone, from_record
-from tuiarena.store import paths
+from tuiarena.store.paths import write_private
 
 _DROP = ("run_id", "response_id", "t_wall", "cached", "type")
 
@@ -56,17 +54,5 @@ class ResponseCache:
         if rec.status != "done" or rec.cached:
             return
         data = {k: v for k, v in rec.to_record().items() if k not in _DROP}
-        path = self._path(key)
-        paths.ensure_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp files are 0600
-                json.dump(data, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        write_private(self._path(key), json.dumps(data, ensure_ascii=False), durable=False)
         self.stored += 1

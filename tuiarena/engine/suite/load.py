@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuiarena import validate
 from tuiarena.engine.suite.cases import (
     Case,
     load_cases,
@@ -152,6 +153,8 @@ def _load_toml(path: Path) -> Suite:
     where = _display(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if validate.too_deep(data):
+            raise RecursionError
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{where}: invalid TOML: {exc}") from None
     except RecursionError:
@@ -180,13 +183,14 @@ def _load_toml(path: Path) -> Suite:
             raise SuiteError(f'{where}: field "cases": file {raw_cases!r} not found (relative to {where})')
         cases = load_cases(cases_path, defaults, where=_display(cases_path))
     elif isinstance(raw_cases, list):
-        cases = []
+        listed: list[Case] = []
         seen: dict[str, str] = {}
         for i, raw in enumerate(raw_cases, 1):
             loc = f"{where}: [[cases]] #{i}"
             case = parse_case(raw, defaults, loc, default_id=f"case-{i}")
             unique(case, seen, loc)
-            cases.append(case)
+            listed.append(case)
+        cases = listed
     else:
         raise SuiteError(f'{where}: field "cases": give a JSONL file name (cases = "cases.jsonl") or [[cases]] tables')
     if not cases:

@@ -274,7 +274,11 @@ class SuiteRun:
         recs = [unit.records[m] for m in self.models if m in unit.records and unit.records[m].status in ("done", "cut")]
         unit.records.clear()
         for x, y in itertools.combinations(recs, 2):
+            if self._stopping:
+                return
             _score, verdict = await self.judge.compare(case.messages, x, y, case_id=case.id)  # type: ignore[union-attr]
+            if self._stopping:
+                return  # the verdict of a cancelled comparison says nothing
             prompt = next((str(m.get("content", "")) for m in reversed(case.messages) if m.get("role") == "user"), "")
             self.agg.add_pairwise(PairRecord(x.response_id, y.response_id, x.model, y.model, verdict.winner,
                                              verdict.consistent, prompt))

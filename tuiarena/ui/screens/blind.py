@@ -252,15 +252,16 @@ class BlindScreen(BlindTurns):
 
     @classmethod
     def from_suite(cls, suite: str, shuffle: bool = False, seed: int | None = None,
-                   models: list[str] | None = None) -> BlindScreen:
-        """One battle per case of a suite file (or shipped suite name), in order or shuffled.
-        Raises SuiteError for a bad suite."""
+                   models: list[str] | None = None, own_session: bool = False) -> BlindScreen:
+        """One battle per case of a suite file (or shipped suite name), in order or shuffled;
+        ``own_session``: battles and votes go to a session file of their own ("blind: <suite>"),
+        not the app's. Raises SuiteError for a bad suite."""
         from tuiarena.engine.suite.load import load_suite
 
         cases = list(load_suite(suite).cases)
         if shuffle:
             random.Random(seed).shuffle(cases)
-        name = f"blind: {Path(suite).stem}"
+        name = f"blind: {Path(suite).stem}" if own_session else None
         return cls([c.messages for c in cases], models=models, seed=seed, params=[c.params for c in cases],
                    session_name=name)
 

@@ -151,7 +151,7 @@ class OutputColumn(Vertical):
 
     @property
     def shown_version(self) -> int:
-        """The view-state version this column last drew (-1: none yet)."""
+        """The version of the column state this widget last drew (-1: none yet)."""
         return self._version
 
     @property

@@ -1,11 +1,7 @@
 """The key bar at the bottom of every screen (:class:`KeyBar`): what Textual's ``Footer`` shows, in
-one widget.
-
-``Footer`` mounts a widget per key (17 on the compare screen) and mounts them all again whenever
-the focus moves; at start-up that alone was ~70 ms of the first paint. This bar draws the same
-line (two when one cannot hold them) itself: the screen's shown bindings (one per action, keys as the keymap displays them,
-disabled ones dimmed) from the left, the command palette key on the right. Clicking a key
-presses it.
+one widget (two lines when one cannot hold every key): the screen's shown bindings from the left
+(disabled ones dimmed), app-wide keys after them, the command palette
+key on the right; clicking a key presses it. Why not ``Footer``: docs/decisions/0005.
 """
 
 from __future__ import annotations

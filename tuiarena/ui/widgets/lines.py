@@ -1,11 +1,8 @@
 """Widgets that hand the compositor finished lines of their own (:class:`OwnLines`).
 
-Textual's default path sends each changed line through the widget's styles cache (borders,
-padding, outline, tint, opacity, line filters): about 60 µs a line on a small machine, and eight
-streaming columns change a few hundred lines a frame. The text widgets here have no border,
-outline, tint or opacity, so they draw their padding and background themselves and keep each
-finished line with the object it shows (a wrapped line, a Markdown strip): a line is built once,
-when it first appears at a row, not at every frame.
+They draw their own padding and background (no border, outline, tint or opacity) and keep each
+finished line with the object it shows, so a line is built once, when it first appears at a row.
+Why: docs/decisions/0006-own-lines.md.
 """
 
 from __future__ import annotations

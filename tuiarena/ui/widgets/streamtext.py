@@ -22,6 +22,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.strip import Strip
 
 from tuiarena.fmt import visible
@@ -42,6 +43,9 @@ class LiveText(OwnLines, can_focus=True):
     never changes size; new text only repaints its own region. It follows the end while streaming
     unless the user scrolls up (keys or wheel); ``end`` follows again.
     """
+
+    class MarkdownShown(Message):
+        """Posted when a finished stream's rendered Markdown has replaced its plain text."""
 
     DEFAULT_CSS = """
     LiveText { height: 1fr; width: 1fr; padding: 0 1; }
@@ -130,6 +134,7 @@ class LiveText(OwnLines, can_focus=True):
         if gen == self._md_gen and width == self._width:
             self._md_strips, self._md_width, self.rendered = strips, width, True
             self._settle(streaming=False)
+            self.post_message(self.MarkdownShown())
 
     def sync(self, reasoning: str, answer: str) -> bool:
         before = self.line_count

@@ -1,0 +1,266 @@
+"""`tuiarena serve` with 20 concurrent browser sessions (headless Chromium through Playwright).
+
+Prints, against the targets of issue 18:
+- first paint: page request -> the first terminal bytes drawn in the page (body gets "-first-byte"),
+  for one session alone and for 20 opened at once (target <= 2 s);
+- memory per session: each connection's app process, RSS and PSS (PSS shares the common pages
+  fairly; target <= 80 MB);
+- key press -> vote on disk: Playwright presses "a" in all 20 pages at once; the time from just
+  before the press to the vote's ``t_wall`` (stamped when the vote is made, right before its
+  ``os.write``; the same clock on one machine), p50/p95 over every vote (target p95 <= 100 ms).
+
+    python bench/serve.py [--sessions 20] [--rounds 3] [--warm 20]
+
+Demo models only (offline). The machine may be shared and loaded: the figures say so by being
+noisy, so run it more than once before believing one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.serve_helpers import CHROMIUM_ARGS, chromium_path, plain
+
+MODELS = ["demo/swift", "demo/steady", "demo/thinker"]
+
+
+def app_processes(home: Path, serving: bool) -> list[int]:
+    """Pids of this bench's app processes: ``serving`` ones (a browser connected: several threads)
+    or idle pooled ones (one thread, waiting for a connection)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            env = Path(f"/proc/{entry}/environ").read_bytes()
+            threads = int(next(line.split()[1] for line in Path(f"/proc/{entry}/status").read_text().splitlines()
+                               if line.startswith("Threads:")))
+        except (OSError, StopIteration):
+            continue
+        # an argument of its own (not the shell wrapper's one string), and this bench's home
+        mine = b"tuiarena.ui.serve" in cmd and f"TUIARENA_HOME={home}".encode() in env
+        if mine and (threads > 1) == serving:
+            pids.append(int(entry))
+    return pids
+
+
+def browser_cpu() -> float:
+    """CPU seconds used so far by every chromium process (the browsers share this machine)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if b"chromium" in Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0]:
+                    total += cpu_seconds(int(entry))
+            except OSError:
+                continue
+    return total
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in kB from /proc/PID/smaps_rollup."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cast(pages: list[Page], sessions: Path) -> list[float]:
+    """Press "a" in these pages at once; ms from each press to its vote's t_wall."""
+    before = len(votes_on_disk(sessions))
+    pressed: dict[str, float] = {}
+
+    async def vote(p: Page) -> None:
+        pressed[f"voter{p.n:02d}"] = time.time()
+        await p.page.keyboard.press("a")
+
+    await asyncio.gather(*(vote(p) for p in pages))
+    end = time.monotonic() + 60
+    while len(votes_on_disk(sessions)) < before + len(pages) and time.monotonic() < end:
+        await asyncio.sleep(0.005)
+    fresh = sorted(votes_on_disk(sessions), key=lambda v: v["t_wall"])[before:]
+    return [(v["t_wall"] - pressed[v["voter"]]) * 1000 for v in fresh if v["voter"] in pressed]
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+class Page:
+    def __init__(self, page, n: int) -> None:
+        self.page, self.n = page, n
+        self.chunks: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, (bytes, bytearray)):
+            payload = bytes(payload).decode("utf-8", "replace")
+        self.chunks.append(payload)
+
+    def text(self) -> str:
+        return plain("".join(self.chunks))
+
+    async def until(self, needle: str, timeout: float = 120) -> None:
+        end = time.monotonic() + timeout
+        while needle not in self.text():
+            if time.monotonic() > end:
+                raise TimeoutError(f"session {self.n}: no {needle!r} after {timeout:g}s")
+            await self.page.wait_for_timeout(20)
+
+
+async def open_session(browser, url: str, n: int) -> tuple[Page, float]:
+    context = await browser.new_context(viewport={"width": 1100, "height": 640})
+    p = Page(await context.new_page(), n)
+    t0 = time.perf_counter()
+    await p.page.goto(url, timeout=180_000)
+    await p.page.wait_for_selector("body.-first-byte", timeout=180_000)
+    return p, time.perf_counter() - t0
+
+
+def votes_on_disk(folder: Path) -> list[dict]:
+    out = []
+    for path in folder.glob("*.jsonl"):
+        for line in path.read_bytes().splitlines():
+            if b'"type":"vote"' in line:
+                out.append(json.loads(line))
+    return out
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    import socket
+    import subprocess
+
+    from playwright.async_api import async_playwright
+
+    home = Path(tempfile.mkdtemp(prefix="serve-bench-"))
+    os.environ["TUIARENA_HOME"] = str(home)
+    os.environ["TUIARENA_NO_PROBE"] = "1"
+    os.environ.setdefault("TUIARENA_DEMO_SPEED", "8")
+    prompts = home / "prompts.jsonl"
+    prompts.write_text("".join(json.dumps({"id": f"p{i}", "input": f"Explain idea number {i} briefly."}) + "\n"
+                               for i in range(10)), encoding="utf-8")
+    with socket.socket() as probe:  # a free port for the real `tuiarena serve`, in its own process
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "tuiarena", "serve", "--port", str(port), "--prompts", str(prompts),
+           "--warm", str(args.warm)] + [a for m in MODELS for a in ("-m", m)]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    sessions = home / "sessions"
+    end = time.monotonic() + 120
+    while time.monotonic() < end:  # the server listens and its pool is full
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            if len(app_processes(home, serving=False)) >= args.warm:
+                break
+        except OSError:
+            pass
+        await asyncio.sleep(0.1)
+    print(f"server up with {len(app_processes(home, serving=False))} warm app processes (--warm {args.warm})")
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            alone, t_alone = await open_session(browser, url, -1)
+            await alone.page.context.close()
+            end = time.monotonic() + 60
+            while len(app_processes(home, serving=False)) < args.warm and time.monotonic() < end:
+                await asyncio.sleep(0.1)  # the pool refilled
+            t = time.perf_counter()
+            browser_cpu0 = browser_cpu()
+            opened = await asyncio.gather(*(open_session(browser, url, n) for n in range(args.sessions)))
+            burst_browser_cpu = browser_cpu() - browser_cpu0
+            burst_app_cpu = sum(cpu_seconds(pid) for pid in app_processes(home, serving=True))
+            pages = [p for p, _ in opened]
+            paints = [s for _, s in opened]
+            print(f"first paint, one session alone: {t_alone * 1000:.0f} ms (target <= 2000)")
+            print(f"first paint, {args.sessions} opened at once: p50 {statistics.median(paints) * 1000:.0f} ms, "
+                  f"p95 {pct(paints, 0.95) * 1000:.0f} ms, max {max(paints) * 1000:.0f} ms "
+                  f"(all {args.sessions} painted after {(time.perf_counter() - t):.1f} s; CPU meanwhile: "
+                  f"Chromium {burst_browser_cpu:.1f} s, the {args.sessions} app processes {burst_app_cpu:.1f} s "
+                  "including their warm-up imports)")
+            for p in pages:
+                await p.until("Your name for the leaderboard")
+                await p.page.click("#terminal")
+                await p.page.keyboard.type(f"voter{p.n:02d}")
+                await p.page.keyboard.press("Enter")
+            together: list[float] = []  # all sessions press at once (even rounds)
+            alone_ms: list[float] = []  # one session at a time (odd rounds)
+            for rnd in range(args.rounds):
+                await asyncio.gather(*(p.until("Both answers are in") for p in pages))
+                if rnd == 0:
+                    cpu = [cpu_seconds(pid) for pid in app_processes(home, serving=True)]
+                if rnd % 2 == 0:
+                    together += await cast(pages, sessions)
+                else:
+                    for p in pages:
+                        alone_ms += await cast([p], sessions)
+                if rnd == 0:
+                    mem = [memory_kb(pid) for pid in app_processes(home, serving=True)]
+                for p in pages:
+                    p.chunks.clear()
+                if rnd + 1 < args.rounds:
+                    await asyncio.gather(*(p.page.keyboard.press("n") for p in pages))
+            rss = [r / 1024 for r, _ in mem]
+            pss = [s / 1024 for _, s in mem]
+            print(f"memory per session ({len(mem)} app processes): RSS median {statistics.median(rss):.0f} MB "
+                  f"(max {max(rss):.0f}), PSS median {statistics.median(pss):.0f} MB (max {max(pss):.0f}) "
+                  "(target <= 80 MB)")
+            print(f"CPU per app process up to its first battle (imports, first paint, discovery, streaming): "
+                  f"median {statistics.median(cpu):.2f} s")
+            for label, delays in ((f"{args.sessions} pressed at once", together), ("one session at a time", alone_ms)):
+                if delays:
+                    print(f"key press -> vote on disk, {label} ({len(delays)} votes): "
+                          f"p50 {statistics.median(delays):.0f} ms, p95 {pct(delays, 0.95):.0f} ms, "
+                          f"max {max(delays):.0f} ms (target p95 <= 100)")
+            total = len(votes_on_disk(sessions))
+            print(f"votes on disk: {total} of {args.sessions * args.rounds} cast; "
+                  f"{len(list(sessions.glob('*.jsonl')))} session files")
+            await browser.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; the machine may be shared)")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warm", type=int, default=20, help="the server's --warm (default 20)")
+    args = parser.parse_args()
+    if chromium_path() is None:
+        print("bench/serve.py needs chromium (apt-get install chromium) and playwright", file=sys.stderr)
+        return 2
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
