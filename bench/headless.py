@@ -173,8 +173,9 @@ async def run_tuiarena(base_url: str, cases: int, models: int, concurrency: int,
             recs = await runner.run(names, [{"role": "user", "content": content}], Params(max_tokens=100))
         for r in recs:
             MEASURED[(r.model.split("/", 1)[1], content)] = r.ttft_ms
-            if r.connect_ms is not None:
-                CONNECTS.append(r.connect_ms)
+            connect = getattr(r, "connect_ms", None)  # (None on versions before issue 14)
+            if connect is not None:
+                CONNECTS.append(connect)
         return recs
 
     results = await asyncio.gather(*(one_case(i) for i in range(cases)))

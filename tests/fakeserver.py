@@ -58,6 +58,7 @@ BEHAVIOURS = {
     "empty": "no text at all: a role chunk, finish_reason stop, [DONE]",
     "llamacpp": "no usage; the last chunk carries llama.cpp's timings (predicted_n, prompt_ms, ...)",
     "multi-token": "four tokens per chunk (combine with no-usage)",
+    "char-chunks": "the text re-cut into 3-character chunks, as LiteLLM's mock_response streams (with no-usage)",
     "cost": "usage carries OpenRouter's cost",
     "not-streamed": "one chat.completion JSON object even when stream is true",
     "html": "200 with an HTML page (a web UI, not the API)",
@@ -320,6 +321,9 @@ class FakeServer:
         usage = json.dumps(usage_obj)
         if "multi-token" in flags:
             content = ["".join(content[i:i + 4]) for i in range(0, len(content), 4)]
+        elif "char-chunks" in flags:
+            whole = "".join(content)
+            content = [whole[i:i + 3] for i in range(0, len(whole), 3)]
         events = LazyEvents(head, rfield, reasoning, content)  # rendered as sent: cheap to set up
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if "done-no-finish" in flags:

@@ -140,7 +140,7 @@ HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding
 
 
 async def test_head_and_body_in_one_segment_with_a_trailer(direct_seen):
-    # Everything in one write: the head arrives with the whole body, which aionet splits off.
+    # Everything in one write: the head arrives with the whole body, which llhttp frames in one go.
     def respond(n):
         return [HEAD + _chunked(*_sse("a", "b", str(n))) + b"0\r\nx-trailer: 1\r\n\r\n"]
 

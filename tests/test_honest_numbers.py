@@ -125,6 +125,14 @@ async def test_several_tokens_per_chunk_is_an_estimate_never_above_max_tokens():
         assert low.completion_tokens is not None and low.completion_tokens <= 4
 
 
+async def test_chunks_cut_by_characters_are_not_counted_as_tokens():
+    """LiteLLM's mock_response streams 3-character chunks: counting them would say 24 tokens for 18."""
+    with FakeServer(n_tokens=40) as s:
+        rec = await run_one(s.base_url, "char-chunks+no-usage")
+    assert rec.status == "done" and rec.text.startswith("tok0 tok1")
+    assert rec.tokens_source == "estimate"
+
+
 async def test_openrouter_cost_is_recorded(srv):
     rec = await run_one(srv.base_url, "cost")
     assert rec.server_cost_usd == 0.000123
@@ -308,7 +316,14 @@ async def test_openai_base_url_on_loopback_needs_no_key(srv, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
     d = await discover(None, probe_local=False)
-    assert [e.base_url for e in d.endpoints if e.name == "openai"] == [srv.base_url]
+    [spec] = [e for e in d.endpoints if e.name == "openai"]
+    assert spec.base_url == srv.base_url and spec.api_key_env is None
+    registry = Registry([spec], include_demo=False)
+    try:
+        [rec] = await Runner(registry).run(["openai/fake-model"], MSGS)
+    finally:
+        await registry.get("openai").aclose()
+    assert rec.status == "done", rec.error
     monkeypatch.setenv("OPENAI_BASE_URL", "https://llm.example.invalid/v1")
     d = await discover(None, probe_local=False)
     assert [e for e in d.endpoints if e.name == "openai"] == []  # remote and no key: nothing to offer

@@ -1,4 +1,4 @@
-"""tuiarena's HTTP/1.1 transport for plain-HTTP endpoints (providers.plainhttp over providers.aionet),
+"""tuiarena's HTTP/1.1 transport for plain-HTTP endpoints (providers.net.plainhttp over providers.net.sockets),
 under a real httpx2 client and the real SDK, over loopback sockets."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pytest
 
 from tests.fakeserver import FakeServer
 from tuiarena.model import EndpointSpec, Params, TextDelta
-from tuiarena.providers.net import plainhttp
-from tuiarena.providers.net import sockets as aionet
+from tuiarena.providers.net import plainhttp, sockets
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 
@@ -59,7 +58,7 @@ async def test_body_and_keepalive_reuse():
         for _ in range(3):
             r = await client.get(f"http://127.0.0.1:{port}/")
             assert r.text == "hello"
-            assert isinstance(r.extensions["network_stream"], aionet.AsyncioStream)
+            assert isinstance(r.extensions["network_stream"], sockets.AsyncioStream)
     server.close()
 
 

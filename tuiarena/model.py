@@ -122,12 +122,14 @@ class StreamInfo:
     ``connect_ms``: connection set-up (DNS + TCP + TLS), None on a reused connection or where the
     transport cannot tell. ``timed_by``: ``socket`` when each piece carries the time it reached
     the socket, ``read`` when it is timed as read. ``chunks``: stream chunks that carried text.
-    ``streamed``: False when the server answered one JSON object instead of a stream."""
+    ``streamed``: False when the server answered one JSON object instead of a stream. ``even``:
+    every text chunk but the last had the same length (text cut by characters, not tokens)."""
 
     connect_ms: float | None = None
     timed_by: TimedBy = "read"
     chunks: int = 0
     streamed: bool = True
+    even: bool = False
 
 
 @dataclass(slots=True)
@@ -172,15 +174,13 @@ class ProviderError(Exception):
     """A failed request or stream, with a kind the UI can act on.
 
     kind: "auth" (401/403), "rate_limit" (429 after retries), "not_found" (404 / unknown model),
-    "bad_request" (400), "server" (5xx), "connection" (refused / DNS / timeout), "stream_error"
+    "bad_request" (400), "server" (5xx), "connection" (refused / DNS), "timeout" (a time limit:
+    connect, silence or the overall deadline; see providers.limits), "stream_error"
     (an error object mid-stream), "cut" (the stream ended without a finish), "config" (missing
     key env var and the like).
     """
 
     def __init__(self, kind: str, message: str, status: int | None = None):
-        from tuiarena.fmt import visible
-
-        message = visible(message)  # a server's words are shown, never obeyed
         super().__init__(message)
         self.kind = kind
         self.message = message

@@ -92,7 +92,8 @@ def env_endpoints(taken: set[str], notes: list[str]) -> list[EndpointSpec]:
             continue
         base_url = moved or known.base_url
         models = [] if moved else list(known.models)
-        out.append(EndpointSpec(name=known.name, base_url=base_url, api_key_env=env, models=models, source="env"))
+        out.append(EndpointSpec(name=known.name, base_url=base_url, api_key_env=env if has_key else None,
+                                models=models, source="env"))
         taken.add(known.name)
         where = f"{base_url}, from {url_env}" if moved else base_url
         notes.append(f"found {env if has_key else url_env}: endpoint '{known.name}' ({where})")

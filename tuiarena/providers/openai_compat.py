@@ -316,7 +316,7 @@ def _ending(parser: ChunkParser, info: StreamInfo, t: float) -> list[StreamEvent
         out.append(parser.usage)
     if parser.timings is not None:
         out.append(parser.timings)
-    out.append(StreamInfo(info.connect_ms, info.timed_by, parser.pieces, parser.streamed))
+    out.append(StreamInfo(info.connect_ms, info.timed_by, parser.pieces, parser.streamed, parser.even))
     out.append(StreamEnd(t))
     return out
 

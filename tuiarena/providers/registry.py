@@ -84,7 +84,7 @@ class Registry:
         errors: dict[str, str] = {}
         for name, res in zip(names, results):
             if isinstance(res, ProviderError):
-                errors[name] = redact(res.message)  # a server may quote the key back
+                errors[name] = visible(redact(res.message))  # a server may quote the key back
             elif isinstance(res, asyncio.TimeoutError):
                 errors[name] = f"no answer within {timeout:g}s"
             elif isinstance(res, BaseException):

@@ -86,7 +86,7 @@ class ChunkParser:
     """
 
     __slots__ = ("done", "finish", "usage", "timings", "chars", "answered", "error", "events", "pieces",
-                 "streamed", "_buf", "_sniffed", "_whole")
+                 "streamed", "_buf", "_sniffed", "_whole", "_lo", "_hi", "_last")
 
     def __init__(self) -> None:
         self.done = False
@@ -102,7 +102,13 @@ class ChunkParser:
         self._buf = b""
         self._sniffed = False  # the body's first byte has been looked at
         self._whole: list[bytes] | None = None  # a JSON body, kept whole for flush()
+        self._lo, self._hi, self._last = 1 << 30, 0, -1  # text lengths of the chunks before the last; the last
 
+    @property
+    def even(self) -> bool:
+        """Every text chunk but the last had the same length (three or more of them): the text was
+        cut by characters (a proxy's mock, a re-chunker), not one token a chunk."""
+        return self.pieces >= 4 and self._lo == self._hi
     def _sniff(self, data: bytes) -> bool:
         """Look at the body's first non-blank byte; False if ``data`` is all blank."""
         first = data.lstrip()[:1]
@@ -188,6 +194,14 @@ class ChunkParser:
                         self.answered = True
                     if reasoning or content:
                         pieces += 1
+                        last = self._last
+                        if last >= 0:
+                            if last < self._lo:
+                                self._lo = last
+                            if last > self._hi:
+                                self._hi = last
+                        self._last = (len(reasoning) if type(reasoning) is str else 0) + (
+                            len(content) if type(content) is str else 0)
                 fr = choice.get("finish_reason")
                 if fr and self.finish is None:
                     self.finish = fr

@@ -37,6 +37,7 @@ from tuiarena.engine.run.tokens import (
     estimate_prompt_tokens,
     estimate_tokens,
 )
+from tuiarena.fmt import visible
 from tuiarena.model import (
     Event,
     Message,
@@ -222,7 +223,7 @@ class Runner:
                 current.uncancel()
         except ProviderError as exc:
             rec.status = "cut" if exc.kind == "cut" else "error"
-            rec.error_kind, rec.error = exc.kind, exc.message
+            rec.error_kind, rec.error = exc.kind, visible(exc.message)  # a server's words: shown, never obeyed
         except ValueError as exc:  # a malformed model ref
             rec.status, rec.error_kind, rec.error = "error", "config", str(exc)
         except Exception as exc:  # never let one column take the others down
@@ -355,7 +356,8 @@ class _Measure:
         chunks = info.chunks if info is not None else 0
         completion_tokens, source = completion_count(
             usage.completion_tokens, timings.predicted_n if timings is not None else None, chunks,
-            rec.text, rec.reasoning, max_tokens, info.streamed if info is not None else True)
+            rec.text, rec.reasoning, max_tokens, info.streamed if info is not None else True,
+            info.even if info is not None else False)
         prompt_tokens = usage.prompt_tokens
         if prompt_tokens is None and timings is not None:
             prompt_tokens = timings.prompt_n

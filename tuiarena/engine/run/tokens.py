@@ -48,6 +48,7 @@ def completion_count(
     reasoning: str,
     max_tokens: int | None = None,
     streamed: bool = True,
+    even: bool = False,
 ) -> tuple[int | None, str | None]:
     """``(completion tokens, source)``; ``(None, None)`` when nothing was produced or reported."""
     if server is not None:
@@ -57,7 +58,7 @@ def completion_count(
     chars = len(text) + len(reasoning)
     if not chars:
         return None, None
-    if streamed and token_sized(chunks, chars, max_tokens):
+    if streamed and not even and token_sized(chunks, chars, max_tokens):
         return chunks, "chunks"
     n = estimate_tokens(reasoning) + estimate_tokens(text)
     if max_tokens is not None and max_tokens > 0:
