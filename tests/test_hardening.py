@@ -191,6 +191,28 @@ def test_ctrl_c_during_suite_stops_sending_and_prints_the_partial_report(tmp_pat
     assert statuses == ["cancelled", "cancelled", "done", "done", "done", "done"]
 
 
+def _saved_statuses(home: Path) -> list[str]:
+    """The statuses of the responses written so far to the one session under ``home``."""
+    found: list[str] = []
+    for path in (home / "sessions").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith('{"type":"response"') and line.endswith("}"):
+                found.append(json.loads(line)["status"])
+    return found
+
+
+def _wait_for(condition, proc: subprocess.Popen, limit: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds, the process ends, or ``limit`` seconds pass (a hang guard only)."""
+    import time
+
+    end = time.monotonic() + limit
+    while time.monotonic() < end and proc.poll() is None:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
 def test_ctrl_c_during_run_keeps_the_finished_answers(tmp_path):
     with HostileServer(free=1) as srv:
         home = tmp_path / "home"
@@ -200,6 +222,9 @@ def test_ctrl_c_during_run_keeps_the_finished_answers(tmp_path):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             assert srv.wait_requests(2)
+            # The free answer must be in the session (client side) before the interrupt, not merely
+            # sent by the server: otherwise a loaded machine interrupts it too.
+            assert _wait_for(lambda: _saved_statuses(home) == ["done"], proc)
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=60)
         finally:
