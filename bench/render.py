@@ -123,6 +123,7 @@ async def with_ui(model_ids: list[str]):
         screen = app.compare_screen
         screen.query_one(Roster).select(model_ids)
         screen.query_one("#user").text = "bench ui"
+        screen.action_toggle_roster()  # 8 columns side by side at 240 wide (with the roster they are paged)
         await pilot.pause()
         lag = LagMonitor()
         lag.start()

@@ -139,17 +139,19 @@ async def test_theme_switch_persists(tuiarena_home):
 
 async def test_keys_are_rebindable_from_config(tuiarena_home):
     tuiarena_home.mkdir(parents=True)
-    (tuiarena_home / "config.toml").write_text('[keys]\nrun = "ctrl+t"\n')
+    (tuiarena_home / "config.toml").write_text('[keys]\nrun = "f12"\n')
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
         await select(app, pilot, ["demo/terse"])
         await type_prompt(app, pilot, "hello")
-        await pilot.press("ctrl+t")
+        assert "press f12" in screen_text(app)  # the hints name the key as bound now
+        await pilot.press("f12")
         cols = await wait_done(app, pilot)
         assert cols and cols[0].status == "done"
         rows = {r[3]: r[1] for r in binding_rows(app)}
-        assert rows["run"] == app.get_key_display(__import__("textual.binding").binding.Binding("ctrl+t", "x"))
+        assert rows["run"] == app.get_key_display(__import__("textual.binding").binding.Binding("f12", "x"))
+        assert any(t == "Run prompt" and h.endswith("(f12)") for t, h, _c in arena_commands(app))
 
 
 async def test_help_lists_every_binding_and_palette_every_action():
@@ -169,7 +171,7 @@ async def test_help_lists_every_binding_and_palette_every_action():
         assert "Cancel all" in table_text and "Zoom" in table_text
         await pilot.press("escape")
         titles = [t for t, _h, _c in arena_commands(app)]
-        for needed in ("Run prompt", "New session", "Rename session", "Theme: ansi-16", "Open: Blind arena",
+        for needed in ("Run prompt", "New session", "Rename session", "Open: Blind arena",
                        "Open: Leaderboard", "Open: Sessions", "Open: Test suites", "Zoom column",
                        "Copy column text", "Cancel column", "Re-run column", "New conversation", "Cancel all streams"):
             assert needed in titles
@@ -215,3 +217,44 @@ async def test_open_screen_opens_each_screen_and_names_unknown_ones():
             assert type(app.screen).__name__ == cls
             app.pop_screen()
             await pilot.pause()
+
+async def test_ansi_theme_from_config_starts_and_screens_open(tuiarena_home):
+    tuiarena_home.mkdir(parents=True)
+    (tuiarena_home / "config.toml").write_text('[ui]\ntheme = "ansi-16"\n')
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        assert app.theme == "ansi-16"
+        assert "compare" in screen_text(app)
+        assert len([t for t in app.available_themes if t.startswith("textual-")]) <= 3  # a short theme list
+        for key, name in (("f7", "BlindScreen"), ("f9", "SessionsScreen"), ("f10", "LeaderboardScreen"),
+                          ("f11", "HistoryScreen")):
+            await pilot.press(key)  # priority keys: they work with the prompt focused
+            await pilot.pause()
+            assert type(app.screen).__name__ == name
+            assert app.screen.sub_title in screen_text(app)  # the title names the screen
+        await pilot.press("f9")  # already open below: back to it, not a second copy
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SessionsScreen"
+        assert sum(type(s).__name__ == "SessionsScreen" for s in app.screen_stack) == 1
+
+
+async def test_f6_toggles_the_system_prompt_from_the_prompt_box(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(100, 24)) as pilot:  # short: the system box starts hidden
+        await ready(app, pilot)
+        screen = app.compare_screen
+        screen.query_one("#user").focus()
+        await pilot.press("f6")
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#system")
+        assert screen.query_one("#user").text == ""  # the prompt box did not take the key
+
+
+async def test_real_endpoints_are_preselected_before_the_demo(fake_endpoint, monkeypatch):
+    monkeypatch.setenv("FAKE_TEST_KEY", "x")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        selected = app.compare_screen.query_one("Roster").selected
+        assert selected and all(m.startswith("fake/") for m in selected)

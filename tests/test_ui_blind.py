@@ -116,9 +116,12 @@ async def test_prompt_box_tie_and_both_bad(tuiarena_home):
         await pilot.press("t")
         await pilot.pause()
         assert screen.votes[-1].outcome == "tie"
-        await pilot.press("n")  # no queue: back to the prompt box
+        revealed = screen.votes[-1].model_a
+        await pilot.press("n")  # no queue: back to the prompt box, the judged battle gone
         await pilot.pause()
         assert screen.focused is box
+        assert screen.battle is None and not any(c.revealed for c in screen.query(BlindColumn))
+        assert revealed not in screen_text(app) and "You voted" not in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
         await wait_battle(screen, pilot)
@@ -192,7 +195,7 @@ async def test_suite_battles_with_speed_setting(tuiarena_home):
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(app, pilot)
         app.config.ui.show_speed_in_blind = True
-        screen = BlindScreen.from_suite("classification", models=ROSTER, seed=3)
+        screen = BlindScreen.from_suite("classification", models=ROSTER, seed=3, own_session=True)
         assert screen.total_prompts >= 2
         first_prompt = screen.queue[0][0][-1]["content"]
         app.push_screen(screen)
@@ -207,3 +210,39 @@ async def test_suite_battles_with_speed_setting(tuiarena_home):
         await pilot.pause()
         assert screen.votes[-1].outcome == "a"
         assert len(screen.queue) == screen.total_prompts - 1
+    # the suite's battles and votes have a session file of their own, not the compare session's
+    files = {f: [json.loads(line) for line in f.read_text().splitlines()]
+             for f in (tuiarena_home / "sessions").glob("*.jsonl")}
+    assert len(files) == 1
+    (records,) = files.values()
+    assert records[0]["kind"] == "blind" and "classification" in records[0]["name"]
+    assert [r["type"] for r in records].count("vote") == 1
+
+
+async def test_follow_up_turns_before_the_vote(tuiarena_home):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        screen = BlindScreen(models=ROSTER, seed=5)
+        app.push_screen(screen)
+        await pilot.pause()
+        box = screen.query_one("#blind-prompt")
+        box.value = "Explain python generators"
+        box.focus()
+        await pilot.press("enter")
+        await wait_battle(screen, pilot)
+        first = {c.model: c.text for c in screen.columns()}
+        left, right = screen.battle["left"], screen.battle["right"]
+        box.value = "And when would you not use one?"
+        box.focus()
+        await pilot.press("enter")  # before the vote: a follow-up to the same pair
+        await pilot.pause()
+        assert screen.battle["turns"] == 2 and (screen.battle["left"], screen.battle["right"]) == (left, right)
+        await wait_battle(screen, pilot)
+        run = screen.view.runs[screen.battle["run_id"]]
+        for model in (left, right):  # each side saw its own earlier answer
+            assert run.history[model][-1] == {"role": "assistant", "content": first[model]}
+        assert_hidden(screen_text(app))
+        await pilot.press("a")
+        await pilot.pause()
+        assert len(screen.votes) == 1 and screen.votes[0].run_id == screen.battle["run_id"]

@@ -32,11 +32,11 @@ async def test_run_streams_text_stats_grid_and_session(tuiarena_home):
         widgets = columns(app)
         assert [w.model for w in widgets] == MODELS
         text = screen_text(app)
-        assert "done  demo/swift" in text and "TTFT" in text and "tok/s" in text
+        assert "done       demo/swift" in text and "TTFT" in text and "tok/s" in text
         grid = app.compare_screen.query_one(ResultsGrid)
         assert grid.row_count == 2
         row = grid.get_row(cols[0].response_id)
-        assert str(row[0]) == "demo/swift" and str(row[8]) == "stop" and str(row[7]).startswith("$")
+        assert str(row[0]) == "demo/swift" and str(row[1]) == "done" and str(row[5]).startswith("$")
         # the run went to the session file as it happened
         files = list((tuiarena_home / "sessions").glob("*.jsonl"))
         assert len(files) == 1
@@ -178,3 +178,88 @@ async def test_many_models_at_80x24_stay_usable():
             assert focused is widgets[i]
             assert focused.region.x >= 0 and focused.region.right <= 80 and focused.region.height >= 5
         assert app.compare_screen.query_one(ResultsGrid).row_count == 6
+        third = widgets[2]
+        third.body.focus()
+        await pilot.press("z", "z")  # zoom and back: the column stays on screen, focused
+        await pilot.pause(0.2)
+        assert app.compare_screen.focused_column() is third
+        assert third in app.compare_screen.visible_columns() and third.region.width >= 30
+        assert third.region.x >= 0 and third.region.right <= 80
+        assert all(w.region.width == 0 or w.region.width >= 30 for w in widgets)
+
+
+async def test_an_answer_cut_by_max_tokens_says_so_and_small_costs_show():
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/swift"])
+        app.compare_screen.query_one("#max_tokens").value = "5"
+        await type_prompt(app, pilot, "Explain python generators")
+        await pilot.press("ctrl+r")
+        (col,) = await wait_done(app, pilot)
+        assert col.record.finish_reason == "length"
+        grid = app.compare_screen.query_one(ResultsGrid)
+        row = grid.get_row(col.response_id)
+        assert str(row[1]) == "length"
+        cost = str(row[5])
+        assert cost.startswith("$") and cost.strip("$0.") != ""  # a non-zero cost never reads $0.0000
+        text = screen_text(app)
+        assert "length     demo/swift" in text and "cut at max tokens" in text
+
+
+async def test_cancelled_column_and_grid_agree_on_tokens():
+    app = make_app(demo_speed=0.5)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/verbose"])
+        await type_prompt(app, pilot, "Explain python generators in depth")
+        await pilot.press("ctrl+r")
+        screen = app.compare_screen
+        for _ in range(200):  # until some text streamed
+            await pilot.pause(0.02)
+            cols = screen.current_columns()
+            if cols and cols[0].answer_chars > 40:
+                break
+        columns(app)[0].body.focus()
+        await pilot.press("escape")
+        (col,) = await wait_done(app, pilot)
+        assert col.status == "cancelled"
+        row = screen.query_one(ResultsGrid).get_row(col.response_id)
+        tokens = str(row[4])
+        assert f"{tokens} tok" in screen_text(app)  # the column's stats line says the same count
+
+
+async def test_earlier_turns_show_in_columns_and_a_turn_can_be_edited_or_branched():
+    from tuiarena.ui.screens.compare_turns import TurnPicker
+    from tuiarena.ui.widgets.prompt import PromptEditor
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/swift"])
+        screen = app.compare_screen
+        app.rename_session("turns")  # the title would show the first prompt
+        for prompt in ("First question", "Second question", "Third question"):
+            await type_prompt(app, pilot, prompt)
+            await pilot.press("ctrl+r")
+            await wait_done(app, pilot)
+        (column,) = columns(app)
+        assert len(column.earlier) == 2 and column.earlier[0][0] == "First question"
+        assert "2 earlier turns" in screen_text(app) and "First question" not in screen_text(app)
+        column.body.focus()
+        await pilot.press("e")  # collapsed by default; e opens them
+        await pilot.pause()
+        assert "First question" in screen_text(app)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, TurnPicker)
+        await pilot.press("up", "enter")  # turn 2: branch from there
+        await pilot.pause()
+        editor = screen.query_one(PromptEditor)
+        assert editor.user_text == "Second question" and len(screen.conversation) == 1
+        editor.user_text = "Second question, rephrased"
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        run = screen.view.runs[screen.current_run_id]
+        assert [m["content"] for m in run.history["demo/swift"] if m["role"] == "user"] == ["First question"]
+        assert run.messages[-1]["content"] == "Second question, rephrased"

@@ -253,7 +253,7 @@ async def test_rerun_against_selected_models_then_diff(tuiarena_home, monkeypatc
 
         app.compare_screen.query_one(Roster).select(["demo/swift", "demo/terse"])
         screen = await open_sessions(app, pilot)
-        await pilot.press("R")
+        await pilot.press("M")  # M: against the models picked on the compare screen
         await wait_for(pilot, lambda: len(screen.sessions) == 2 and not screen.rerunning)
         await pilot.pause(0.1)
         new = screen.current
@@ -268,6 +268,23 @@ async def test_rerun_against_selected_models_then_diff(tuiarena_home, monkeypatc
         assert diff.query_one("#diff-prompts", DataTable).row_count == 2
         text = screen_text(app)
         assert "2 matched" in text and "Δ total" in text and "13 is prime." in text and "old · demo/swift" in text
+
+
+async def test_rerun_uses_the_sessions_own_models(tuiarena_home, monkeypatch):
+    monkeypatch.setenv("TUIARENA_DEMO_SPEED", "1000")
+    prime_session(tuiarena_home)
+    app = make_app(demo_speed=1000.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        from tuiarena.ui.widgets.roster import Roster
+
+        app.compare_screen.query_one(Roster).select(["demo/terse"])  # not what R uses
+        screen = await open_sessions(app, pilot)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: len(screen.sessions) == 2 and not screen.rerunning)
+        await pilot.pause(0.1)
+        new = screen.current
+        assert new.parent_session == "prime1" and new.models == ["demo/swift", "demo/thinker"]
 
 
 async def test_diff_without_rerun_explains(tuiarena_home):

@@ -37,6 +37,44 @@ def _one_line_parser():
     return OneLineParser
 
 
+def ui_parser():
+    parser = _one_line_parser()(
+        prog="tuiarena",
+        usage='tuiarena [-m MODEL ...] [--system TEXT] ["PROMPT"] | tuiarena --session SESSION | tuiarena COMMAND ...',
+        description="Open the UI: with -m, those models are picked; with a PROMPT, it runs at once; "
+                    "--session opens a saved session. Commands: " + ", ".join(COMMANDS) + " (tuiarena -h).",
+    )
+    parser.add_argument("-m", "--model", action="append", default=[], metavar="MODEL",
+                        help="a model to pick (endpoint/model, as `tuiarena models` lists them); repeat for more")
+    parser.add_argument("--system", default=None, help="system prompt for the first run")
+    parser.add_argument("--session", default=None, metavar="SESSION",
+                        help="open a saved session (id, name, file name or path)")
+    parser.add_argument("prompt", nargs="?", default=None, help="run this prompt at once")
+    return parser
+
+
+def _open_ui(argv: list[str]) -> int:
+    """``tuiarena -m A -m B "prompt"`` / ``tuiarena --session NAME``: the UI, told what to do first."""
+    from tuiarena.errors import UserError
+
+    args = ui_parser().parse_args(argv)
+    if args.prompt is not None and not args.prompt.strip():
+        print("tuiarena: the prompt is empty", file=sys.stderr)
+        return 2
+    session = None
+    if args.session:
+        from tuiarena.store.sessions import resolve_session
+
+        try:
+            session = resolve_session(args.session)
+        except UserError as exc:
+            print(f"tuiarena: {exc}", file=sys.stderr)
+            return exc.exit_code
+    from tuiarena.ui.app import StartRequest, run_app
+
+    return run_app(StartRequest(models=list(args.model), prompt=args.prompt, system=args.system, session=session))
+
+
 def build_parser():
     import importlib
 
@@ -67,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         from tuiarena.ui.app import run_app
 
         return run_app()
+    if argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        return _open_ui(argv)
 
     from tuiarena.commands._term import SafeStream
 

@@ -5,6 +5,7 @@ Unknown values print as an em dash, never as 0; estimated token counts carry a `
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -36,8 +37,9 @@ def cost(value: float | None) -> str:
         return "unknown"
     if value == 0:
         return "$0"
-    if value < 0.01:
-        return f"${value:.5f}"
+    if value < 0.01:  # two significant digits, so a small non-zero cost never reads $0.0000
+        decimals = min(12, 1 - math.floor(math.log10(abs(value))))
+        return f"${value:.{decimals}f}".rstrip("0")
     return f"${value:,.4f}"
 
 

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from textual.screen import Screen
 from tuiarena import runtime
 from tuiarena.errors import UserError
 from tuiarena.model import Event, RunStarted, SessionRenamed
+from tuiarena.ui.app_nav import Navigation
 from tuiarena.ui.commands import ArenaCommands
 from tuiarena.ui.gcpolicy import QuietCollector
 from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
     from tuiarena.ui.screens.compare import CompareScreen
 
 DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
-SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
-                  "suite": "SuiteScreen"}
+# Textual's own themes kept beside ours (the palette's theme list stays short)
+KEEP_TEXTUAL_THEMES = ("textual-dark", "textual-light", "textual-ansi")
 
 
 @dataclass
@@ -57,18 +58,39 @@ class AppOptions:
     cursor_blink: bool = True
 
 
-class TuiArena(App[None]):
+@dataclass
+class StartRequest:
+    """What the command line asked for at start: models to pick, a prompt to run, a session to open."""
+
+    models: list[str] = field(default_factory=list)
+    prompt: str | None = None
+    system: str | None = None
+    session: Path | None = None
+
+
+class TuiArena(Navigation):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live elsewhere
     TITLE = "tuiarena"
     COMMANDS = App.COMMANDS | {ArenaCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1,question_mark", "help", "Help", id="help"),
-        Binding("ctrl+n", "new_session", "New session", id="new_session"),
-        Binding("f2", "rename_session", "Rename", id="rename_session"),
+        Binding("ctrl+n", "new_session", "New session", id="new_session", show=False),
+        Binding("f2", "rename_session", "Rename", id="rename_session", show=False),
+        # every screen has its own key; priority, so a text box (f7 selects all in one) never eats it
+        Binding("f7", "open_screen('blind')", "Blind", id="open_blind", priority=True,
+                tooltip="open the blind arena"),
+        Binding("f8", "open_screen('suite')", "Suites", id="open_suite", priority=True,
+                tooltip="open the test suites"),
+        Binding("f9", "open_screen('sessions')", "Sessions", id="open_sessions", priority=True,
+                tooltip="open the saved sessions"),
+        Binding("f10", "open_screen('leaderboard')", "Board", id="open_leaderboard", priority=True,
+                tooltip="open the leaderboard"),
+        Binding("f11", "open_screen('history')", "History", id="open_history", priority=True,
+                tooltip="open the per-model history"),
     ]
 
-    def __init__(self, options: AppOptions | None = None) -> None:
+    def __init__(self, options: AppOptions | None = None, start: StartRequest | None = None) -> None:
         super().__init__()
         runtime.configure(ui=True)  # the engine thread streams beside this loop
         self._errors = io.StringIO()
@@ -76,6 +98,7 @@ class TuiArena(App[None]):
         self.error_console = Console(file=self._errors, markup=False, highlight=False, width=120,
                                      color_system=None, legacy_windows=False)
         self.options = options or AppOptions()
+        self.start = start or StartRequest()
         self.problems: list[str] = []
         self._config_broken = False
         self.config = self._load_config()
@@ -87,10 +110,16 @@ class TuiArena(App[None]):
         self.listeners: list[Callable[[Event], Any]] = []
         self.discovered = asyncio.Event()  # set once discovery has filled the roster (or failed)
         self._writer: SessionWriter | None = None
+        self.run_writers: dict[str, SessionWriter] = {}  # run id -> the session writer its events go to
         self._session_name = ""
         self._write_failed = False
         self.collector = QuietCollector()
+        self._last_input = time.monotonic()
+        self._blinking = True
         themes, problems = load_themes(theme_folders())
+        for name in list(self.available_themes):
+            if name not in KEEP_TEXTUAL_THEMES and name != self.config.ui.theme:
+                self.unregister_theme(name)
         self.problems += [f"theme skipped: {p}" for p in problems]
         for theme in themes.values():
             self.register_theme(theme)
@@ -133,6 +162,9 @@ class TuiArena(App[None]):
                 self.set_keymap(dict(self.config.keys))
             except Exception as exc:  # a bad key name in [keys]
                 self.problems.append(f"[keys] in config.toml: {exc}")
+            screen = self.compare_screen
+            if screen is not None:
+                screen.keys_changed()
         if self.problems:
             self.notify("\n".join(self.problems), title="configuration", severity="error", markup=False, timeout=12)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -140,8 +172,13 @@ class TuiArena(App[None]):
         self.call_after_refresh(self._first_frame_done)
 
     def _first_frame_done(self) -> None:
+        if self.start.session is not None:  # --session: the saved session, as Enter on the sessions screen
+            from tuiarena.ui.screens.replay import ReplayScreen
+
+            self.push_screen(ReplayScreen(self.start.session, instant=True))
+            self.start.session = None
         self.collector.settle()
-        self.set_interval(2.0, self.collector.tick)
+        self.set_interval(2.0, self._idle_tick)
         # Discovery starts after the first frame: it fills the roster, and building the SDK
         # clients (on the engine thread) takes turns with the event loop for the GIL.
         self.discover_models()
@@ -191,11 +228,23 @@ class TuiArena(App[None]):
         if screen is not None:
             roster = screen.query_one(Roster)
             roster.set_models(entries, status)
-            if not roster.selected and entries:  # first start: a sensible trio to try at once
+            if self.start.models:  # -m on the command line: those, in that order
+                roster.select(list(self.start.models))
+            elif not roster.selected and entries:  # first start: a sensible trio to try at once
+                real = [e.id for e in entries if not e.demo]  # real endpoints come before the demo
                 known = [e.id for e in entries]
-                pick = [m for m in DEFAULT_PICK if m in known] or known[:3]
+                pick = real[:3] if real else ([m for m in DEFAULT_PICK if m in known] or known[:3])
                 roster.select(pick)
         self.collector.settle()  # the SDK clients are built: freeze them too
+        if screen is not None and self.start.prompt:  # a prompt on the command line runs at once
+            from tuiarena.ui.widgets.prompt import PromptEditor
+
+            editor = screen.query_one(PromptEditor)
+            editor.user_text = self.start.prompt
+            if self.start.system:
+                editor.system_text = self.start.system
+            self.start.prompt = None
+            screen.action_run()
         notes = [] if ws.only_demo else list(ws.notes)  # the roster already says "demo only"
         notes += [f"{name}: {msg}" for name, msg in errors.items()]
         if notes:
@@ -234,6 +283,13 @@ class TuiArena(App[None]):
     def _session_sink(self, event: Event) -> None:
         if not event.persisted:
             return
+        own = self.run_writers.get(getattr(event, "run_id", None) or "")
+        if own is not None:  # a screen with its own session file (a suite judged blind)
+            try:
+                own.write(event)
+            except (OSError, ValueError) as exc:
+                self.notify(f"cannot write the session file: {exc}", severity="error", markup=False)
+            return
         if self._writer is None and type(event) is RunStarted:
             self.session_writer()
         if self._writer is None:
@@ -253,7 +309,7 @@ class TuiArena(App[None]):
 
             self._session_name = self._session_name or name.strip() or "untitled"
             self._writer = SessionWriter.create(kind="compare", name=self._session_name)
-            self.sub_title = self._session_name
+            self._show_session_name(self._session_name)
         return self._writer
 
     @property
@@ -265,7 +321,7 @@ class TuiArena(App[None]):
         if not name:
             return
         self._session_name = name
-        self.sub_title = name
+        self._show_session_name(name)
         if self._writer is not None:
             self._session_sink(SessionRenamed(name=name))
 
@@ -274,7 +330,7 @@ class TuiArena(App[None]):
             self._writer.close()
         self._writer = None
         self._session_name = ""
-        self.sub_title = "new session"
+        self._show_session_name("new session")
         self.notify("new session: the next run starts a new session file", timeout=3)
 
     def action_rename_session(self) -> None:
@@ -285,34 +341,6 @@ class TuiArena(App[None]):
                 self.rename_session(value)
 
         self.push_screen(TextPrompt("Session name", self._session_name), done)
-
-    # -- other screens ----------------------------------------------------------------------------
-    def open_screen(self, name: str) -> None:
-        import importlib
-
-        cls_name = SCREEN_CLASSES.get(name)
-        if cls_name is None:
-            self.notify(f"unknown screen {name!r}", severity="error", markup=False)
-            return
-        try:
-            module = importlib.import_module(f"tuiarena.ui.screens.{name}")
-            cls = getattr(module, cls_name)
-        except (ModuleNotFoundError, AttributeError):
-            self.notify(f"{name}: not available yet", severity="warning", markup=False)
-            return
-        self.push_screen(cls())
-
-    # -- small services ------------------------------------------------------------------------------
-    def run_screen_action(self, action: str) -> None:
-        screen = self.compare_screen
-        if screen is not None:
-            self.call_next(self.run_action, action, screen)
-
-    def action_help(self) -> None:
-        from tuiarena.ui.help import HelpScreen
-
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
 
     def set_theme(self, name: str) -> None:
         self.theme = name
@@ -371,6 +399,9 @@ class TuiArena(App[None]):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        for writer in {id(w): w for w in self.run_writers.values()}.values():
+            writer.close()
+        self.run_writers.clear()
         if self.workspace is not None:
             await self.workspace.aclose()
             self.workspace = None
@@ -417,9 +448,9 @@ def redact_secrets(text: str, environ: Mapping[str, str] | None = None, names: I
     return text
 
 
-def run_app() -> int:
-    """``tuiarena`` with no arguments."""
-    app = TuiArena()
+def run_app(start: StartRequest | None = None) -> int:
+    """``tuiarena`` (with no command)."""
+    app = TuiArena(start=start)
     app.run()
     crash = app.crash_report()
     if crash:

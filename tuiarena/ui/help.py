@@ -49,7 +49,7 @@ def binding_rows(app) -> list[tuple[str, str, str, str]]:
             seen.add((where, b.id))
             keys = keymap.get(b.id, b.key)
             shown = ", ".join(app.get_key_display(Binding(k.strip(), b.action)) for k in keys.split(","))
-            rows.append((where, shown, b.description or b.action, b.id))
+            rows.append((where, shown, b.tooltip or b.description or b.action, b.id))
     return rows
 
 
@@ -64,8 +64,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            palette = self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, ""))
             yield Static(Text("Keys (rebind any of them in config.toml: [keys] binding_id = \"key\"). "
-                              "ctrl+p: every action by name. Esc closes."))
+                              f"{palette}: every action by name. Esc closes."))
             yield DataTable(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:

@@ -60,7 +60,11 @@ def theme_from_toml(path: Path) -> Theme:
     variables = data.get("variables", {})
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
         raise ValueError("[variables] must map names to strings")
-    return Theme(name=name.strip(), dark=dark, ansi=ansi, variables=dict(variables), **kwargs)
+    variables = dict(variables)
+    if ansi:  # Textual's own stylesheet reads these on ANSI themes; a theme without them crashed
+        variables.setdefault("ansi-background", "ansi_black" if dark else "ansi_white")
+        variables.setdefault("ansi-foreground", "ansi_white" if dark else "ansi_black")
+    return Theme(name=name.strip(), dark=dark, ansi=ansi, variables=variables, **kwargs)
 
 
 def load_themes(folders: list[Path]) -> tuple[dict[str, Theme], list[str]]:

@@ -28,6 +28,8 @@ from tuiarena.model import (
     VoteCast,
 )
 
+LIVE_RATE_AFTER_MS = 250.0  # a live tokens/s figure needs this much streaming behind it
+
 
 @dataclass(slots=True)
 class ColumnState:
@@ -44,6 +46,7 @@ class ColumnState:
     ttft_ms: float | None = None
     ttft_answer_ms: float | None = None
     last_ms: float | None = None  # ms of the latest token since the request was sent
+    first_chars: int = 0  # characters of the first delta (they arrived at ttft_ms, in no time)
     retries: int = 0
     record: ResponseDone | None = None
     version: int = 0
@@ -77,10 +80,12 @@ class ColumnState:
         """While streaming: estimated from characters; after the end: the measured figure."""
         if self.record is not None:
             return self.record.tokens_per_s
-        tokens = self.completion_tokens
-        if not tokens or self.ttft_ms is None or self.last_ms is None or self.last_ms <= self.ttft_ms:
+        if self.ttft_ms is None or self.last_ms is None or self.last_ms - self.ttft_ms < LIVE_RATE_AFTER_MS:
             return None
-        return (tokens - 1) / ((self.last_ms - self.ttft_ms) / 1000.0)
+        # what arrived after the first delta, over the time since it: the first delta (one token, or
+        # a coalesced burst in a replayed timeline) came at ttft_ms and took no time
+        later = (self.answer_chars + self.reasoning_chars - self.first_chars) / 4
+        return later / ((self.last_ms - self.ttft_ms) / 1000.0)
 
 
 @dataclass(slots=True)
@@ -122,6 +127,7 @@ def apply(state: ViewState, event: Event) -> ViewState:
             return state
         if col.ttft_ms is None:
             col.ttft_ms = event.ms
+            col.first_chars = len(event.text)
         col.last_ms = event.ms
         if event.reasoning:
             col.reasoning_parts.append(event.text)
@@ -139,7 +145,7 @@ def apply(state: ViewState, event: Event) -> ViewState:
         col = _column(state, event.run_id, event.response_id, event.model)
         # a re-run of one column starts it afresh
         col.status, col.answer_parts, col.reasoning_parts = "waiting", [], []
-        col.answer_chars = col.reasoning_chars = 0
+        col.answer_chars = col.reasoning_chars = col.first_chars = 0
         col.ttft_ms = col.ttft_answer_ms = col.last_ms = None
         col.retries, col.record = 0, None
         col.version += 1

@@ -14,6 +14,7 @@ app's session file (``app.session_writer()``); the runs themselves reach it thro
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -33,7 +34,7 @@ from tuiarena.engine.arena import (
 )
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Message, Params, VoteCast, new_id
-from tuiarena.ui.screens.base import ArenaScreen
+from tuiarena.ui.screens.blind_turns import BlindTurns
 from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.streamtext import LiveText
@@ -80,6 +81,13 @@ class BlindColumn(Vertical):
             text.append(self.col.model, style="bold")
         return text
 
+    def clear(self) -> None:
+        """Empty, as before the first battle."""
+        self.col, self.revealed, self._version, self._md_key = None, False, -1, None
+        self.body.clear()
+        self.query_one(".blind-stats", Static).update("")
+        self.query_one(".blind-header", Static).update(self._header("waiting"))
+
     def start(self, col: ColumnState) -> None:
         self.col, self.revealed, self._version, self._md_key = col, False, -1, None
         self.body.clear()
@@ -124,7 +132,7 @@ def _last_user(messages: list[Message]) -> str:
     return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
 
 
-class BlindScreen(ArenaScreen):
+class BlindScreen(BlindTurns):
     """Blind A/B battles. ``prompts``: a list to judge in order (strings, or message lists such as
     a suite case's); without it the prompt comes from the box at the top (pre-filled from the
     compare screen's editor). ``models``: the roster to pair from (default: the compare screen's
@@ -152,8 +160,10 @@ class BlindScreen(ArenaScreen):
 
     def __init__(self, prompts: list[str | list[Message]] | None = None, models: list[str] | None = None,
                  fixed: list[str] | None = None, seed: int | None = None,
-                 params: list[Params | None] | None = None) -> None:
+                 params: list[Params | None] | None = None, session_name: str | None = None) -> None:
         super().__init__()
+        self.session_name = session_name  # set: battles and votes go to a session file of their own
+        self._writer = None
         self.queue: list[tuple[list[Message], Params | None]] = []
         for i, p in enumerate(prompts or []):
             messages = [{"role": "user", "content": p}] if isinstance(p, str) else list(p)
@@ -173,7 +183,7 @@ class BlindScreen(ArenaScreen):
         show_speed = bool(self.app.config.ui.show_speed_in_blind)
         mask = self.app.options.mask_timings
         yield Header(show_clock=False, icon="⚖")
-        yield Input(placeholder="Prompt for a blind battle — Enter starts it", id="blind-prompt",
+        yield Input(placeholder="Prompt for a blind battle — Enter starts it (before the vote: a follow-up)", id="blind-prompt",
                     compact=True)
         yield Static(Text(self._intro()), id="blind-status")
         with Horizontal(id="blind-columns"):
@@ -205,7 +215,8 @@ class BlindScreen(ArenaScreen):
 
     def on_unmount(self) -> None:
         self.app.remove_listener(self.fold_event)
-        self._cancel_streams()
+        self._cancel_streams()  # (the cancelled answers still reach this screen's own file: the app
+        # keeps routing these runs to it, and closes it at exit)
 
     # -- events -> view state ---------------------------------------------------------------------
     def fold_event(self, event: Event) -> None:
@@ -222,7 +233,8 @@ class BlindScreen(ArenaScreen):
             for column in self.query(BlindColumn):
                 column.sync()
         if self.battle["vote"] is None and self.ready_to_vote():
-            self._status("Both answers are in. Which is better? a / ← · b / → · t tie · x both bad")
+            more = "" if self.total_prompts else " · or type a follow-up above (f3) and Enter"
+            self._status(f"Both answers are in. Which is better? a / ← · b / → · t tie · x both bad{more}")
 
     # -- battles ------------------------------------------------------------------------------------
     def roster(self) -> list[str]:
@@ -240,15 +252,18 @@ class BlindScreen(ArenaScreen):
 
     @classmethod
     def from_suite(cls, suite: str, shuffle: bool = False, seed: int | None = None,
-                   models: list[str] | None = None) -> BlindScreen:
-        """One battle per case of a suite file (or shipped suite name), in order or shuffled.
-        Raises SuiteError for a bad suite."""
+                   models: list[str] | None = None, own_session: bool = False) -> BlindScreen:
+        """One battle per case of a suite file (or shipped suite name), in order or shuffled;
+        ``own_session``: battles and votes go to a session file of their own ("blind: <suite>"),
+        not the app's. Raises SuiteError for a bad suite."""
         from tuiarena.engine.suite.load import load_suite
 
         cases = list(load_suite(suite).cases)
         if shuffle:
             random.Random(seed).shuffle(cases)
-        return cls([c.messages for c in cases], models=models, seed=seed, params=[c.params for c in cases])
+        name = f"blind: {Path(suite).stem}" if own_session else None
+        return cls([c.messages for c in cases], models=models, seed=seed, params=[c.params for c in cases],
+                   session_name=name)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "blind-prompt":
@@ -267,19 +282,25 @@ class BlindScreen(ArenaScreen):
         if self.battle is not None and self.battle["vote"] is None and not self.ready_to_vote():
             self.notify("finish this battle first (or ctrl+g to stop it)", severity="warning")
             return False
+        if self.battle is not None and self.battle["vote"] is None and self.queue_done_or_free():
+            return self.follow_up(prompt, params)
         try:
             pair = choose_pair(self.roster(), battle_counts(self.votes), self.rng, self.fixed)
         except ValueError as exc:
             self.notify(f"{exc} (pick models on the compare screen)", severity="warning", markup=False)
             return False
         left, right = shuffle_sides(pair, self.rng)
-        app.session_writer(name="blind arena")
         run_id = new_id("r")
+        if self.session_name is None:
+            app.session_writer(name="blind arena")
+        else:
+            app.run_writers[run_id] = self.writer()
         self.run_ids.add(run_id)
         run, _tasks = app.runner.start_run([left, right], messages, params or app.config.defaults,
                                            label="blind", run_id=run_id)
         self.battle = {"run_id": run_id, "left": left, "right": right, "prompt": prompt,
-                       "ids": (run.response_ids[left], run.response_ids[right]), "vote": None}
+                       "ids": (run.response_ids[left], run.response_ids[right]), "vote": None,
+                       "messages": list(messages), "turns": 1, "history": {left: [], right: []}}
         for column, rid in zip(self.query(BlindColumn), self.battle["ids"]):
             column.start(self.view.columns[rid])
         self.query_one("#blind-result", Static).update("")
@@ -313,7 +334,7 @@ class BlindScreen(ArenaScreen):
         vote = make_vote(battle["run_id"], battle["left"], battle["right"], a.record, b.record, outcome,
                          battle["prompt"])
         try:
-            self.app.session_writer().write(vote)
+            (self.writer() if self.session_name is not None else self.app.session_writer()).write(vote)
         except (OSError, ValueError) as exc:
             self.notify(f"cannot write the vote to the session file: {exc}", severity="error", markup=False)
         self.votes.append(vote)
@@ -349,6 +370,12 @@ class BlindScreen(ArenaScreen):
             if self.start_battle(prompt, messages, params):
                 self.queue.pop(0)
             return
+        if self.battle is not None and self.battle["vote"] is not None:  # the judged battle leaves
+            self.battle = None
+            for column in self.query(BlindColumn):
+                column.clear()
+            self.query_one("#blind-result", Static).update("")
+            self._status(self._intro())
         if self.total_prompts:
             self._status(f"All {self.total_prompts} prompts judged. ctrl+t shows the leaderboard.")
         self.action_focus_prompt()

@@ -6,16 +6,18 @@ a timer redraws the columns whose ``version`` moved, inside ``app.batch_update()
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widget import AwaitMount
 from textual.widgets import Header, Input, Static, TextArea
 
 from tuiarena.engine.run.runner import build_messages
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
-from tuiarena.ui.screens.compare_frames import MIN_COLUMN, CompareFrames
+from tuiarena.ui.screens.compare_frames import ColumnsArea
+from tuiarena.ui.screens.compare_turns import CompareTurns, earlier_turns
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.prompt import PromptEditor
@@ -23,12 +25,17 @@ from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster
 
 
-class CompareScreen(CompareFrames):
+class CompareScreen(CompareTurns):
     AUTO_FOCUS = "#user"  # focused while composing: a later focus change would restyle the screen
     DEFAULT_CSS = """
+    CompareScreen #top { height: 1fr; }
     CompareScreen #work { width: 1fr; }
     CompareScreen.-no-roster Roster { display: none; }
+    CompareScreen.-narrow Roster { width: 24; }
     CompareScreen #columns { height: 1fr; min-height: 5; }
+    CompareScreen #pages { height: 1; padding: 0 1; color: $text-muted; display: none; }
+    CompareScreen.-paged #pages { display: block; }
+    CompareScreen.-zoom #pages { display: none; }
     CompareScreen #columns-empty { width: 1fr; height: 1fr; color: $text-muted; padding: 1 2; }
     CompareScreen.-zoom Roster, CompareScreen.-zoom PromptEditor, CompareScreen.-zoom ResultsGrid { display: none; }
     CompareScreen.-zoom OutputColumn { display: none; }
@@ -40,12 +47,15 @@ class CompareScreen(CompareFrames):
         Binding("ctrl+r", "run", "Run", id="run"),
         Binding("ctrl+g", "cancel_all", "Cancel all", id="cancel_all"),
         Binding("ctrl+l", "new_conversation", "New chat", id="new_conversation"),
-        Binding("ctrl+b", "toggle_roster", "Models", id="toggle_roster"),
+        Binding("f5", "turns", "Turns", id="turns", show=False),
+        Binding("ctrl+t", "toggle_roster", "Models", id="toggle_roster"),
         Binding("ctrl+up", "history(-1)", "Older prompt", id="history_prev", show=False),
         Binding("ctrl+down", "history(1)", "Newer prompt", id="history_next", show=False),
         Binding("alt+right,right_square_bracket", "focus_column(1)", "Next column", id="next_column", show=False),
         Binding("alt+left,left_square_bracket", "focus_column(-1)", "Previous column", id="prev_column", show=False),
-        Binding("f6", "toggle_system", "System prompt", id="toggle_system", show=False),
+        # priority: the prompt's text box would take f6 (select line) first
+        Binding("f6", "toggle_system", "System prompt", id="toggle_system", show=False, priority=True),
+        Binding("ctrl+o", "edit_in_editor", "Edit in $EDITOR", id="edit_in_editor", show=False, priority=True),
         Binding("f3", "focus_prompt", "Prompt", id="focus_prompt", show=False),
         Binding("f4", "focus_results", "Results", id="focus_results", show=False),
     ]
@@ -59,9 +69,10 @@ class CompareScreen(CompareFrames):
         self._dirty = False
         self._live = False
         self._zoomed: OutputColumn | None = None
+        self.page = 0  # which page of answers is on screen when they do not all fit
+        self._anchor: OutputColumn | None = None  # the column each layout keeps on screen
         self._grid_at = 0.0
         self._grid_finals: tuple = ()
-        self._column_widths_for = None
         self._column_width = 0  # each column's width as laid out (0: not yet)
         self._frame_soon = False
         self._grid_held = 0.0  # since when columns that just ended are being painted (the grid waits)
@@ -70,17 +81,32 @@ class CompareScreen(CompareFrames):
     def compose(self) -> ComposeResult:
         cfg = self.app.config
         yield Header(show_clock=False, icon="⚖")
-        with Horizontal():
+        if self.app.size.width < 100:  # classes decided here, not after mounting: each change restyles
+            self.add_class("-narrow")
+        with Horizontal(id="top"):
             yield Roster(cfg.ui.selected, id="roster")
             with Vertical(id="work"):
-                # classes decided here, not after mounting: each class change restyles the tree
                 short = self.app.size.height < 30  # short terminal: the system prompt box waits for f6
                 yield PromptEditor(cfg.defaults, cfg.ui.history, id="prompt", classes="-no-system" if short else None)
-                with HorizontalScroll(id="columns"):
-                    yield Static("Pick models on the left (space), write a prompt, press ctrl+r.\n"
-                                 "? shows every key · ctrl+p opens the command palette.", id="columns-empty")
-                yield ResultsGrid(mask_timings=self.app.options.mask_timings, id="results", classes="-empty")
+                yield Static("", id="pages")
+                with ColumnsArea(id="columns"):
+                    yield Static(self.empty_hint(), id="columns-empty")
+        yield ResultsGrid(mask_timings=self.app.options.mask_timings, id="results", classes="-empty")
         yield KeyBar()
+
+    def empty_hint(self) -> Text:
+        key = self.app.key_for
+        return Text(f"Pick models on the left (space), write a prompt, press {key('run', 'ctrl+r')}.\n"
+                    f"{key('help', 'f1')} shows every key · {key('command_palette', 'ctrl+p')} the command palette · "
+                    f"{key('open_blind', 'f7')} blind arena · {key('open_sessions', 'f9')} sessions.")
+
+    def keys_changed(self) -> None:
+        """The keymap changed: hints that name keys are written again."""
+        if not self.query(PromptEditor):  # not composed yet: on_mount writes them
+            return
+        for hint in self.query("#columns-empty").results(Static):
+            hint.update(self.empty_hint())
+        self.query_one(PromptEditor).set_hint(self.app.key_for)
 
     def on_mount(self) -> None:
         if not self.app.options.cursor_blink:
@@ -89,8 +115,10 @@ class CompareScreen(CompareFrames):
             for field in self.query(Input):
                 field.cursor_blink = False
         self.app.add_listener(self.fold_event)
-        self.watch(self.query_one("#columns", HorizontalScroll), "scroll_x", self._scrolled, init=False)
-        self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
+        self.sub_title = f"compare · {self.app.sub_title}"
+        self.keys_changed()
+        # the frame timer sleeps while nothing streams (an idle app must not wake 20 times a second)
+        self._frame_timer = self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
 
     def on_unmount(self) -> None:
         self.app.remove_listener(self.fold_event)
@@ -100,7 +128,7 @@ class CompareScreen(CompareFrames):
         if not concerns(self.view, self.run_ids, event):
             return
         apply(self.view, event)
-        self._dirty = True
+        self.wake()
         if type(event) is ResponseDone:
             self.app.call_later(self._response_done, event)
             if not self._frame_soon:  # an ended stream is drawn at once, not at the next tick
@@ -147,17 +175,15 @@ class CompareScreen(CompareFrames):
         self.current_run_id = run_id
         self.conversation.append(run_id)
         response_ids = {m: new_id("x") for m in models}
-        mounted = self._mount_columns(response_ids)
-        roster_width = self.query_one(Roster).outer_size.width
-        if (self.size.width - roster_width) // len(models) < MIN_COLUMN:
-            self.add_class("-no-roster")  # ctrl+b brings it back
+        mounted = self._mount_columns(response_ids, history)
 
         def launch() -> None:
             runner = app.runner
             if runner is None:  # the engine was shut down meanwhile
                 return
             runner.start_run(models, messages, params, history=history, run_id=run_id, response_ids=response_ids)
-            self._dirty = self._live = True
+            self._live = True
+            self.wake()
 
         async def when_painted() -> None:
             # Mounting and the first paint of the columns block the event loop for a while: send the
@@ -173,17 +199,15 @@ class CompareScreen(CompareFrames):
         """Show recorded events (a saved session, or a test's fixed script) as if they were live."""
         for event in events:
             if type(event) is RunStarted:
+                history = self.conversation_history(list(event.response_ids))
                 self.run_ids.add(event.run_id)
                 self.current_run_id = event.run_id
                 self.conversation.append(event.run_id)
                 self.fold_event(event)
-                self._mount_columns(event.response_ids)
-                roster_width = self.query_one(Roster).outer_size.width
-                if (self.size.width - roster_width) // max(len(event.models), 1) < MIN_COLUMN:
-                    self.add_class("-no-roster")
+                self._mount_columns(event.response_ids, history)
             else:
                 self.fold_event(event)
-        self._dirty = True
+        self.wake()
 
     def conversation_history(self, models: list[str]) -> dict[str, list[dict]]:
         """Each model's own earlier turns in this conversation (only answers that completed)."""
@@ -199,13 +223,17 @@ class CompareScreen(CompareFrames):
                     out.setdefault(model, []).extend(turn_user + [{"role": "assistant", "content": col.text}])
         return out
 
-    def _mount_columns(self, response_ids: dict[str, str]) -> AwaitMount:
-        area = self.query_one("#columns", HorizontalScroll)
+    def _mount_columns(self, response_ids: dict[str, str],
+                       history: dict[str, list[dict[str, str]]] | None = None) -> AwaitMount:
+        area = self.query_one("#columns", Horizontal)
         self._unzoom()
+        self.page, self._anchor = 0, None  # each run starts at its first answers
         with self.app.batch_update():
             area.remove_children()
             mask, n = self.app.options.mask_timings, len(response_ids)
-            mounted = area.mount_all([OutputColumn(rid, model, mask_timings=mask, jump_phase=i / n)
+            history = history or {}
+            mounted = area.mount_all([OutputColumn(rid, model, mask_timings=mask, jump_phase=i / n,
+                                                   earlier=earlier_turns(history.get(model, [])))
                                       for i, (model, rid) in enumerate(response_ids.items())])
             grid = self.query_one(ResultsGrid)
             grid.reset()
@@ -237,7 +265,8 @@ class CompareScreen(CompareFrames):
         messages = build_messages(run.messages, run.history.get(model))
         params = Params.from_dict(run.params)
         self.run_worker(app.runner.respond_one(run.run_id, rid, model, messages, params), group="rerun")
-        self._dirty = self._live = True
+        self._live = True
+        self.wake()
 
     # -- column actions --------------------------------------------------------------------------
     def on_output_column_action(self, message: OutputColumn.Action) -> None:
@@ -268,9 +297,9 @@ class CompareScreen(CompareFrames):
 
     def _unzoom(self) -> None:
         if self._zoomed is not None:
-            self._zoomed.remove_class("-zoomed")
-            self._zoomed = None
-            self.call_after_refresh(self.layout_columns)
+            column, self._zoomed = self._zoomed, None
+            column.remove_class("-zoomed")
+            self.show_column(column)  # back on the page that holds the column just zoomed
         self.remove_class("-zoom")
 
     def focused_column(self) -> OutputColumn | None:
@@ -324,9 +353,22 @@ class CompareScreen(CompareFrames):
         current = self.focused.parent if self.focused is not None else None  # a column's text has the focus
         idx = columns.index(current) if current in columns else -1
         nxt = columns[(idx + step) % len(columns)] if idx >= 0 else columns[0 if step > 0 else -1]
-        nxt.body.focus()
         if self._zoomed is not None:
             self._unzoom()
+        self.show_column(nxt)
+        nxt.body.focus()
+
+    def action_edit_in_editor(self) -> None:
+        """The prompt in ``$VISUAL`` / ``$EDITOR`` (the app steps aside meanwhile)."""
+        from tuiarena.ui.editor import edit_text
+
+        editor = self.query_one(PromptEditor)
+        text, problem = edit_text(self.app, editor.user_text)
+        if problem:
+            self.notify(problem, severity="error", markup=False)
+        elif text is not None:
+            editor.user_text = text.rstrip("\n")
+        editor.focus_user()
 
     def action_focus_prompt(self) -> None:
         self.query_one(PromptEditor).focus_user()

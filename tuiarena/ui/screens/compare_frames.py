@@ -4,22 +4,37 @@ Events are folded into the screen's ``ViewState`` as they arrive (cheap, no widg
 frame timer brings the columns on screen up to date inside ``app.batch_update()`` — never once per
 token — and the results grid once a second. A stream that ends is drawn at once, not at the next
 tick, and the grid waits until those columns are on screen.
+
+When the answers would be narrower than :data:`FIT_COLUMN`, they are paged: as many columns as fit
+are shown at once (never a sliver of the next), ``]`` / ``[`` walk the columns and turn the page,
+and a one-line strip says which answers are on screen. The results grid below stays the compact
+view of every model's status, TTFT and progress.
 """
 
 from __future__ import annotations
 
 import time
 
-from textual.containers import HorizontalScroll
-from textual.geometry import Size
+from rich.text import Text
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Static
 
 from tuiarena.engine.run.state import ViewState
 from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
 
-MIN_COLUMN = 36  # below this the roster makes way; a column that must scroll sideways is this wide
-FIT_COLUMN = 30  # all columns share the width down to this (no sideways scrolling), then scroll
+FIT_COLUMN = 30  # all columns share the width down to this; below it they are paged
+
+
+class ColumnsArea(Horizontal):
+    """Where the output columns live; a change of its size (terminal, roster, zoom) re-lays them out."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, CompareFrames):
+            screen.call_after_refresh(screen.layout_columns)
 
 
 class CompareFrames(ArenaScreen):
@@ -34,15 +49,22 @@ class CompareFrames(ArenaScreen):
     _grid_at: float
     _grid_finals: tuple[str, ...]
     _grid_held: float
-    _column_widths_for: Size | None
+    _frame_timer: Timer
+    _column_width: int
+    _anchor: OutputColumn | None
+    page: int
+
+    def wake(self) -> None:
+        """Something to draw: the frame timer runs until the screen is up to date again."""
+        self._dirty = True
+        timer: Timer | None = getattr(self, "_frame_timer", None)  # (none before on_mount)
+        if timer is not None:
+            timer.resume()
 
     def frame(self) -> None:
         self._frame_soon = False
-        area = self.query_one("#columns", HorizontalScroll)
-        if area.size != self._column_widths_for:  # resized: share the new width
-            self._column_widths_for = area.size
-            self.layout_columns()
         if not (self._dirty or self._live):
+            self._frame_timer.pause()
             return
         self._dirty = False
         run = self.view.runs.get(self.current_run_id or "")
@@ -78,46 +100,56 @@ class CompareFrames(ArenaScreen):
 
     def _release_grid(self) -> None:
         self._grid_held = 0.0
-        self._dirty = True
+        self.wake()
 
     def visible_columns(self) -> list[OutputColumn]:
-        """The columns on screen (or the zoomed one).
+        """The columns on screen: the current page (or the zoomed one).
 
-        A column scrolled out of view (or hidden by a zoom) is not redrawn: Textual rebuilds its map
-        of the whole screen whenever a widget outside the view asks for a repaint, which costs more
-        than a frame. It catches up in the frame after it scrolls into view.
+        A column off the page is not redrawn; it catches up in the frame after its page is shown.
         """
         columns = list(self.query(OutputColumn))
         if self._zoomed is not None:
             return [c for c in columns if c is self._zoomed]
-        width = self._column_width
-        if not width:
-            return columns
-        area = self.query_one("#columns", HorizontalScroll)
-        left = int(area.scroll_x)
-        right = left + area.size.width
-        return [c for i, c in enumerate(columns) if i * width < right and (i + 1) * width > left]
+        per = self.per_page(len(columns))
+        return columns[self.page * per:(self.page + 1) * per]
 
-    def _scrolled(self) -> None:
-        self._dirty = True  # columns that came into view catch up at the next frame
+    def per_page(self, n: int) -> int:
+        area = self.query_one("#columns", Horizontal)
+        return max(1, min(n, area.size.width // FIT_COLUMN)) if area.size.width else max(n, 1)
+
+    def show_column(self, column: OutputColumn) -> None:
+        """Turn to the page that holds ``column``."""
+        self._anchor = column  # kept in view by every later layout (resize, roster, unzoom)
+        self.layout_columns()
 
     def layout_columns(self) -> None:
-        """Share the width between columns; below MIN_COLUMN each they scroll sideways."""
-        area = self.query_one("#columns", HorizontalScroll)
+        """Share the width between the columns of the current page; hide the others."""
+        area = self.query_one("#columns", Horizontal)
         columns = list(self.query(OutputColumn))
         if not columns or not area.size.width:
             return
-        total = area.size.width
-        n = len(columns)
-        width = total // n
-        if width < FIT_COLUMN:  # they cannot all fit: scroll sideways, each at a comfortable width
-            width = MIN_COLUMN
+        total, n = area.size.width, len(columns)
+        per = self.per_page(n)
+        pages = (n + per - 1) // per
+        anchor = getattr(self, "_anchor", None)
+        self.page = columns.index(anchor) // per if anchor in columns else min(self.page, pages - 1)
+        shown = columns[self.page * per:(self.page + 1) * per]
+        width = total // len(shown)
         self._column_width = width
-        self._dirty = True
-        for i, column in enumerate(columns):
-            if column.has_class("-zoomed"):
-                column.styles.width = "1fr"
-            elif i == n - 1 and width * n <= total:
-                column.styles.width = total - width * (n - 1)
-            else:
-                column.styles.width = width
+        self.wake()
+        with self.app.batch_update():
+            self.set_class(pages > 1, "-paged")
+            if pages > 1:
+                first = self.page * per + 1
+                last = first + len(shown) - 1
+                where = f"{first}" if first == last else f"{first}–{last}"
+                self.query_one("#pages", Static).update(Text(
+                    f"answers {where} of {n} · {self.app.key_for('next_column', 'alt+right')} next · "
+                    f"{self.app.key_for('prev_column', 'alt+left')} previous"))
+            for column in columns:
+                on_page = column is self._zoomed if self._zoomed is not None else column in shown
+                column.display = on_page
+                if column is self._zoomed:
+                    column.styles.width = "1fr"
+                elif on_page:
+                    column.styles.width = total - width * (len(shown) - 1) if column is shown[-1] else width

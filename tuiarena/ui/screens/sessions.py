@@ -1,5 +1,5 @@
 """The sessions screen: every saved session, newest first; open, replay, rename, delete, export,
-re-run against the selected models, diff a re-run with its original, per-model history.
+re-run (against the session's own models, or those picked on the compare screen), diff a re-run with its original, per-model history.
 
 The list comes from :func:`tuiarena.store.sessions.list_sessions` (cheap, index-cached) in a thread
 worker, so the screen paints at once. Names and prompts are user / model text: always ``Text``.
@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from tuiarena import fmt
 from tuiarena.errors import UserError
-from tuiarena.ui.screens.base import ArenaScreen
+from tuiarena.ui.screens.sessions_actions import SessionActions
 from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = (("date", "Date"), ("name", "Name"), ("kind", "Kind"), ("models", "Models"), ("runs", "Runs"),
@@ -37,7 +37,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-class SessionsScreen(ArenaScreen):
+class SessionsScreen(SessionActions):
     DEFAULT_CSS = """
     SessionsScreen #sessions-filter { display: none; height: 1; border: none; margin: 0 1; }
     SessionsScreen.-filtering #sessions-filter { display: block; }
@@ -55,6 +55,7 @@ class SessionsScreen(ArenaScreen):
         Binding("d", "delete", "Delete", id="sessions_delete"),
         Binding("e", "export", "Export", id="sessions_export"),
         Binding("R", "rerun", "Re-run", id="sessions_rerun"),
+        Binding("M", "rerun_selected", "Re-run: picked", id="sessions_rerun_selected", show=False),
         Binding("D", "diff", "Diff", id="sessions_diff"),
         Binding("h", "history", "History", id="sessions_history"),
         Binding("f5", "refresh", "Refresh", id="sessions_refresh", show=False),
@@ -163,7 +164,7 @@ class SessionsScreen(ArenaScreen):
         elif self.filter_text:
             text = f"{len(self.shown)} of {total} sessions match {self.filter_text!r}"
         else:
-            text = f"{total} session{'s' if total != 1 else ''} · Enter opens · p replays · R re-runs against the selected models"
+            text = f"{total} session{'s' if total != 1 else ''} · Enter opens · p replays · R re-runs (M: with the models picked)"
         bad = self.unreadable
         if bad:  # listed by name in `tuiarena sessions`; here the count and the first reason
             text += f" · {len(bad)} unreadable file{'s' if len(bad) != 1 else ''} skipped ({bad[0].path.name}: {bad[0].error})"
@@ -329,103 +330,3 @@ class SessionsScreen(ArenaScreen):
         self.app.push_screen(ConfirmDialog(question), done)
 
     # -- export ---------------------------------------------------------------------------------------
-    def action_export(self) -> None:
-        s = self._need()
-        if s is None:
-            return
-        from tuiarena.ui.screens.session_dialogs import ExportDialog, slug
-
-        stem = slug(s.name or s.session_id)
-
-        def done(choice) -> None:
-            if choice:
-                fmt_name, path = choice
-                self.export(s.path, fmt_name, path)
-
-        self.app.push_screen(ExportDialog(stem), done)
-
-    @work(thread=True, group="sessions-export", exit_on_error=False)
-    def export(self, source: Path, fmt_name: str, target: Path) -> None:
-        from tuiarena.ui.screens.session_dialogs import write_export
-
-        try:
-            write_export(source, fmt_name, target)
-        except (UserError, OSError) as exc:
-            self.app.call_from_thread(self.notify, f"export failed: {exc}", severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"exported {fmt_name} to {target}", timeout=6, markup=False)
-
-    # -- re-run / diff / history ----------------------------------------------------------------------
-    def selected_models(self) -> list[str]:
-        """The roster's selection (the app keeps ``ui.selected`` in step with every change to it)."""
-        config = getattr(self.app, "config", None)
-        return list(config.ui.selected or []) if config is not None else []
-
-    def action_rerun(self) -> None:
-        s = self._need()
-        if s is None:
-            return
-        if self.rerunning:
-            self.notify("a re-run is already in progress", severity="warning")
-            return
-        ws = getattr(self.app, "workspace", None)
-        if ws is None:
-            self.notify("still discovering models — try again in a moment", severity="warning")
-            return
-        models = self.selected_models() or list(s.models)
-        self.rerunning = True
-        self._status()
-        self.notify(f"re-running {s.runs} run(s) of {s.session_id} against {', '.join(models)}", timeout=4, markup=False)
-        self.rerun(s, models)
-
-    @work(exclusive=True, group="sessions-rerun", exit_on_error=False)
-    async def rerun(self, s, models: list[str]) -> None:
-        import asyncio
-
-        from tuiarena.engine.sessions.rerun import rerun_session
-        from tuiarena.store.sessions import read_session
-
-        ws = self.app.workspace
-        assert ws is not None  # the re-run action waits for discovery
-        try:
-            log = await asyncio.to_thread(read_session, s.path)
-            result = await rerun_session(log, models, registry=ws.registry, pricing=ws.pricing)
-        except Exception as exc:  # a user error or a bug: one notification, never a traceback
-            self.notify(f"re-run failed: {exc}", severity="error", markup=False)
-            return
-        finally:
-            self.rerunning = False
-        notes = "".join(f"\n{n}" for n in result.notes)
-        failed = f", {result.failed} failed" if result.failed else ""
-        self.notify(f"re-run saved as {result.session_id} ({result.responses} answers{failed}); D shows the diff{notes}",
-                    timeout=8, markup=False)
-        self._select_after_load = str(result.path)
-        self.load()
-
-    def _find(self, session_id: str):
-        return next((x for x in self.sessions if x.session_id == session_id), None)
-
-    def action_diff(self) -> None:
-        s = self._need()
-        if s is None:
-            return
-        from tuiarena.ui.screens.diff import DiffScreen
-
-        if s.parent_session:
-            parent = self._find(s.parent_session)
-            if parent is None:
-                self.notify(f"the original session {s.parent_session} is not in your sessions any more", severity="warning")
-                return
-            self.app.push_screen(DiffScreen(parent.path, s.path))
-            return
-        children = [x for x in self.sessions if x.parent_session == s.session_id]
-        if not children:
-            self.notify("nothing to compare with: press R to re-run this session first", severity="warning")
-            return
-        self.app.push_screen(DiffScreen(s.path, children[0].path))  # the newest re-run
-
-    def action_history(self) -> None:
-        from tuiarena.ui.screens.history import HistoryScreen
-
-        s = self.current
-        self.app.push_screen(HistoryScreen(focus_models=list(s.models) if s is not None else None))

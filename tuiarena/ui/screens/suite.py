@@ -458,7 +458,8 @@ class SuiteScreen(ArenaScreen):
         models = self.setup.selected_models()
         try:
             screen = BlindScreen.from_suite(str(self.suite.path), shuffle=False,
-                                            models=models if len(models) >= 2 else None)
+                                            models=models if len(models) >= 2 else None,
+                                            own_session=True)  # not into the compare session
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from tuiarena import fmt
 from tuiarena.errors import UserError
 from tuiarena.ui.screens.suite_widgets import suite_info, suite_label
+from tuiarena.ui.widgets.checklist import CheckList
 
 
 class SuiteSetup(Horizontal):
@@ -67,7 +68,7 @@ class SuiteSetup(Horizontal):
         with Vertical(id="run-box"):
             with VerticalScroll(id="suite-info-box"):
                 yield Static(Text("Loading suites…"), id="suite-info")
-            yield SelectionList[str](id="models")
+            yield CheckList[str](id="models")  # [x] / [ ]: not by colour alone
             with Horizontal(id="options"):
                 yield Label("judge")
                 yield Select[str]([], prompt="no judge", id="judge", compact=True)

@@ -16,18 +16,25 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.widgets import Static
 
 from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState
 from tuiarena.ui.widgets.lines import TextLine
+from tuiarena.ui.widgets.results import status_word
 from tuiarena.ui.widgets.streamtext import LiveText
 
 STATUS_STYLE = {
     "waiting": "dim", "thinking": "italic", "streaming": "bold", "done": "bold green",
     "cut": "bold yellow", "cancelled": "bold yellow", "error": "bold red",
+    "length": "bold yellow", "filtered": "bold yellow",
 }
+STATUS_WIDTH = 9  # the longest status word: the model name beside it never moves when it changes
+# said under the answer where the status word alone would not explain it
+FINISH_NOTE = {"length": "cut at max tokens (finish_reason: length): raise max to get the rest",
+               "filtered": "stopped by the provider's content filter (finish_reason: content_filter)"}
 STATUS_CLASSES = tuple(f"-{s}" for s in STATUS_STYLE)
 
 
@@ -68,6 +75,9 @@ class OutputColumn(Vertical):
     OutputColumn:focus-within { border: round $primary; }
     OutputColumn > .col-header { height: 1; padding: 0 1; background: $panel; }
     OutputColumn > .col-stats { height: 1; padding: 0 1; color: $text-muted; }
+    OutputColumn > .col-turns { height: 1; padding: 0 1; color: $text-muted; }
+    OutputColumn > .col-earlier { display: none; height: 1fr; padding: 0 1; border-bottom: dashed $panel-lighten-2; }
+    OutputColumn.-earlier > .col-earlier { display: block; }
     """
 
     BINDINGS = [
@@ -76,6 +86,7 @@ class OutputColumn(Vertical):
         Binding("escape", "cancel", "Cancel", id="cancel"),
         Binding("r", "rerun", "Re-run", id="rerun"),
         Binding("t", "toggle_reasoning", "Reasoning", id="toggle_reasoning", show=False),
+        Binding("e", "toggle_earlier", "Earlier turns", id="toggle_earlier", show=False),
     ]
 
     class Action(Message):
@@ -86,8 +97,10 @@ class OutputColumn(Vertical):
             self.column = column
             self.action = action
 
-    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False, jump_phase: float = 0.0) -> None:
+    def __init__(self, response_id: str, model: str, *, mask_timings: bool = False, jump_phase: float = 0.0,
+                 earlier: list[tuple[str, str]] | None = None) -> None:
         super().__init__(classes="output-column")
+        self.earlier = list(earlier or [])  # this model's own earlier turns: (prompt, answer)
         self.response_id = response_id
         self.model = model
         self.mask_timings = mask_timings
@@ -103,11 +116,35 @@ class OutputColumn(Vertical):
     def compose(self) -> ComposeResult:
         yield TextLine(self._header("waiting"), classes="col-header")
         yield TextLine(Text("TTFT —"), classes="col-stats")
+        if self.earlier:  # collapsed by default: one line saying they are there
+            n = len(self.earlier)
+            yield TextLine(Text(f"▸ {n} earlier turn{'s' if n != 1 else ''} · e shows them", no_wrap=True,
+                                overflow="ellipsis"), classes="col-turns")
+            with VerticalScroll(classes="col-earlier"):
+                yield Static(self._earlier_text())
         yield LiveText(jump_phase=self.jump_phase)
+
+    def _earlier_text(self) -> Text:
+        text = Text()
+        for i, (prompt, answer) in enumerate(self.earlier, 1):
+            text.append(f"{i}. you> ", style="bold")
+            text.append(fmt.visible(prompt) + "\n")
+            text.append(f"{i}. {self.model}> ", style="bold")
+            text.append(fmt.visible(answer) + "\n\n")
+        return text
+
+    def action_toggle_earlier(self) -> None:
+        if not self.earlier:
+            return
+        self.toggle_class("-earlier")
+        n = len(self.earlier)
+        mark, verb = ("▾", "hides") if self.has_class("-earlier") else ("▸", "shows")
+        self.query_one(".col-turns", TextLine).update(Text(f"{mark} {n} earlier turn{'s' if n != 1 else ''} · "
+                                                           f"e {verb} them", no_wrap=True, overflow="ellipsis"))
 
     def _header(self, status: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(status, style=STATUS_STYLE[status])
+        text.append(status.ljust(STATUS_WIDTH), style=STATUS_STYLE[status])
         text.append("  ")
         text.append(self.model, style="bold")
         return text
@@ -164,8 +201,9 @@ class OutputColumn(Vertical):
             self._version = col.version
             self._live.sync(col.reasoning, col.text)
             self.text = col.text
-            if col.status != self._status:  # the header changes only with the status
-                self._status = col.status
+            word = status_word(col)
+            if word != self._status:  # the header changes only with the status
+                self._status = word
                 self._head.update(self._status_header(col))
             if col.final:
                 self._finalise(col)
@@ -183,7 +221,7 @@ class OutputColumn(Vertical):
 
     def _status_header(self, col: ColumnState) -> Text:
         self.model = col.model
-        return self._header(col.status)
+        return self._header(status_word(col))
 
     def _finalise(self, col: ColumnState) -> None:
         rec = col.record
@@ -195,6 +233,8 @@ class OutputColumn(Vertical):
         if rec is not None and rec.error:
             label = {"cancelled": "cancelled", "cut": "cut off"}.get(rec.status, f"error ({rec.error_kind})")
             error = f"{label}: {fmt.visible(rec.error)}"
+        else:
+            error = FINISH_NOTE.get(status_word(col), "")
         markdown = col.text if col.text and col.status in ("done", "cut", "cancelled") else None
         self._live.show_final(markdown, error)
         self.call_after_refresh(self._stamp_shown)

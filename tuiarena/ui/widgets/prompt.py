@@ -38,8 +38,8 @@ class PromptEditor(Vertical):
     def compose(self) -> ComposeResult:
         yield TextArea(id="system", compact=True, placeholder="system prompt (optional)", soft_wrap=True,
                        show_line_numbers=False, tab_behavior="focus")
-        yield TextArea(id="user", compact=True, placeholder="prompt — ctrl+r runs · ctrl+↑/↓ history · f6 system prompt",
-                       soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield TextArea(id="user", compact=True, placeholder="prompt", soft_wrap=True, show_line_numbers=False,
+                       tab_behavior="focus")
         with Horizontal(classes="params"):
             d = self.defaults
             yield Label("temp")
@@ -55,6 +55,13 @@ class PromptEditor(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "prompt"
+
+    def set_hint(self, key) -> None:
+        """The placeholder names the keys as bound now (``key(binding_id, default)`` displays one)."""
+        self.query_one("#user", TextArea).placeholder = (
+            f"prompt — {key('run', 'ctrl+r')} runs · {key('history_prev', 'ctrl+up')}/{key('history_next', 'ctrl+down')} "
+            f"history · {key('toggle_system', 'f6')} system prompt · {key('edit_in_editor', 'ctrl+o')} $EDITOR · "
+            f"{key('help', 'f1')} keys")
 
     # -- values ------------------------------------------------------------------------------------
     @property
@@ -132,7 +139,9 @@ class PromptEditor(Vertical):
         return True
 
     def set_turn(self, turn: int) -> None:
-        self.border_subtitle = f"follow-up · turn {turn} · ctrl+l new chat" if turn > 1 else ""
+        key = getattr(self.app, "key_for", lambda _id, default: default)
+        self.border_subtitle = (f"follow-up · turn {turn} · {key('turns', 'f5')} turns · "
+                                f"{key('new_conversation', 'ctrl+l')} new chat") if turn > 1 else ""
 
     def focus_user(self) -> None:
         self.query_one("#user", TextArea).focus()

@@ -12,17 +12,25 @@ from textual.widgets import DataTable
 from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState
 
-# key, title, right-aligned
+# key, title, right-aligned: what people compare first (model, status, TTFT, total, tokens, cost)
+# comes first, so it is on screen at 80 columns; the rest follows
 COLUMNS = [
-    ("model", "Model", False), ("ttft", "TTFT ms", True), ("ttft_answer", "Ans TTFT", True),
-    ("total", "Total s", True), ("tps", "Tok/s", True), ("prompt", "Prompt", True),
-    ("completion", "Compl", True), ("cost", "Cost", True), ("finish", "Finish", False), ("error", "Error", False),
-    ("connect", "Conn ms", True),
+    ("model", "Model", False), ("status", "Status", False), ("ttft", "TTFT ms", True), ("total", "Total s", True),
+    ("completion", "Tokens", True), ("cost", "Cost", True), ("tps", "Tok/s", True), ("ttft_answer", "Ans TTFT", True),
+    ("prompt", "Prompt", True), ("connect", "Conn ms", True), ("error", "Error", False),
 ]
 
+# fixed widths: the title plus room for the sort mark (" ▲"), so a sorted title is never cut
+WIDTHS = {"status": 10, "ttft": 9, "ttft_answer": 10, "total": 9, "tps": 8, "prompt": 8, "connect": 9, "completion": 8,
+          "cost": 10, "error": 40}
 
-WIDTHS = {"ttft": 8, "ttft_answer": 8, "connect": 7, "total": 7, "tps": 8, "prompt": 7, "completion": 7, "cost": 9,
-          "finish": 9, "error": 40}
+
+def status_word(col: ColumnState) -> str:
+    """The status as the grid and the column header say it: an answer cut by max_tokens says so."""
+    rec = col.record
+    if rec is not None and col.status == "done" and rec.finish_reason in ("length", "content_filter"):
+        return "length" if rec.finish_reason == "length" else "filtered"
+    return col.status
 
 
 class Cell(Text):
@@ -72,21 +80,22 @@ def row_cells(col: ColumnState, mask_timings: bool = False) -> list[Cell]:
     prompt = rec.prompt_tokens if rec is not None else None
     compl = col.completion_tokens
     cost = rec.cost_usd if rec is not None else None
-    finish = (rec.finish_reason or rec.status) if rec is not None else col.status
     error = fmt.visible(rec.error or "").replace("\n", " ") if rec is not None else ""
-    status_style = {"done": "", "error": "red", "cut": "yellow", "cancelled": "yellow"}.get(col.status, "dim")
+    word = status_word(col)
+    status_style = {"done": "green", "error": "red", "cut": "yellow", "cancelled": "yellow",
+                    "length": "yellow", "filtered": "yellow"}.get(word, "dim")
     return [
         Cell(col.model, col.model),
+        Cell(word, word, style=status_style),
         Cell(fmt.ms(ttft) if timed else "…", ttft, True),
-        Cell(fmt.ms(ans) if timed else "…", ans, True),
         Cell(fmt.seconds(total) if timed else "…", total, True),
-        Cell(fmt.rate(tps) if timed else "…", tps, True),
-        Cell(fmt.tokens(prompt, est), prompt, True),
         Cell(fmt.tokens(compl, est), compl, True),
         Cell(fmt.cost(cost) if rec is not None else fmt.DASH, cost, True),
-        Cell(finish, finish, style=status_style),
-        Cell(error, error or None, style="red"),
+        Cell(fmt.rate(tps) if timed else "…", tps, True),
+        Cell(fmt.ms(ans) if timed else "…", ans, True),
+        Cell(fmt.tokens(prompt, est), prompt, True),
         Cell(fmt.ms(connect) if timed else "…", connect, True),
+        Cell(error, error or None, style="red"),
     ]
 
 
@@ -94,7 +103,7 @@ class ResultsGrid(DataTable):
     """Rows keyed by response id. ``s`` cycles the sort column, ``S`` reverses the order."""
 
     DEFAULT_CSS = """
-    ResultsGrid { height: auto; max-height: 9; }
+    ResultsGrid { height: auto; max-height: 9; scrollbar-size-horizontal: 0; }  /* ← → scroll it sideways */
     """
 
     BINDINGS = [
@@ -118,7 +127,9 @@ class ResultsGrid(DataTable):
             self.add_column(Text(title, justify="right" if right else "left"), key=key, width=WIDTHS.get(key))
 
     def reset(self) -> None:
+        """Empty, scrolled back to the first column (a new run starts at model, status, TTFT)."""
         self.clear()
+        self.scroll_to(x=0, y=0, animate=False, immediate=True)
         self._versions.clear()
         self._plain.clear()
 
@@ -158,7 +169,7 @@ class ResultsGrid(DataTable):
 
     def action_cycle_sort(self) -> None:
         keys = [k for k, _t, _r in COLUMNS]
-        nxt = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else keys[1]
+        nxt = keys[(keys.index(self.sort_column) + 1) % len(keys)] if self.sort_column in keys else "ttft"
         self.set_sort(nxt, self.sort_reverse)
 
     def action_reverse_sort(self) -> None:
@@ -166,10 +177,11 @@ class ResultsGrid(DataTable):
 
     def set_sort(self, column: str, reverse: bool = False) -> None:
         self.sort_column, self.sort_reverse = column, reverse
-        titles = {k: t for k, t, _r in COLUMNS}
+        titles = {k: (t, r) for k, t, r in COLUMNS}
         for key, col in self.columns.items():
-            title = titles[str(key.value)]
+            title, right = titles[str(key.value)]
             mark = (" ▼" if reverse else " ▲") if key.value == column else ""
-            col.label = Text(title + mark)
+            # justified like the figures below it, as the unsorted title is
+            col.label = Text(title + mark, justify="right" if right else "left")
         self._apply_sort()
         self.refresh()

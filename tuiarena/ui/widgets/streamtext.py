@@ -180,14 +180,12 @@ class LiveText(OwnLines, can_focus=True):
         height = max(height, 1)
         count = self.line_count
         last_top = max(0, count - height)
-        top = self.top
+        top = min(self.top, last_top)  # fewer lines than before (a re-wrap at a new width): no blank view
         half = height // 2
         early = int(self.jump_phase * half) if top == 0 else 0
-        if not self.follow:
-            top = min(top, last_top)
-        elif self._md_strips is not None or (not streaming and count > top + height):
+        if self.follow and (self._md_strips is not None or (not streaming and count > top + height)):
             top = last_top  # the rendered Markdown, or an ended stream whose end is out of view
-        elif count > top + height - early:
+        elif self.follow and count > top + height - early:
             top = max(0, count - height + half) if height > 4 else last_top
             top = min(top, max(0, count - 1))
         if top != self.top or first_changed is None:

@@ -1,0 +1,157 @@
+"""Snapshot tests of the screens around the compare screen: blind arena (before and after a vote),
+sessions, replay, diff, leaderboard, history and help, at 80x24 and 160x45.
+
+Nothing drawn depends on the clock: sessions are written by hand with fixed times (dates drawn in
+UTC), replays run instantly, demo answers are fixed by their seed, timing figures are masked.
+(The suite screens' snapshots live with the suite tests.)
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.replay_helpers import done, run, vote, write_session
+from tests.ui_helpers import make_app
+from tuiarena.model import Params, SessionHeader, VoteCast
+
+SIZES = [(80, 24), (160, 45)]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def sessions(home) -> tuple:
+    """An original session, its re-run (for the diff) and a blind session with votes."""
+    r1 = run("o-r1", ["demo/swift", "demo/thinker"], "Name a prime between 10 and 20.")
+    r2 = run("o-r2", ["demo/swift", "demo/thinker"], "Say hi", system="Be brief.")
+    original = write_session(home / "sessions" / "20231114-000000-orig1.jsonl", [
+        r1, done(r1, "demo/swift", "13 is prime.", ttft=50),
+        done(r1, "demo/thinker", "**17** is prime and odd.", ttft=80, reasoning="Primes: 11, 13, 17, 19."),
+        vote(r1, "demo/swift", "demo/thinker", "b"),
+        r2, done(r2, "demo/swift", "Hi there!"),
+        done(r2, "demo/thinker", "", status="error", error_kind="rate_limit", error="429 Too Many Requests",
+             finish_reason=None, completion_tokens=None, cost_usd=None, timeline=False, total_ms=300.0),
+    ], SessionHeader(session_id="orig1", name="primes", kind="compare", created=1_700_000_000.0))
+    n1 = run("n-r1", ["demo/swift", "demo/thinker"], "Name a prime between 10 and 20.")
+    n2 = run("n-r2", ["demo/swift", "demo/thinker"], "Say hi", system="Be brief.")
+    rerun = write_session(home / "sessions" / "20231115-000000-rerun1.jsonl", [
+        n1, done(n1, "demo/swift", "11 is prime.", ttft=40), done(n1, "demo/thinker", "**13**.", ttft=90),
+        n2, done(n2, "demo/swift", "Hello!"), done(n2, "demo/thinker", "Hi."),
+    ], SessionHeader(session_id="rerun1", name="primes (re-run)", kind="compare", created=1_700_100_000.0,
+                     parent_session="orig1"))
+    b = run("b-r1", ["demo/swift", "demo/terse"], "Write a limerick")
+    votes = [VoteCast(model_a="demo/swift", model_b="demo/terse", outcome=o, t_wall=1_700_200_000.0)
+             for o in ["a"] * 6 + ["b"] * 3 + ["tie"]]
+    write_session(home / "sessions" / "20231116-000000-blind1.jsonl",
+                  [b, done(b, "demo/swift", "There once..."), done(b, "demo/terse", "A poet..."), *votes],
+                  SessionHeader(session_id="blind1", name="limericks", kind="blind", created=1_700_200_000.0))
+    return original, rerun
+
+
+async def until(pilot, condition, tries: int = 300) -> None:
+    for _ in range(tries):
+        if condition():
+            break
+        await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+    await pilot.wait_for_scheduled_animations()
+
+
+async def discovered(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.runner is not None and app.compare_screen.query_one("Roster").entries)
+
+
+def opened(make_screen, ready_when):
+    async def run_before(pilot):
+        await discovered(pilot)
+        screen = make_screen()
+        pilot.app.push_screen(screen)
+        await until(pilot, lambda: ready_when(screen))
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("voted", [False, True])
+def test_blind(snap_compare, size, voted):
+    from tuiarena.ui.screens.blind import BlindScreen
+
+    async def run_before(pilot):
+        await discovered(pilot)
+        screen = BlindScreen(prompts=["Explain python generators"], models=["demo/swift", "demo/steady"], seed=2,
+                             params=[Params(seed=1)])
+        pilot.app.push_screen(screen)
+        await until(pilot, screen.ready_to_vote, tries=600)
+        for column in screen.query("BlindColumn"):
+            await until(pilot, lambda c=column: c.body.rendered)
+            column.body.action_scroll_to(0)
+        if voted:
+            await pilot.press("a")
+            await until(pilot, lambda: screen.battle["vote"] is not None)
+
+    assert snap_compare(make_app(mask_timings=True), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sessions(snap_compare, size, tuiarena_home):
+    from tuiarena.ui.screens.sessions import SessionsScreen
+
+    sessions(tuiarena_home)
+    assert snap_compare(make_app(), run_before=opened(SessionsScreen, lambda s: s.loaded), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_replay(snap_compare, size, tuiarena_home):
+    from tuiarena.ui.screens.replay import ReplayScreen
+
+    original, _ = sessions(tuiarena_home)
+    assert snap_compare(make_app(mask_timings=True),
+                        run_before=opened(lambda: ReplayScreen(original, instant=True),
+                                          lambda s: s.finished and all(c.rendered for c in s.query("OutputColumn"))),
+                        terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_diff(snap_compare, size, tuiarena_home):
+    from tuiarena.ui.screens.diff import DiffScreen
+
+    original, rerun = sessions(tuiarena_home)
+    assert snap_compare(make_app(), run_before=opened(lambda: DiffScreen(original, rerun), lambda s: s.loaded),
+                        terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_leaderboard(snap_compare, size, tuiarena_home):
+    from tuiarena.ui.screens.leaderboard import LeaderboardScreen
+
+    sessions(tuiarena_home)
+    assert snap_compare(make_app(), run_before=opened(LeaderboardScreen, lambda s: s.board is not None),
+                        terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history(snap_compare, size, tuiarena_home):
+    from tuiarena.ui.screens.history import HistoryScreen
+
+    sessions(tuiarena_home)
+    assert snap_compare(make_app(), run_before=opened(HistoryScreen, lambda s: s.loaded), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare, size):
+    async def run_before(pilot):
+        await discovered(pilot)
+        await pilot.press("f1")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=size)

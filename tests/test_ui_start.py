@@ -1,0 +1,70 @@
+"""Starting the app from the command line (models, a prompt, a saved session) and the $EDITOR key."""
+
+from __future__ import annotations
+
+import contextlib
+
+from tests.replay_helpers import done, run, write_session
+from tests.ui_helpers import make_app, ready, wait_done
+from tuiarena.cli import main
+from tuiarena.model import SessionHeader
+from tuiarena.ui.app import AppOptions, StartRequest, TuiArena
+from tuiarena.ui.editor import edit_text
+
+
+async def test_models_and_a_prompt_on_the_command_line_run_at_once(tuiarena_home):
+    app = TuiArena(AppOptions(probe_local=False, demo_speed=200.0, cursor_blink=False),
+                   start=StartRequest(models=["demo/terse", "demo/swift"], prompt="Say hi"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        cols = await wait_done(app, pilot)
+        assert [c.model for c in cols] == ["demo/terse", "demo/swift"]
+        assert all(c.status == "done" for c in cols)
+        run_ = app.compare_screen.view.runs[app.compare_screen.current_run_id]
+        assert run_.messages[-1]["content"] == "Say hi"
+
+
+async def test_session_on_the_command_line_opens_it(tuiarena_home):
+    r = run("s-r1", ["demo/swift"], "Capital of France?")
+    path = write_session(tuiarena_home / "sessions" / "20231114-000000-s1.jsonl", [r, done(r, "demo/swift", "Paris.")],
+                         SessionHeader(session_id="s1", name="geo", kind="compare", created=1_700_000_000.0))
+    app = TuiArena(AppOptions(probe_local=False, cursor_blink=False), start=StartRequest(session=path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(200):
+            if type(app.screen).__name__ == "ReplayScreen" and app.screen.finished:
+                break
+            await pilot.pause(0.02)
+        assert type(app.screen).__name__ == "ReplayScreen"
+
+
+def test_unknown_session_is_one_line_and_exit_2(tuiarena_home, capsys):
+    assert main(["--session", "no-such-session"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tuiarena:") and "\n" not in err
+
+
+def test_edit_text_round_trips_through_the_editor(monkeypatch, tmp_path):
+    class FakeApp:
+        def suspend(self):
+            return contextlib.nullcontext()
+
+    monkeypatch.setenv("VISUAL", "sed -i s/draft/final/")
+    text, problem = edit_text(FakeApp(), "a draft prompt")
+    assert (text, problem) == ("a final prompt", "")
+    monkeypatch.setenv("VISUAL", "false")
+    text, problem = edit_text(FakeApp(), "x")
+    assert text is None and "exited with status 1" in problem
+
+
+async def test_editor_key_without_a_terminal_is_one_message(tuiarena_home):
+    app = make_app()
+    said: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), notify(message, **kw))[1]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        app.compare_screen.query_one("#user").text = "keep me"
+        await pilot.press("ctrl+o")  # the test driver cannot suspend: one message, the prompt kept
+        await pilot.pause()
+        assert app.compare_screen.query_one("#user").text == "keep me"
+        assert any("editor" in m for m in said)
