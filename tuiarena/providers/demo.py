@@ -319,7 +319,10 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
         fields = _FIELD.findall(system + "\n" + prompt)
         if fields:
             skill = {"verbose": 0.9, "thinker": 0.99, "steady": 0.85, "swift": 0.65}.get(model, 0.5)
-            return reasoning, _extract(fields, prompt, rng, skill)
+            text = _extract(fields, prompt, rng, skill)
+            if model == "swift" and rng.random() < 0.25:  # a fast model's slip: Python's repr, not JSON
+                text = repr(json.loads(text))
+            return reasoning, text
         return reasoning, _json_answer(prompt, words, rng)
     if style == "terse":
         return reasoning, lead + _pick(
