@@ -135,6 +135,25 @@ class Page:
             await self.page.wait_for_timeout(20)
 
 
+async def first_frame(url: str) -> float:
+    """Seconds from opening the websocket (no browser: a plain client) to the first terminal frame."""
+    import aiohttp
+
+    ws_url = url.replace("http://", "ws://") + "ws?width=110&height=32"
+    t0 = time.perf_counter()
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url, origin=url.rstrip("/")) as ws:
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.BINARY and len(msg.data) > 10:
+                return time.perf_counter() - t0
+    raise RuntimeError("the websocket closed before a frame")
+
+
+async def wait_pool(home: Path, warm: int) -> None:
+    end = time.monotonic() + 120
+    while len(app_processes(home, serving=False)) < warm and time.monotonic() < end:
+        await asyncio.sleep(0.1)
+
+
 async def open_session(browser, url: str, n: int) -> tuple[Page, float]:
     context = await browser.new_context(viewport={"width": 1100, "height": 640})
     p = Page(await context.new_page(), n)
@@ -185,13 +204,16 @@ async def main_async(args: argparse.Namespace) -> int:
         await asyncio.sleep(0.1)
     print(f"server up with {len(app_processes(home, serving=False))} warm app processes (--warm {args.warm})")
     try:
+        frames = await asyncio.gather(*(first_frame(url) for _ in range(args.sessions)))
+        print(f"first terminal frame over the websocket, {args.sessions} plain clients at once (the server's "
+              f"share of first paint, no browser): p50 {statistics.median(frames) * 1000:.0f} ms, "
+              f"p95 {pct(frames, 0.95) * 1000:.0f} ms, max {max(frames) * 1000:.0f} ms")
+        await wait_pool(home, args.warm)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             alone, t_alone = await open_session(browser, url, -1)
             await alone.page.context.close()
-            end = time.monotonic() + 60
-            while len(app_processes(home, serving=False)) < args.warm and time.monotonic() < end:
-                await asyncio.sleep(0.1)  # the pool refilled
+            await wait_pool(home, args.warm)  # the pool refilled
             t = time.perf_counter()
             browser_cpu0 = browser_cpu()
             opened = await asyncio.gather(*(open_session(browser, url, n) for n in range(args.sessions)))

@@ -178,3 +178,17 @@ def test_tiny_latencies_growing_a_lot_in_percent_are_noise_not_a_regression():
     noisy = suite_log("b", BASE, latency={"demo/steady": 1.9})  # +73%, but under a millisecond
     assert find_regressions(quick, noisy) == []
     assert find_regressions(quick, noisy, Tolerances(latency_floor_ms=0.5)) != []
+
+
+def test_a_regression_is_decided_by_the_paired_test_not_by_one_flipped_case():
+    old_cases = {f"k{i}": {"demo/swift": [(True, 1.0)]} for i in range(12)}
+    one_flip = {**old_cases, "k0": {"demo/swift": [(False, 0.0)]}}
+    result = compare_logs(suite_log("a", old_cases), suite_log("b", one_flip))
+    assert [r.kind for r in result.regressions] == ["case_failed"]  # listed as a change...
+    assert not result.regressed and result.paired["demo/swift"]["mcnemar"]["p"] == 1.0  # ...not a regression
+    assert "not significant on their own" in render(result)
+    many = {k: {"demo/swift": [(False, 0.0)]} if i < 8 else v for i, (k, v) in enumerate(old_cases.items())}
+    result = compare_logs(suite_log("a", old_cases), suite_log("c", many))
+    assert result.regressed and result.paired["demo/swift"]["mcnemar"]["now_fail"] == 8
+    assert result.paired["demo/swift"]["mcnemar"]["p"] < 0.01 and "REGRESSION" in render(result)
+    assert result.to_dict()["regressed"] is True

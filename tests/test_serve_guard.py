@@ -52,6 +52,9 @@ async def test_the_token_link_sets_a_cookie_and_redirects_to_the_bare_page(guard
             assert "<title>tuiarena arena</title>" in page
             assert "googleapis" not in page and TOKEN not in page
             assert resp.headers["Referrer-Policy"] == "no-referrer"
+            assert 'data-session-websocket-url="ws://' in page
+        async with http.get(guarded + "/", headers={"X-Forwarded-Proto": "https"}) as resp:  # behind HTTPS
+            assert 'data-session-websocket-url="wss://' in await resp.text()
 
 
 async def test_websocket_without_the_token_is_refused(guarded):

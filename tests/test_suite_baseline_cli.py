@@ -24,11 +24,12 @@ def test_same_behaviour_has_no_regressions(capsys, monkeypatch):
     assert code in (0, 1)  # the suite's own requirements decide; no regression adds nothing
 
 
-def test_slower_model_is_a_latency_regression_and_exits_one(capsys, monkeypatch):
+def test_slower_model_is_a_latency_regression_and_exits_three(capsys, monkeypatch):
     run_suite(capsys, monkeypatch, "300")  # ~1 ms answers
     code, report = run_suite(capsys, monkeypatch, "1.5", "--baseline", "latest")  # ~0.2 s: far above any noise
     kinds = {r["kind"] for r in report["baseline"]["regressions"]}
-    assert "latency" in kinds and code == 1
+    assert "latency" in kinds and code == 3  # 3 = regression, never confused with 1 = unmet requirements
+    assert report["baseline"]["regressed"] and report["baseline"]["paired"]["demo/swift"]["reasons"]
 
 
 def test_unknown_or_wrong_kind_of_baseline_is_bad_input(capsys, monkeypatch):

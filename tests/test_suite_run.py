@@ -162,17 +162,18 @@ async def test_requirements_recommendation_routing_and_report():
     report = build_report(suite, agg, models=models, repeat=1, judge=None)
     v = report["verdicts"]
     assert v["s/good"]["meets"] and not v["s/bad"]["meets"]
-    assert v["s/bad"]["failures"] == ["min_pass_rate: pass rate 0.0% < 90.0%"]
+    assert v["s/bad"]["failures"] == ["passed no case", "min_pass_rate: pass rate 0.0% < 90.0%"]
     assert v["s/unpriced"]["failures"][0].startswith("max_cost_per_request: cost unknown")
     assert report["recommendation"]["cheapest"] == "s/good" and report["recommendation"]["best"] == "s/good"
     assert report["recommendation"]["monthly_cost"]["s/good"] == pytest.approx(report["summary"]["s/good"]["cost_per_request"] * 1000)
     assert exit_code(report) == 0
-    assert report["routing"]["a"]["model"] == "s/good" and report["routing"]["a"]["fallback"] in models
+    # only s/good qualifies: no fallback to a model that failed the category
+    assert report["routing"]["a"]["model"] == "s/good" and "fallback" not in report["routing"]["a"]
     routes = tomllib.loads(rq.routing_toml(report["routing"], "t", "0"))
     assert routes["routes"]["b"]["model"] == "s/good" and routes["suite"] == "t"
     md = render(report, "markdown")
     assert md.splitlines()[4] == "| Model | Latency (s) | Correctness | Clarity | Conciseness | Total | Verdict |"
-    assert "fails min_pass_rate" in md and "## Recommendation" in md and "## By category" in md
+    assert "fails passed no case" in md and "## Recommendation" in md and "## By category" in md
     assert json.loads(render(report, "json"))["verdicts"]["s/good"]["meets"] is True
     assert render(report, "csv").splitlines()[0].startswith("category,model,responses")
     report["verdicts"]["s/good"]["meets"] = False
@@ -224,3 +225,30 @@ def test_suite_report_shows_agreement_with_saved_blind_votes(capsys, monkeypatch
     # the saved vote is found: either compared with a consistent verdict, or counted as undecided
     assert "Agreement with blind votes on the same pairs: 1/1" in out or "0/1" in out \
         or "1 blind vote(s) on these pairs, but the judge was inconsistent" in out
+
+
+async def test_judge_sharing_a_backend_waits_for_every_candidate_answer():
+    """The judge's calls start only once every candidate has answered, so they never share the wire."""
+    from tuiarena.scoring.judge import Judge
+
+    order: list[str] = []
+
+    def track(ev) -> None:
+        if type(ev).__name__ == "RunStarted":
+            order.append("judge" if (ev.label or "").startswith("judge:") else "case")
+        elif type(ev).__name__ == "ResponseDone" and order and order[-1] != "judge":
+            order.append("answer")
+
+    def reply(model, messages, n):
+        if "Candidate response" in str(messages):
+            return '{"correctness": 4, "clarity": 4, "conciseness": 4, "verdict": "fine"}'
+        return "ok"
+
+    runner, _p = make_runner(reply, [])
+    runner.sinks.append(track)
+    suite = make_suite(4)
+    job = SuiteRun(suite, ["s/good", "s/bad"], runner, judge=Judge(runner, "s/good"))
+    assert job.judge_shares_backend() == ["s/good", "s/bad"]
+    await job.run()
+    first_judge = order.index("judge")
+    assert order.count("case") == 4 and order[:first_judge].count("answer") == 8  # every candidate answer first

@@ -215,3 +215,28 @@ async def test_judge_warning_repeat_and_judge_verdict_in_detail(tuiarena_home):
         await pilot.pause()
         assert detail.repeat == 1
         assert "repeat 2/2" in str(detail.query_one("#detail-title").render())
+
+
+async def test_sessions_enter_reopens_a_suite_as_it_ended(tuiarena_home, tmp_path):
+    from tests.test_ui_sessions import open_sessions
+    from tuiarena.cli import main
+
+    args = ["suite", str(TINY), "-m", "demo/swift", "-m", "demo/terse", "--format", "json", "--out",
+            str(tmp_path / "printed.json")]
+    assert await asyncio.to_thread(main, args) == 0  # the headless run has its own event loop
+    printed = json.loads((tmp_path / "printed.json").read_text())
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await open_sessions(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, SuiteScreen) and screen.report is not None
+        assert screen.report == printed  # the same report as `tuiarena suite` printed
+        assert screen.query_one(TabbedContent).active == "summary-tab"
+        assert "reopened" in screen_text(app)
+        cells = matrix_cells(screen)
+        assert all(v.strip() for v in cells.values()) and any("✓" in v or "✗" in v for v in cells.values())
+        out = screen.write_export("report", tmp_path / "again.html")
+        assert out is not None and out.read_text().startswith("<!doctype html>")

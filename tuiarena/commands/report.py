@@ -23,7 +23,8 @@ def add_parser(sub) -> None:
         "and the format follows the file's extension unless --format is given.",
     )
     p.add_argument("session", help="session id, name, path or 'latest'")
-    add_format(p, FORMATS, default=None, help="md (default), csv, json or html", short=True)
+    add_format(p, FORMATS, default=None, help="md (default), csv, json or html; a suite session gives the suite "
+               "report (matrix, summary, verdicts, recommendation, routing, statistics)", short=True)
     p.add_argument("--out", "-o", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-answers", action="store_true", help="md/html: figures and scores only, no answer text")
     p.add_argument("--timelines", action="store_true", help="json: keep each response's pace timeline")
@@ -46,14 +47,19 @@ def run(args: argparse.Namespace) -> int:
     if args.diff and name not in ("md", "json"):
         raise UserError(f"--diff prints md or json, not {name}")
 
-    if name == "csv" and not args.diff:  # read as a stream: a csv of a big session needs no memory
-        return _stream_csv(resolve_session(args.session), args.out)
+    if name == "csv" and not args.diff and not _is_suite(resolve_session(args.session)):
+        return _stream_csv(resolve_session(args.session), args.out)  # a stream: a big session needs no memory
     log = read_session(resolve_session(args.session))
     for line in log.skipped_notes():
         print(f"tuiarena: {line}", file=sys.stderr)
     if args.diff:
         other = read_session(resolve_session(args.diff))
         text = render_diff(log, other, name)
+    elif log.header.kind == "suite":  # a suite reopens as the suite report it printed when it ended
+        from tuiarena.reports.session import redact_secrets
+        from tuiarena.reports.suite import render_session
+
+        text = redact_secrets(render_session(log, name))
     else:
         from tuiarena.reports.export import export_session
 
@@ -68,6 +74,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def _is_suite(path) -> bool:
+    """Whether the session's header line says kind "suite" (its csv is the suite report's, not a stream)."""
+    import json
+
+    try:
+        with open(path, "rb") as fh:
+            head = json.loads(fh.readline() or b"{}")
+    except (OSError, ValueError):
+        return False
+    return isinstance(head, dict) and head.get("kind") == "suite"
 
 
 def _stream_csv(path, out_name: str | None) -> int:

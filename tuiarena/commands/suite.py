@@ -1,4 +1,9 @@
-"""``tuiarena suite``: run a test suite across models, score, check requirements, exit 0 / 1 / 2."""
+"""``tuiarena suite``: run a test suite across models, score, check requirements.
+
+Exit codes: 0 some model qualifies; 1 no model qualifies (each failed every case, passed none, or
+missed a requirement); 2 bad input; 3 ``--baseline`` found a regression (whatever the requirements);
+130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,13 @@ from tuiarena.commands._args import TABLE_FORMATS, add_format, add_models
 from tuiarena.commands._flags import number_flag
 from tuiarena.commands._term import control
 
-FORMATS = TABLE_FORMATS
+FORMATS = (*TABLE_FORMATS, "html")
+
+
+def output_format(given: str | None, out: str | None) -> str:
+    from tuiarena.reports.suite import format_for
+
+    return format_for(given, out)
 
 
 def add_parser(sub) -> None:
@@ -21,7 +32,8 @@ def add_parser(sub) -> None:
         description="Run every case of a suite (a .toml or .jsonl file, or the name of a shipped suite) "
         "against each model, score the answers with the suite's checks and an optional LLM judge, and "
         "print per-model figures, the requirements verdict and a recommendation. Exit 0 when at least "
-        "one model meets every requirement (or none are set), 1 when none does, 2 on bad input.",
+        "one model qualifies, 1 when none does (a model that errors on every case or passes none never "
+        "qualifies), 2 on bad input, 3 when --baseline finds a regression.",
     )
     p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
     add_models(p, "the suite's models, else the UI selection, else the demo roster")
@@ -30,11 +42,12 @@ def add_parser(sub) -> None:
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each case N times (flaky detection)")
     p.add_argument("--concurrency", type=int, metavar="N", help="requests in flight per endpoint")
     p.add_argument("--cache", action="store_true", help="reuse stored answers for identical requests")
-    add_format(p, FORMATS)
-    p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_format(p, FORMATS, default=None,
+               help="table (default), markdown, json, csv or html; with --out, the file's extension decides")
+    p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout (s.html writes HTML)")
     p.add_argument("--routing-out", metavar="FILE", help="write the routing table (TOML) to FILE")
     p.add_argument("--baseline", metavar="SESSION",
-                   help="compare with a saved suite session and exit 1 on any regression (a case that passed "
+                   help="compare with a saved suite session and exit 3 on any regression (a case that passed "
                         "now fails, a score drop beyond the spread seen in repeats, p95 latency or cost up)")
     p.add_argument("--latency-tolerance", type=number_flag(0), default=0.20, metavar="F",
                    help="with --baseline: allowed growth of p95 latency (default 0.20 = 20%%; growth under "
@@ -115,15 +128,17 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.suite import requirements as rq
     from tuiarena.engine.suite.cache import ResponseCache
+    from tuiarena.engine.suite.results import case_info, fold_suite_log
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.fmt import visible
     from tuiarena.model import ModelRef
-    from tuiarena.reports.suite import build_report, exit_code, render
+    from tuiarena.reports.suite import exit_code, render, report_from_result
     from tuiarena.scoring.judge import Judge
     from tuiarena.store.paths import check_output, write_output
     from tuiarena.store.sessions import SessionWriter
 
+    fmt_name = output_format(args.format, args.out)
     for flag, out in (("--out", args.out), ("--routing-out", args.routing_out)):
         if out:
             check_output(out, flag)  # before any request is paid for
@@ -153,21 +168,32 @@ async def _run(args: argparse.Namespace) -> int:
         if any(ModelRef.parse(m).is_demo for m in models):
             _warn("demo/* models are offline simulations, not real LLMs")
 
-        meta = {"suite": suite.name, "path": str(suite.path), "models": models, "repeat": args.repeat,
-                "judge": judge_model, "requirements": suite.requirements, "cases": len(suite.cases)}
-        writer = None if args.no_session else SessionWriter.create(kind="suite", name=args.name or f"suite {suite.name}", meta=meta)
-        progress = _ProgressLine(sys.stderr, suite.name) if sys.stderr.isatty() else None
-        kept: list = []  # with --baseline and no session file, the persisted events to compare
-        sinks = [writer.write] if writer else ([lambda ev: kept.append(ev) if ev.persisted else None] if baseline else [])
+        kept: list = []  # with no session file, the persisted events the report is built from
+        writer_box: list = []
+        sinks = [lambda ev: writer_box[0].write(ev) if writer_box else (kept.append(ev) if ev.persisted else None)]
         runner = Runner(ws.registry, ws.pricing, sinks, per_endpoint=args.concurrency)
         judge = Judge(runner, judge_model, suite.judge.rubric, pass_total=suite.judge.pass_total,
                       max_tokens=suite.judge.max_tokens) if judge_model else None
         cache = ResponseCache() if args.cache else None
         job = SuiteRun(suite, models, runner, repeat=args.repeat, concurrency=args.concurrency, judge=judge,
-                       pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=progress)
+                       pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=None)
+        shares = job.judge_shares_backend()
+        if shares and judge_model:
+            w = (f"the judge {judge_model} shares a backend with {', '.join(shares)}: it was run after every "
+                 "candidate answer, so their latencies are not affected")
+            warnings.append(w)
+            _warn(w)
+        meta = {"suite": suite.name, "path": str(suite.path), "models": models, "repeat": args.repeat,
+                "judge": judge_model, "requirements": suite.requirements, "cases": len(suite.cases),
+                "case_info": case_info(suite), "warnings": warnings}
+        writer = None if args.no_session else SessionWriter.create(kind="suite", name=args.name or f"suite {suite.name}", meta=meta)
+        if writer:
+            writer_box.append(writer)
+        progress = _ProgressLine(sys.stderr, suite.name) if sys.stderr.isatty() else None
+        job.progress_cb = progress
         try:
             with Interrupt(job.cancel) as stop:
-                agg = await job.run()
+                await job.run()
         finally:
             if progress:
                 progress.close()
@@ -175,20 +201,26 @@ async def _run(args: argparse.Namespace) -> int:
                 writer.close()
         if cache is not None:
             _warn(f"cache: {cache.hits} hits, {cache.stored} answers stored")
-        report = build_report(suite, agg, models=models, repeat=args.repeat, judge=judge_model,
-                              session=str(writer.path) if writer else None, warnings=warnings)
-        if agg.pairs and report.get("pairwise") is not None:
-            report["pairwise"]["human_agreement"] = _human_agreement(agg.pairs)
+        from types import SimpleNamespace
+
+        from tuiarena.store.sessions import read_session
+
+        log = read_session(writer.path) if writer else SimpleNamespace(
+            header=SimpleNamespace(session_id="", meta=meta), events=kept, path="")
+        result = fold_suite_log(log)
+        report = report_from_result(result, warnings)
+        if result.agg.pairs and report.get("pairwise") is not None:
+            report["pairwise"]["human_agreement"] = _human_agreement(result.agg.pairs)
         if stop.hit:
             report["partial"] = {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done, "planned": job.progress.total}
             if baseline is not None:
                 report["warnings"].append("not compared with the baseline: the run was interrupted")
                 baseline = None
-            if args.format == "csv":
+            if fmt_name == "csv":
                 _warn(f"partial report: interrupted after {job.progress.done} of {job.progress.total} answers")
-        regressions = _compare_baseline(args, baseline, writer, kept, report)
-        text = render(report, args.format)
-        if regressions is not None and args.format in ("table", "markdown"):
+        regressions = _compare_baseline(args, baseline, log, report)
+        text = render(report, fmt_name, result)
+        if regressions is not None and fmt_name in ("table", "markdown"):
             text += "\n\n" + regressions
         if args.out:
             write_output(args.out, visible(text) + "\n")
@@ -200,8 +232,6 @@ async def _run(args: argparse.Namespace) -> int:
             _warn(f"routing table written to {args.routing_out}")
         if stop.hit:
             return 130
-        if report.get("baseline") and report["baseline"]["regressions"]:
-            return 1
         return exit_code(report)
     finally:
         await ws.aclose()
@@ -220,22 +250,19 @@ def _human_agreement(pairs) -> dict:
     return judge_agreement(votes, pairs)
 
 
-def _compare_baseline(args, baseline, writer, kept: list, report: dict) -> str | None:
+def _compare_baseline(args, baseline, new_log, report: dict) -> str | None:
     """Regressions against ``--baseline``, put in the report; returns the text form (or None)."""
     if baseline is None:
         return None
-    from types import SimpleNamespace
-
     from tuiarena.engine.suite.baseline import Tolerances, compare_logs
     from tuiarena.engine.suite.baseline import render as render_baseline
-    from tuiarena.store.sessions import read_session
 
-    new_log = read_session(writer.path) if writer else SimpleNamespace(header=SimpleNamespace(session_id=""), events=kept)
     tol = Tolerances(latency=args.latency_tolerance, cost=args.cost_tolerance, score=args.score_tolerance)
     result = compare_logs(baseline, new_log, tol)
     report["baseline"] = result.to_dict()
-    text = render_baseline(result, markdown=args.format == "markdown")
-    if args.format == "csv":
+    fmt_name = output_format(args.format, args.out)
+    text = render_baseline(result, markdown=fmt_name == "markdown")
+    if fmt_name in ("csv", "json", "html"):
         _warn(text.replace("\n", "\n  "))
     return text
 

@@ -79,11 +79,16 @@ def collect(log: Any) -> SessionView:
     votes: list[VoteCast] = []
     notes: list[NoteTaken] = []
     name = log.header.name
+    judge_runs: set[str] = set()  # the LLM judge's calls: shown in the scores they gave, never as runs
     for ev in log.events:
         if isinstance(ev, RunStarted):
-            if ev.run_id not in runs:
+            if (ev.label or "").startswith("judge:"):
+                judge_runs.add(ev.run_id)
+            elif ev.run_id not in runs:
                 runs[ev.run_id] = RunView(len(runs) + 1, ev)
         elif isinstance(ev, ResponseDone):
+            if ev.run_id in judge_runs:
+                continue
             latest[ev.response_id] = ev
             if ev.run_id not in runs:
                 orphans.append(ev)

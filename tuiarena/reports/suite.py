@@ -15,10 +15,17 @@ from tuiarena import fmt as f
 from tuiarena.engine.suite import requirements as rq
 from tuiarena.engine.suite.aggregate import Aggregator
 from tuiarena.engine.suite.load import Suite
+from tuiarena.engine.suite.results import SuiteResult, fold_suite_log
+from tuiarena.engine.suite.statistics import suite_stats
+from tuiarena.reports import suite_sections as sec
+
+EXIT_UNMET = 1  # no model qualifies (every model failed, or none meets the requirements)
+EXIT_REGRESSION = 3  # --baseline: a regression (decided by the paired test)
 
 
 def build_report(suite: Suite, agg: Aggregator, *, models: list[str], repeat: int, judge: str | None,
-                 session: str | None = None, warnings: list[str] | None = None) -> dict[str, Any]:
+                 session: str | None = None, warnings: list[str] | None = None,
+                 judge_calls: dict[str, Any] | None = None, stats: bool = True) -> dict[str, Any]:
     summaries = {m: agg.by_model[m].summary() for m in models}
     categories = {cat: {m: st.summary() for m, st in per.items()} for cat, per in sorted(agg.by_category.items())}
     verdicts = rq.verdicts(summaries, suite.requirements)
@@ -32,35 +39,96 @@ def build_report(suite: Suite, agg: Aggregator, *, models: list[str], repeat: in
         "models": models,
         "repeat": repeat,
         "judge": judge,
+        "judge_calls": judge_calls,
         "session": session,
         "summary": summaries,
         "categories": categories,
         "requirements": suite.requirements,
         "verdicts": verdicts,
         "recommendation": rec,
-        "routing": rq.routing_table(categories, verdicts),
+        "routing": rq.routing_table(categories, verdicts, suite.requirements),
+        "stats": suite_stats(agg, models) if stats else None,
         "flaky": agg.flaky(),
         "pairwise": agg.pairwise_summary() if agg.pairs else None,
+        "matrix": _matrix(suite, agg, models),
         "warnings": list(warnings or []),
     }
     return report
 
 
+def _matrix(suite: Suite, agg: Aggregator, models: list[str]) -> list[dict[str, Any]]:
+    """Per case, per model, per repeat: status, verdict, check score, judge grade (numbers only)."""
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for m in models:
+        for r in sorted(agg.rows.get(m, []), key=lambda r: (r.case_id, r.repeat)):
+            grade = agg.judged.get((m, r.case_id, r.repeat), "none")
+            cells.setdefault((r.case_id, m), []).append({
+                "repeat": r.repeat, "status": "failed" if r.failed else "ok", "passed": r.passed,
+                "score": None if r.score is None else round(r.score, 4),
+                "judge": round(float(grade), 3) if isinstance(grade, (int, float)) else None,
+                "judge_failed": grade is None,
+            })
+    return [{"case_id": c.id, "category": c.category, "results": {m: cells.get((c.id, m), []) for m in models}}
+            for c in suite.cases]
+
+
+def report_from_result(result: SuiteResult, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The report of a suite as it ended, from its folded session (live and reopened alike)."""
+    calls = {"calls": result.judge_calls, "failures": result.judge_failures, "cost_usd": result.judge_cost_usd} \
+        if result.judge else None
+    meta_warn = list(warnings if warnings is not None else [])
+    if not result.complete:
+        meta_warn.append(f"incomplete: {len(result.answers)} of {result.expected} answers recorded "
+                         "(cancelled or interrupted); figures cover what was answered")
+    return build_report(result.suite, result.agg, models=result.models, repeat=result.repeat, judge=result.judge,
+                        session=result.session or None, warnings=meta_warn, judge_calls=calls)
+
+
+def report_from_log(log: Any) -> dict[str, Any]:
+    """``tuiarena report SESSION`` of a suite session: the same report ``tuiarena suite`` printed."""
+    result = fold_suite_log(log)
+    meta = dict(getattr(log.header, "meta", None) or {})
+    return report_from_result(result, list(meta.get("warnings") or []))
+
+
+_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".csv": "csv", ".json": "json", ".html": "html",
+              ".htm": "html", ".txt": "table"}
+
+
+def format_for(given: str | None, out: str | None) -> str:
+    """The format asked for (``--format``), else the output file's extension (s.html -> html), else table."""
+    if given:
+        return {"md": "markdown", "htm": "html", "txt": "table"}.get(given, given)
+    if out:
+        from pathlib import Path
+
+        return _BY_SUFFIX.get(Path(out).suffix.lower(), "table")
+    return "table"
+
+
+def render_session(log: Any, fmt_name: str) -> str:
+    """A saved suite session reopened as the suite report, in any format (md, markdown, table, csv, json, html)."""
+    result = fold_suite_log(log)
+    meta = dict(getattr(log.header, "meta", None) or {})
+    report = report_from_result(result, list(meta.get("warnings") or []))
+    name = {"md": "markdown", "htm": "html", "txt": "table"}.get(fmt_name, fmt_name)
+    return render(report, name, result)
+
+
 def exit_code(report: dict[str, Any]) -> int:
-    """0 when some model meets every requirement (or none are set and something answered), else 1."""
-    if report["requirements"]:
-        return 0 if any(v["meets"] for v in report["verdicts"].values()) else 1
-    answered = any(s["responses"] and (s["error_rate"] or 0) < 1 for s in report["summary"].values())
-    return 0 if answered else 1
+    """0 when some model qualifies (see requirements.verdicts), 1 when none does, 3 on a baseline regression."""
+    if report.get("baseline") and report["baseline"].get("regressed"):
+        return EXIT_REGRESSION
+    return 0 if any(v["meets"] for v in report["verdicts"].values()) else EXIT_UNMET
 
 
 # ------------------------------------------------------------------ rendering
 
 
 def _verdict(report: dict[str, Any], model: str) -> str:
-    if not report["requirements"]:
-        return "no requirements set"
     v = report["verdicts"][model]
+    if not report["requirements"] and v["meets"]:
+        return "qualifies (no requirements set)"
     if v["meets"]:
         return "meets all requirements"
     more = f" (+{len(v['failures']) - 1} more)" if len(v["failures"]) > 1 else ""
@@ -71,11 +139,17 @@ def _heading(text: str, md: bool, level: int = 2) -> str:
     return f"\n{'#' * level} {text}\n" if md else f"\n== {text} =="
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
+def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) -> str:
+    """The report as ``table``, ``markdown``, ``json``, ``csv`` or ``html`` (html shows the answers
+    when ``result`` — the folded session — is given)."""
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2)
     if fmt == "csv":
         return _csv(report)
+    if fmt == "html":
+        from tuiarena.reports.suite_html import to_html
+
+        return to_html(report, result)
     md = fmt == "markdown"
     S = report["summary"]
     out = []
@@ -90,11 +164,13 @@ def render(report: dict[str, Any], fmt: str) -> str:
         out.append(f"PARTIAL REPORT: {p['reason']} after {p['answered']} of {p['planned']} answers")
     if md:
         out.append("")
-    rows = [[m, f.seconds(S[m]["latency_p50_ms"]), f.num(S[m]["judge_correctness"], 1), f.num(S[m]["judge_clarity"], 1),
-             f.num(S[m]["judge_conciseness"], 1), f.num(S[m]["judge_total"], 1), _verdict(report, m)] for m in report["models"]]
+    rows = [[m, f.seconds(S[m]["latency_p50_ms"]), *sec.judge_cells(report, m), _verdict(report, m)] for m in report["models"]]
     out.append(f.table(["Model", "Latency (s)", "Correctness", "Clarity", "Conciseness", "Total", "Verdict"], rows, md, {1, 2, 3, 4, 5}))
     if not md:
         out.append("Latency = median total time; judge columns = mean 1-5 grades (Total = their sum)")
+    out.extend(sec.judge_lines(report))
+    out.append(_heading("Recommendation", md))
+    out.extend(_recommendation(report, md))
 
     out.append(_heading("Results", md))
     headers = ["Model", "Pass", "Score", "Judge", "p50 s", "p95 s", "p99 s", "TTFT p95", "tok/s", "Tokens in/out",
@@ -131,12 +207,14 @@ def render(report: dict[str, Any], fmt: str) -> str:
                 for m, v in report["verdicts"].items()]
         out.append(f.table(["Model", "Meets all", "Failing constraints", "Monthly cost"], rows, md, {3}))
 
-    out.append(_heading("Recommendation", md))
-    out.extend(_recommendation(report, md))
     if report["routing"]:
         out.append(_heading("Routing", md))
-        rows = [[cat, r["model"], r.get("fallback", f.DASH)] for cat, r in report["routing"].items()]
+        rows = [[cat, r["model"] or "none qualifies", r.get("fallback", f.DASH) if r["model"] else r.get("reason", "")]
+                for cat, r in report["routing"].items()]
         out.append(f.table(["Category", "Model", "Fallback"], rows, md))
+    if report.get("stats"):
+        out.append(_heading("Statistics (95% intervals)", md))
+        out.extend(sec.stats_lines(report, md))
     if report["flaky"]:
         out.append(_heading("Flaky cases", md))
         rows = [[d["case_id"], d["model"], f"{d['passed']}/{d['runs']}", f.num(d["mean_score"]), f.num(d["score_stdev"])] for d in report["flaky"]]
@@ -159,6 +237,9 @@ def render(report: dict[str, Any], fmt: str) -> str:
     if report["warnings"]:
         out.append(_heading("Warnings", md))
         out.extend(f"- {w}" for w in report["warnings"])
+    if report.get("matrix"):
+        out.append(_heading("Cases", md))
+        out.append(sec.matrix_table(report, md))
     if report.get("session"):
         out.append(("\n" if md else "") + f"Session: {report['session']}")
     return "\n".join(out)
@@ -169,7 +250,8 @@ def _recommendation(report: dict[str, Any], md: bool) -> list[str]:
     S = report["summary"]
     bullet = "- " if md else "  "
     if rec["cheapest"] is None:
-        return [f"{bullet}No model meets all requirements."]
+        why = rec.get("reason") or "no model meets all requirements"
+        return [f"{bullet}No recommendation: {why}."]
 
     def line(label: str, m: str) -> str:
         s = S[m]
@@ -185,16 +267,36 @@ def _recommendation(report: dict[str, Any], md: bool) -> list[str]:
     return lines
 
 
+CI_KEYS = ("pass_rate_ci", "mean_score_ci", "judge_score_ci", "latency_p95_ci_ms", "cost_per_acceptable_ci")
+
+
 def _csv(report: dict[str, Any]) -> str:
+    """One table: a row per model (kind "model"), per model and category ("category"), and per case,
+    model and repeat ("case", with its status, verdict, check score and judge grade)."""
     buf = io.StringIO()
     rows = [("all", m, report["summary"][m]) for m in report["models"]]
     rows += [(cat, m, s) for cat, per in report["categories"].items() for m, s in per.items()]
     keys = list(next(iter(report["summary"].values())).keys()) if report["summary"] else []
+    stats = (report.get("stats") or {}).get("models", {})
+    ci_cols = [f"{k}_{end}" for k in CI_KEYS for end in ("low", "high")]
     w = csv.writer(buf)
-    w.writerow(["category", "model", *keys, "meets_requirements", "failing"])
+    w.writerow(["category", "model", *keys, "meets_requirements", "failing", *ci_cols,
+                "kind", "case_id", "repeat", "status", "passed", "score", "judge"])
+    blank = [""] * (len(keys) + 2 + len(ci_cols))
     for cat, m, s in rows:
         v = report["verdicts"].get(m, {})
         meets = v.get("meets") if cat == "all" else ""
         failing = "; ".join(v.get("failures", [])) if cat == "all" else ""
-        w.writerow([cat, m, *[("" if s.get(k) is None else s.get(k)) for k in keys], meets, failing])
+        cis: list[Any] = []
+        for k in CI_KEYS:
+            ci = stats.get(m, {}).get(k) if cat == "all" else None
+            cis += list(ci) if ci else ["", ""]
+        w.writerow([cat, m, *[("" if s.get(k) is None else s.get(k)) for k in keys], meets, failing, *cis,
+                    "model" if cat == "all" else "category", "", "", "", "", "", ""])
+    for case in report.get("matrix") or []:
+        for m, cells in case["results"].items():
+            for c in cells:
+                judge = "failed" if c["judge_failed"] else ("" if c["judge"] is None else c["judge"])
+                w.writerow([case["category"] or "default", m, *blank, "case", case["case_id"], c["repeat"], c["status"],
+                            "" if c["passed"] is None else c["passed"], "" if c["score"] is None else c["score"], judge])
     return buf.getvalue().rstrip("\n")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 INDEX_NAME = "index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: judge calls are counted apart (judge_calls), never as runs or answers
 SUPPORTED_FORMAT = 1
 
 
@@ -40,6 +40,8 @@ class SessionSummary:
     responses: int = 0
     failed: int = 0  # responses that ended in error / cut
     votes: int = 0
+    judge_calls: int = 0  # LLM-judge runs (label "judge:..."): records of the judge, not runs or contestants
+    judge_open: list[str] = field(default_factory=list)  # judge run ids whose answer is not scanned yet
     cost_usd: float | None = None  # sum of known costs; None when no cost is known
     first_prompt: str = ""  # the first run's last user message, shortened
     parent_session: str | None = None
@@ -137,10 +139,18 @@ def _scan(s: SessionSummary, data: bytes) -> int:
     cost = s.cost_usd or 0.0
     known_cost = s.cost_usd is not None
     last_models = b""
+    judge_open = set(s.judge_open)
     for line in data[:end].split(b"\n"):
         if not line.endswith(b"}"):
             continue  # blank or garbled
         if line.startswith(b'{"type":"response"'):
+            if judge_open:
+                rid = _string_after(line, b'"run_id":"')
+                if rid in judge_open:
+                    judge_open.discard(rid)
+                    cost += _cost_of(line)[0]
+                    known_cost = known_cost or _cost_of(line)[1]
+                    continue
             s.responses += 1
             model = _string_after(line, b',"model":"')
             if model is not None:
@@ -160,6 +170,12 @@ def _scan(s: SessionSummary, data: bytes) -> int:
                     except ValueError:
                         pass
         elif line.startswith(b'{"type":"run"'):
+            if line.rfind(b'"label":"judge:') > 0:
+                s.judge_calls += 1
+                rid = _string_after(line, b'"run_id":"')
+                if rid:
+                    judge_open.add(rid)
+                continue
             s.runs += 1
             if s.runs > 1:  # later runs: only the model list, and only when it changed
                 i = line.find(b',"models":[')
@@ -202,7 +218,21 @@ def _scan(s: SessionSummary, data: bytes) -> int:
                 s.name = name
     s.models = list(models)
     s.cost_usd = cost if known_cost else None
+    s.judge_open = sorted(judge_open)
     return end
+
+
+def _cost_of(line: bytes) -> tuple[float, bool]:
+    i = line.find(b',"cost_usd":')
+    if i < 0:
+        return 0.0, False
+    i += 12
+    j = line.find(b",", i)
+    value = line[i:j] if j > 0 else b"null"
+    try:
+        return (float(value), True) if value != b"null" else (0.0, False)
+    except ValueError:
+        return 0.0, False
 
 
 def _summarise(path: Path, cached: dict[str, Any] | None, size: int) -> tuple[SessionSummary, int, int]:

@@ -183,11 +183,17 @@ def _index(log: Any) -> _Indexed:
     runs: dict[str, RunStarted] = {}
     sides: dict[str, dict[str, Side]] = {}
     by_rid: dict[str, Side] = {}
+    judge_runs: set[str] = set()  # the LLM judge's own calls are judge records, never compared answers
     for ev in log.events:
         if isinstance(ev, RunStarted):
+            if (ev.label or "").startswith("judge:"):
+                judge_runs.add(ev.run_id)
+                continue
             runs.setdefault(ev.run_id, ev)
             sides.setdefault(ev.run_id, {})
         elif isinstance(ev, ResponseDone):
+            if ev.run_id in judge_runs:
+                continue
             old = by_rid.get(ev.response_id)
             side = Side(ev.run_id, ev.response_id, ev.model, ev.status, ev.text, ev.ttft_ms, ev.total_ms,
                         ev.completion_tokens, ev.cost_usd, ev.cached, dict(old.scores) if old else {})

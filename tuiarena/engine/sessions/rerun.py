@@ -129,6 +129,8 @@ async def rerun_session(
             meta["models"] = models
         if suite is not None:
             meta["cases"] = len(suite.cases)
+        if not judge:
+            meta["judge"] = None  # the re-run is not judged: its report must not show "judge failed"
     old_name = log.name or header.session_id
     writer = SessionWriter.create(kind=kind, name=name or f"re-run of {old_name}"[:80],
                                   parent_session=header.session_id, meta=meta, directory=directory)

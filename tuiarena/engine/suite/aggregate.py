@@ -1,8 +1,8 @@
 """Suite results, folded in one response at a time: per model, per category, flaky cases, pairwise.
 
 Memory stays flat: a response is reduced to a :class:`Sample` of numbers as soon as it is scored,
-and the accumulators keep counts, sums and the latency figures needed for percentiles (a float per
-response in an ``array``) — never texts. Per-(model, case) pass counts are kept only when cases
+and the accumulators keep counts, sums, the latency figures needed for percentiles and one
+:class:`Row` of numbers per response for the statistics — never texts. Per-(model, case) pass counts are kept only when cases
 repeat (flaky detection).
 
 Definitions (also in the report):
@@ -12,6 +12,7 @@ Definitions (also in the report):
 * mean score = case-weighted mean of the check scores (0..1);
 * judge score = mean of correctness, clarity and conciseness (1..5); the Total column is their sum;
 * cost per acceptable response = total cost / passing responses;
+* judge failed = judge calls that errored or whose reply had no usable grade (never shown as "no judge");
 * incomplete = finish reason ``length`` or a stream cut; invalid JSON = among responses to cases with
   an ``is-json`` / ``json-fields`` check, those with no parseable JSON.
 """
@@ -180,6 +181,21 @@ class Stats:
 
 
 @dataclass(slots=True)
+class Row:
+    """The numbers of one answer that the statistics need (see tuiarena.scoring.stats)."""
+
+    case_id: str
+    repeat: int
+    passed: bool | None
+    score: float | None
+    weight: float
+    ttft_ms: float | None
+    total_ms: float | None
+    cost_usd: float | None
+    failed: bool
+
+
+@dataclass(slots=True)
 class PairRecord:
     """One pairwise verdict, reduced: enough to compare with human votes on the same pair."""
 
@@ -200,6 +216,9 @@ class Aggregator:
         self.track_cases = track_cases
         self.cases: dict[tuple[str, str], list[float]] = {}  # (model, case) -> [passes, fails, n, sum, sumsq]
         self.pairs: list[PairRecord] = []
+        # per model, one row of numbers per answer (never text): what the statistics resample
+        self.rows: dict[str, list[Row]] = {m: [] for m in self.models}
+        self.judged: dict[tuple[str, str, int], float | None] = {}  # (model, case, repeat) -> mean 1..5 grade
         self.pair_wins: dict[str, list[int]] = {m: [0, 0, 0] for m in self.models}  # wins, losses, ties
         self.pair_consistent = self.pair_inconsistent = self.pair_unparsed = 0
 
@@ -212,6 +231,10 @@ class Aggregator:
 
     def add(self, s: Sample) -> None:
         self.by_model.setdefault(s.model, Stats()).add(s)
+        failed = s.status in ("error", "cancelled")
+        self.rows.setdefault(s.model, []).append(Row(
+            s.case_id, s.repeat, s.passed, s.score, s.weight, None if failed else s.ttft_ms,
+            None if failed else s.total_ms, s.cost_usd, failed))
         self._cat(s.model, s.category).add(s)
         if self.track_cases:
             acc = self.cases.setdefault((s.model, s.case_id), [0, 0, 0, 0.0, 0.0])
@@ -222,8 +245,13 @@ class Aggregator:
                 acc[3] += s.score
                 acc[4] += s.score * s.score
 
-    def add_judge(self, model: str, category: str, detail: dict[str, Any] | None) -> None:
+    def add_judge(self, model: str, category: str, detail: dict[str, Any] | None, case_id: str = "",
+                  repeat: int = 0) -> None:
         self.by_model.setdefault(model, Stats()).add_judge(detail)
+        grade = None
+        if detail and "total" in detail:
+            grade = sum(float(detail[a]) for a in ("correctness", "clarity", "conciseness")) / 3
+        self.judged[(model, case_id, repeat)] = grade
         self._cat(model, category).add_judge(detail)
 
     def add_pairwise(self, rec: PairRecord) -> None:

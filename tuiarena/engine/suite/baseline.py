@@ -17,7 +17,9 @@ Kinds of :class:`Regression`, in the order they are reported:
 
 Models present in one session only are skipped (listed in :attr:`BaselineResult.skipped_models`);
 ``model_map`` pairs a new model with an old one when they are meant to be compared (a replacement).
-Pure functions of two logs (anything with ``events``); nothing here does I/O.
+Whether the run *regressed* (exit code 3) is decided per model by paired tests on the matched cases
+(:func:`_paired`): the case-by-case list above is what changed, the tests say whether it is more
+than noise. Pure functions of two logs (anything with ``events``); nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -61,10 +63,16 @@ class BaselineResult:
     compared_models: list[str] = field(default_factory=list)
     compared_cases: int = 0
     skipped_models: list[str] = field(default_factory=list)  # in one session only
+    paired: dict[str, dict[str, Any]] = field(default_factory=dict)  # model -> paired tests and decisions
+
+    @property
+    def regressed(self) -> bool:
+        """A regression decided by a paired test (or a p95 whose intervals no longer overlap)."""
+        return any(p["regressed"] for p in self.paired.values())
 
     @property
     def ok(self) -> bool:
-        return not self.regressions
+        return not self.regressed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +80,7 @@ class BaselineResult:
             "regressions": [r.to_dict() for r in self.regressions],
             "compared_models": self.compared_models, "compared_cases": self.compared_cases,
             "skipped_models": self.skipped_models,
+            "paired": self.paired, "regressed": self.regressed,
         }
 
 
@@ -164,6 +173,58 @@ def _model_regressions(model: str, old: list[Outcome], new: list[Outcome], tol: 
     return out
 
 
+def _paired(old: list[Outcome], new: list[Outcome], model_regs: list[Regression], model: str) -> dict[str, Any]:
+    """The paired decision for one model: exact McNemar on per-case pass/fail (repeats folded: a case
+    passes when at least half its repeats do), sign tests on per-case check score and cost, and p95
+    latency's bootstrap intervals. Each is a regression only when significant (p < 0.05) in the
+    worse direction; latency and cost also need their tolerance (``model_regs``) to be exceeded."""
+    from tuiarena.scoring import stats as st
+
+    def per_case(rows: list[Outcome], attr: str) -> dict[str, float]:
+        acc: dict[str, list[float]] = {}
+        for o in rows:
+            v = getattr(o, attr)
+            if v is not None:
+                acc.setdefault(o.key, []).append(float(v))
+        return {k: sum(v) / len(v) for k, v in acc.items()}
+
+    out: dict[str, Any] = {}
+    reasons: list[str] = []
+    pa, pb = per_case(old, "passed"), per_case(new, "passed")
+    shared = [k for k in pa if k in pb]
+    if shared:
+        lost = sum(1 for k in shared if pa[k] >= 0.5 > pb[k])
+        gained = sum(1 for k in shared if pb[k] >= 0.5 > pa[k])
+        p = st.mcnemar_exact(lost, gained)
+        out["mcnemar"] = {"now_fail": lost, "now_pass": gained, "cases": len(shared), "p": p}
+        if lost > gained and p < 0.05:
+            reasons.append(f"pass/fail: {lost} case(s) now fail, {gained} now pass (McNemar p = {p:.2g})")
+    for attr, label in (("check_score", "score"), ("cost_usd", "cost")):
+        a, b = per_case(old, attr), per_case(new, attr)
+        ks = [k for k in a if k in b]
+        worse = sum(1 for k in ks if (b[k] < a[k] if attr == "check_score" else b[k] > a[k]))
+        better = sum(1 for k in ks if (b[k] > a[k] if attr == "check_score" else b[k] < a[k]))
+        if not ks:
+            continue
+        p = st.sign_test(worse, better)
+        out[f"sign_{label}"] = {"worse": worse, "better": better, "cases": len(ks), "p": p}
+        tolerated = attr == "cost_usd" and not any(r.kind == "cost" and r.model == model for r in model_regs)
+        if worse > better and p < 0.05 and not tolerated:
+            reasons.append(f"{label}: worse in {worse} case(s), better in {better} (sign test p = {p:.2g})")
+    lat_a = [o.total_ms for o in old if o.status not in ("error", "cancelled") and o.total_ms is not None]
+    lat_b = [o.total_ms for o in new if o.status not in ("error", "cancelled") and o.total_ms is not None]
+    if lat_a and lat_b:
+        ca = st.bootstrap_quantile(lat_a, 95, seed="baseline:old")
+        cb = st.bootstrap_quantile(lat_b, 95, seed="baseline:new")
+        out["latency_p95_ci_ms"] = {"old": list(ca) if ca else None, "new": list(cb) if cb else None}
+        over = any(r.kind == "latency" and r.model == model for r in model_regs)
+        if over and ca and cb and cb[0] > ca[1]:
+            reasons.append(f"p95 latency: 95% intervals {ca[0]:,.0f}–{ca[1]:,.0f} ms before, {cb[0]:,.0f}–{cb[1]:,.0f} ms now")
+    out["regressed"] = bool(reasons)
+    out["reasons"] = reasons
+    return out
+
+
 def compare_logs(baseline_log: Any, new_log: Any, tolerances: Tolerances | None = None,
                  model_map: dict[str, str] | None = None) -> BaselineResult:
     """Every regression of ``new_log`` against ``baseline_log`` (both SessionLog-like)."""
@@ -195,6 +256,7 @@ def compare_logs(baseline_log: Any, new_log: Any, tolerances: Tolerances | None 
             new_rows += rows
             case_regs += _case_regressions(model, before, rows, tol)
         model_regs += _model_regressions(model, old_rows, new_rows, tol)
+        result.paired[model] = _paired(old_rows, new_rows, model_regs, model)
     result.skipped_models += [m for m in old if m not in used_old and m not in result.skipped_models]
     result.compared_cases = len({k for _m, k in cases})
     order = {k: i for i, k in enumerate(KINDS)}
@@ -219,10 +281,15 @@ def render(result: BaselineResult, markdown: bool = False) -> str:
         lines.append("")
     if result.skipped_models:
         lines.append(f"not compared (in one session only): {', '.join(result.skipped_models)}")
-    if not result.regressions:
-        lines.append("no regressions")
+    decided = [(m, why) for m, p in result.paired.items() for why in p["reasons"]]
+    if decided:
+        lines.append(f"REGRESSION (paired tests, p < 0.05): {len(decided)} finding(s):")
+        lines.extend(f"- {m}: {fmt.visible(why)}" for m, why in decided)
     else:
-        lines.append(f"{len(result.regressions)} regression(s):")
+        lines.append("no regressions decided by the paired tests")
+    if result.regressions:
+        lines.append(f"{len(result.regressions)} change(s) for the worse, case by case"
+                     + ("" if decided else " (not significant on their own)") + ":")
         for r in result.regressions:
             lines.append(f"- {r.kind} {r.model}: {fmt.visible(r.detail)}")
     return "\n".join(lines)

@@ -73,69 +73,99 @@ def evaluate(summary: dict[str, Any], requirements: dict[str, float]) -> list[st
     return failures
 
 
+def disqualified(summary: dict[str, Any]) -> list[str]:
+    """Why a model can never be recommended, whatever the requirements: it failed on every case."""
+    if not summary.get("responses"):
+        return ["no answers"]
+    if (summary.get("error_rate") or 0) >= 1:
+        return ["failed on every case (errors)"]
+    if summary.get("pass_rate") == 0:
+        return ["passed no case"]
+    return []
+
+
 def verdicts(summaries: dict[str, dict[str, Any]], requirements: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Per model: ``meets`` (qualifies: no disqualifying failure and every requirement met) and why not."""
     out = {}
     for model, s in summaries.items():
-        failures = evaluate(s, requirements)
+        failures = disqualified(s) + evaluate(s, requirements)
         out[model] = {"meets": not failures, "failures": failures, "monthly_cost": monthly_cost(s, requirements)}
     return out
 
 
-def _quality(s: dict[str, Any]) -> tuple[float, ...]:
-    def v(x: float | None) -> float:
-        return -1.0 if x is None else x
+def _num(x: float | None, missing: float) -> float:
+    return missing if x is None else float(x)
 
-    return (v(s.get("pass_rate")), v(s.get("judge_score")), v(s.get("mean_score")))
+
+def rank_key(s: dict[str, Any]) -> tuple[float, ...]:
+    """Best first: quality (pass rate, judge score, mean score), then p95 latency, then cost."""
+    return (-_num(s.get("pass_rate"), -1.0), -_num(s.get("judge_score"), -1.0), -_num(s.get("mean_score"), -1.0),
+            _num(s.get("latency_p95_ms"), float("inf")), _num(s.get("cost_per_request"), float("inf")))
 
 
 def _cost_key(s: dict[str, Any]) -> float:
-    c = s.get("cost_per_request")
-    return float("inf") if c is None else c
+    return _num(s.get("cost_per_request"), float("inf"))
 
 
 def recommend(summaries: dict[str, dict[str, Any]], verdict: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Cheapest model meeting every requirement, and the best-quality one (pass rate, judge, score)."""
+    """Among the qualifying models: the cheapest, and the best (quality, then p95 latency, then cost).
+
+    Ties never fall to the model's name: the order of ``summaries`` (the order models were given)
+    decides only when every figure is equal. With no qualifying model both are None and ``reason``
+    says why, model by model.
+    """
+    order = {m: i for i, m in enumerate(summaries)}
     ok = [m for m in summaries if verdict[m]["meets"]]
     if not ok:
-        return {"cheapest": None, "best": None, "meeting": []}
-    cheapest = min(ok, key=lambda m: (_cost_key(summaries[m]), tuple(-x for x in _quality(summaries[m]))))
-    best = max(ok, key=lambda m: (_quality(summaries[m]), -_cost_key(summaries[m])))
-    return {"cheapest": cheapest, "best": best, "meeting": ok}
+        reason = "; ".join(f"{m}: {verdict[m]['failures'][0]}" for m in summaries) or "no models"
+        return {"cheapest": None, "best": None, "meeting": [], "reason": f"no model qualifies ({reason})"}
+    best = min(ok, key=lambda m: (rank_key(summaries[m]), order[m]))
+    cheapest = min(ok, key=lambda m: (_cost_key(summaries[m]), rank_key(summaries[m]), order[m]))
+    return {"cheapest": cheapest, "best": best, "meeting": sorted(ok, key=lambda m: (rank_key(summaries[m]), order[m])),
+            "reason": None}
 
 
 def _endpoint(model: str) -> str:
     return model.split("/", 1)[0]
 
 
-def _rank(models: list[str], per_model: dict[str, dict[str, Any]]) -> list[str]:
-    return sorted(models, key=lambda m: (tuple(-x for x in _quality(per_model[m])), _cost_key(per_model[m]), m))
+def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: dict[str, dict[str, Any]],
+                  requirements: dict[str, float] | None = None) -> dict[str, dict[str, Any]]:
+    """Per category: the best qualifying model (quality, then p95 latency, then cost) and a fallback.
 
-
-def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per category: the best model (quality first, then cost) and a fallback.
-
-    The best model is chosen among those that meet every requirement when there are any, else among
-    all. The fallback is the next such model, preferring another endpoint (an outage rarely takes two
-    providers down); when no other model meets the requirements, the best of the rest (flagged).
+    A model qualifies for a category when it qualifies overall and, on that category's cases alone,
+    it did not fail every case and meets the requirements. The fallback is the next qualifying
+    model, preferring another endpoint (an outage rarely takes two providers down). A category with
+    no qualifying model gets ``model`` = "" and ``none_qualifies`` with the reason: nothing is routed
+    to a model that failed it.
     """
-    meeting = {m for m, v in verdict.items() if v["meets"]}
+    req = requirements or {}
     routes: dict[str, dict[str, Any]] = {}
     for category, per_model in sorted(by_category.items()):
-        ok = _rank([m for m in per_model if m in meeting], per_model)
-        others = _rank([m for m in per_model if m not in meeting], per_model)
-        ranked = ok or others
-        if not ranked:
+        why: dict[str, list[str]] = {}
+        for m, s in per_model.items():
+            overall = verdict.get(m, {"meets": True, "failures": []})
+            why[m] = (["does not qualify overall"] if not overall["meets"] else []) + disqualified(s) + evaluate(s, req)
+        ok = sorted((m for m in per_model if not why[m]), key=lambda m: rank_key(per_model[m]))
+        if not ok:
+            if all(not verdict.get(m, {"meets": True})["meets"] for m in per_model):
+                reason = "no model qualifies overall"
+            elif len({w[0] for w in why.values()}) == 1:
+                reason = f"no model qualifies here: every model {next(iter(why.values()))[0]}"
+            else:
+                reason = "no model qualifies here (" + "; ".join(f"{m}: {w[0]}" for m, w in why.items()) + ")"
+            routes[category] = {"model": "", "none_qualifies": True, "reason": reason}
             continue
-        best = ranked[0]
-        rest = ranked[1:] if ok else others[1:]
+        best = ok[0]
+        rest = ok[1:]
         other_ep = [m for m in rest if _endpoint(m) != _endpoint(best)]
-        candidates = other_ep or rest or (list(others) if ok else [])
+        candidates = other_ep or rest
         fallback = candidates[0] if candidates else None
         s = per_model[best]
-        route: dict[str, Any] = {"model": best, "meets_requirements": best in meeting}
+        route: dict[str, Any] = {"model": best, "meets_requirements": True}
         if fallback:
             route["fallback"] = fallback
-            route["fallback_meets_requirements"] = fallback in meeting
+            route["fallback_meets_requirements"] = True
         for key in ("pass_rate", "judge_score", "cost_per_request", "latency_p95_ms"):
             if s.get(key) is not None:
                 route[key] = round(s[key], 6)

@@ -6,10 +6,13 @@ and no endpoint sits idle while another has work. One ``RunStarted`` (with ``cas
 ``repeat``) is emitted per case and repeat, the first time any lane reaches it; every model's
 answer is a response of that run (``Runner.respond_one``).
 
-As each response ends it is scored at once (checks, then the judge if any), a ``ScoreGiven`` is
-emitted to the sinks, the figures are folded into the :class:`~tuiarena.engine.suite.aggregate.Aggregator`
-and the text is dropped — memory stays flat however many cases there are. With ``pairwise``, the
-answers of one case are kept until every model has answered (repeat 0 only), then judged in pairs.
+As each response ends its checks run at once, a ``ScoreGiven`` is emitted to the sinks, the figures
+are folded into the :class:`~tuiarena.engine.suite.aggregate.Aggregator`. The judge works on its own
+workers (as many as its endpoint allows) from a queue of answers to grade; when it shares a backend
+with a candidate (same endpoint or base URL) those workers start only once every candidate answer is
+in, so judge traffic never inflates the candidates' latencies. ``on_result`` fires when a cell is
+final (after its grade when there is a judge). With ``pairwise``, the answers of one case are queued
+for the judge once every model has answered (repeat 0 only).
 """
 
 from __future__ import annotations
@@ -144,25 +147,75 @@ class SuiteRun:
             self.runner.emit(run)
         return unit
 
+    def _endpoint(self, model: str) -> str:
+        try:
+            return ModelRef.parse(model).endpoint
+        except ValueError:
+            return model
+
+    def judge_shares_backend(self) -> list[str]:
+        """The candidates served by the judge's backend (same endpoint or same base URL)."""
+        if self.judge is None:
+            return []
+        jm = self.judge.model
+        jep, jurl = self._endpoint(jm), self._base_url(jm)
+        return [m for m in self.models
+                if self._endpoint(m) == jep or (jurl and self._base_url(m) == jurl)]
+
     async def run(self) -> Aggregator:
         lanes: dict[str, list[str]] = {}
         for m in self.models:
-            try:
-                ep = ModelRef.parse(m).endpoint
-            except ValueError:
-                ep = m
-            lanes.setdefault(ep, []).append(m)
+            lanes.setdefault(self._endpoint(m), []).append(m)
+        self._judge_q: asyncio.Queue[Any] = asyncio.Queue()
+        shared = bool(self.judge_shares_backend())
+        answers_done = asyncio.Event()
         async with asyncio.TaskGroup() as tg:
+            workers = []
             for ep, models in lanes.items():
                 jobs = self._jobs(models)
                 for _ in range(self._limit(ep)):
-                    tg.create_task(self._worker(jobs))
+                    workers.append(tg.create_task(self._worker(jobs)))
+            n_judges = self._limit(self._endpoint(self.judge.model)) if self.judge is not None else 0
+            for _ in range(n_judges):
+                tg.create_task(self._judge_worker(answers_done if shared else None))
+
+            async def close_judges() -> None:
+                await asyncio.gather(*workers, return_exceptions=True)
+                answers_done.set()
+                for _ in range(n_judges):
+                    self._judge_q.put_nowait(None)
+
+            tg.create_task(close_judges())
         return self.agg
 
     @property
     def stopped(self) -> bool:
         """True once :meth:`cancel` was called: the aggregate covers only the answers finished before."""
         return self._stopping
+
+    async def _judge_worker(self, wait_for: asyncio.Event | None) -> None:
+        """Judge calls on their own workers; after every candidate answer when the judge shares their backend."""
+        if wait_for is not None:
+            await wait_for.wait()
+        while True:
+            job = await self._judge_q.get()
+            if job is None:
+                return
+            if job[0] == "grade":
+                _kind, case, rep, rec, cell = job
+                if not self._stopping:
+                    expected = case.expected if isinstance(case.expected, str) or case.expected is None else _json(case.expected)
+                    cell.judge = await self.judge.grade(case.messages, rec, expected=expected, case_id=case.id)  # type: ignore[union-attr]
+                    if self._stopping and cell.judge.score is None:
+                        cell.judge = None  # the judge's call was cancelled: the answer keeps its checks only
+                    else:
+                        usable = cell.judge.detail if cell.judge.score is not None else None
+                        self.agg.add_judge(rec.model, case.category, usable, case.id, rep)
+                if self.on_result is not None:
+                    self.on_result(cell)
+            elif not self._stopping:
+                _kind, case, records = job
+                await self._pairwise(case, records)
 
     def cancel(self) -> None:
         """Stop taking new cases and cancel what is in flight (the cancelled answers are recorded in
@@ -208,12 +261,8 @@ class SuiteRun:
             return  # stopped by the user: recorded in the session, not scored as a failure
         cell = self._score(case, rep, rec)
         if self.judge is not None and rec.status in ("done", "cut") and rec.text.strip():
-            expected = case.expected if isinstance(case.expected, str) or case.expected is None else _json(case.expected)
-            cell.judge = await self.judge.grade(case.messages, rec, expected=expected, case_id=case.id)
-            if self._stopping and cell.judge.score is None:
-                return  # the judge's call was cancelled: the answer keeps its checks only
-            self.agg.add_judge(model, case.category, cell.judge.detail if cell.judge.score is not None else None)
-        if self.on_result is not None:
+            self._judge_q.put_nowait(("grade", case, rep, rec, cell))
+        elif self.on_result is not None:
             self.on_result(cell)
         unit.remaining -= 1
         if self.pairwise and rep == 0:
@@ -221,7 +270,8 @@ class SuiteRun:
         if unit.remaining == 0:
             self._units.pop((ci, rep), None)
             if self.pairwise and rep == 0:
-                await self._pairwise(case, unit)
+                self._judge_q.put_nowait(("pair", case, dict(unit.records)))
+                unit.records.clear()
 
     def _score(self, case: Case, rep: int, rec: ResponseDone) -> CellResult:
         failed = rec.status in ("error", "cancelled")
@@ -245,18 +295,7 @@ class SuiteRun:
         if case.checks or failed:
             self.runner.emit(ScoreGiven(response_id=rec.response_id, run_id=rec.run_id, scorer="checks",
                                         passed=passed, score=score, reason=reason, detail=detail))
-        sample = Sample(
-            model=rec.model, case_id=case.id, category=case.category, repeat=rep, status=rec.status,
-            passed=passed, score=score, weight=case.weight, ttft_ms=rec.ttft_answer_ms if rec.ttft_answer_ms is not None else rec.ttft_ms,
-            total_ms=rec.total_ms, tokens_per_s=rec.tokens_per_s, prompt_tokens=rec.prompt_tokens,
-            completion_tokens=rec.completion_tokens, cost_usd=rec.cost_usd,
-            refused=not failed and detect_refusal(rec.text, rec.finish_reason) is not None,
-            incomplete=rec.status == "cut" or rec.finish_reason == "length",
-            json_checked=json_checked and not failed,
-            json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
-            cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
-            tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
-        )
+        sample = make_sample(case.id, case.category, case.weight, rep, rec, passed, score, json_checked)
         self.agg.add(sample)
         p = self.progress
         p.done += 1
@@ -270,9 +309,8 @@ class SuiteRun:
             self.progress_cb(p)
         return CellResult(case.id, rep, rec.model, rec.run_id, rec.response_id, rec.status, passed, score, reason)
 
-    async def _pairwise(self, case: Case, unit: _Unit) -> None:
-        recs = [unit.records[m] for m in self.models if m in unit.records and unit.records[m].status in ("done", "cut")]
-        unit.records.clear()
+    async def _pairwise(self, case: Case, records: dict[str, ResponseDone]) -> None:
+        recs = [records[m] for m in self.models if m in records and records[m].status in ("done", "cut")]
         for x, y in itertools.combinations(recs, 2):
             if self._stopping:
                 return
@@ -282,6 +320,25 @@ class SuiteRun:
             prompt = next((str(m.get("content", "")) for m in reversed(case.messages) if m.get("role") == "user"), "")
             self.agg.add_pairwise(PairRecord(x.response_id, y.response_id, x.model, y.model, verdict.winner,
                                              verdict.consistent, prompt))
+
+
+def make_sample(case_id: str, category: str, weight: float, rep: int, rec: ResponseDone, passed: bool | None,
+                score: float | None, json_checked: bool) -> Sample:
+    """The numbers of one scored answer (live, and again when a saved suite session is reopened)."""
+    failed = rec.status in ("error", "cancelled")
+    return Sample(
+        model=rec.model, case_id=case_id, category=category, repeat=rep, status=rec.status,
+        passed=passed, score=score, weight=weight,
+        ttft_ms=rec.ttft_answer_ms if rec.ttft_answer_ms is not None else rec.ttft_ms,
+        total_ms=rec.total_ms, tokens_per_s=rec.tokens_per_s, prompt_tokens=rec.prompt_tokens,
+        completion_tokens=rec.completion_tokens, cost_usd=rec.cost_usd,
+        refused=not failed and detect_refusal(rec.text, rec.finish_reason) is not None,
+        incomplete=rec.status == "cut" or rec.finish_reason == "length",
+        json_checked=json_checked and not failed,
+        json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
+        cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
+        tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
+    )
 
 
 def _json(value: Any) -> str:

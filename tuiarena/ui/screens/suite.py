@@ -68,9 +68,11 @@ class SuiteScreen(ArenaScreen):
         Binding("ctrl+b", "blind", "Blind", id="suite_blind"),
     ]
 
-    def __init__(self, suite: str | Path | None = None) -> None:
+    def __init__(self, suite: str | Path | None = None, *, session: str | Path | None = None) -> None:
         super().__init__()
         self.initial = suite
+        self.session_path = Path(session) if session is not None else None
+        self.result: Any = None  # the folded session (SuiteResult) once a suite has ended or been reopened
         self.live: LiveSuite | None = None
         self.job: Any = None
         self.report: dict[str, Any] | None = None
@@ -106,6 +108,49 @@ class SuiteScreen(ArenaScreen):
                 widget.cursor_blink = False
         self.set_interval(FRAME_S, self.frame)
         self.query_one("#suites", OptionList).focus()
+        if self.session_path is not None:
+            self.call_after_refresh(self.reopen, self.session_path)
+
+    def reopen(self, path: Path) -> None:
+        """Show a saved suite session as it ended: matrix, summary, verdicts, recommendation, routing."""
+        from tuiarena.engine.suite.results import fold_suite_log
+        from tuiarena.engine.suite.run import CellResult
+        from tuiarena.reports.suite import report_from_result
+        from tuiarena.store.sessions import read_session
+
+        try:
+            log = read_session(path)
+            result = fold_suite_log(log)
+        except (OSError, UserError, ValueError) as exc:
+            self.notify(f"cannot reopen {path.name}: {exc}", severity="error", markup=False)
+            return
+        live = LiveSuite(result.suite, result.models, result.repeat, judged=bool(result.judge))
+        for ev in log.events:
+            live.sink(ev)
+        for ans in result.answers:
+            c = ans.checks
+            failed = ans.record.status in ("error", "cancelled")
+            live.on_result(CellResult(ans.case_id, ans.repeat, ans.model, ans.record.run_id, ans.record.response_id,
+                                      ans.record.status, c.passed if c else (False if failed else None),
+                                      c.score if c else (0.0 if failed else None), c.reason if c else "", ans.judge))
+        from tuiarena.engine.suite.run import SuiteProgress
+
+        checks = [a.checks for a in result.answers]
+        live.progress = SuiteProgress(
+            done=len(result.answers), total=result.expected,
+            passed=sum(1 for c in checks if c is not None and c.passed is True),
+            failed=sum(1 for c in checks if c is not None and c.passed is False),
+            errors=sum(1 for a in result.answers if a.record.status in ("error", "cancelled")),
+            cost_usd=sum(a.record.cost_usd or 0.0 for a in result.answers))
+        self.live, self.result, self._judge = live, result, result.judge
+        self._warnings = list((log.header.meta or {}).get("warnings") or [])
+        self.report = report_from_result(result, self._warnings)
+        self._setup_matrix(live)
+        self.frame()
+        self.query_one("#summary", SummaryPane).show(self.report, state=f"reopened from {path.name}", agg=result.agg)
+        self._progress_line(final=f"reopened {path.name}")
+        self.query_one(TabbedContent).active = "summary-tab"
+        self.query_one("#summary").focus()
 
     def on_screen_resume(self) -> None:
         self.setup.fill_models()
@@ -171,8 +216,11 @@ class SuiteScreen(ArenaScreen):
         for w in warnings:
             self.notify(w, severity="warning", markup=False, timeout=6)
         live = LiveSuite(suite, models, repeat, judged=judge is not None)
+        from tuiarena.engine.suite.results import case_info
+
         meta = {"suite": suite.name, "path": str(suite.path), "models": models, "repeat": repeat,
-                "judge": judge, "requirements": suite.requirements, "cases": len(suite.cases)}
+                "judge": judge, "requirements": suite.requirements, "cases": len(suite.cases),
+                "case_info": case_info(suite), "warnings": warnings}
         try:
             self.writer = SessionWriter.create(kind="suite", name=f"suite {suite.name}", meta=meta)
         except OSError as exc:
@@ -185,6 +233,9 @@ class SuiteScreen(ArenaScreen):
         self.job = SuiteRun(suite, models, self.runner, repeat=repeat, judge=judge_obj,
                             pairwise=suite.judge.pairwise, cache=ResponseCache() if cache else None,
                             progress=live.on_progress, on_result=live.on_result)
+        if judge and (shared := self.job.judge_shares_backend()):
+            warnings.append(f"the judge {judge} shares a backend with {', '.join(shared)}: it runs after "
+                            "every candidate answer, so their latencies are not affected")
         self.live, self.report, self.cancelled = live, None, False
         self._warnings = warnings
         self._judge = judge
@@ -218,12 +269,24 @@ class SuiteScreen(ArenaScreen):
         self._finish(job, live, agg, writer, error)
 
     def _finish(self, job: Any, live: LiveSuite, agg: Any, writer: Any, error: Exception | None) -> None:
-        from tuiarena.reports.suite import build_report
+        from tuiarena.reports.suite import build_report, report_from_result
 
         self.frame()
         session = str(writer.path) if writer is not None else None
-        self.report = build_report(live.suite, agg, models=live.models, repeat=live.repeat, judge=self._judge,
-                                   session=session, warnings=self._warnings)
+        self.result = None
+        if writer is not None:  # the report is the session's: reopening it later shows the same
+            try:
+                from tuiarena.engine.suite.results import fold_suite_log
+                from tuiarena.store.sessions import read_session
+
+                self.result = fold_suite_log(read_session(writer.path))
+            except (OSError, UserError, ValueError) as exc:
+                self.notify(f"cannot read back the session: {exc}", severity="warning", markup=False)
+        if self.result is not None:
+            self.report = report_from_result(self.result, self._warnings)
+        else:
+            self.report = build_report(live.suite, agg, models=live.models, repeat=live.repeat, judge=self._judge,
+                                       session=session, warnings=self._warnings)
         p = live.progress
         if error is not None:
             state = f"stopped by an internal error: {type(error).__name__}: {error}"
@@ -232,7 +295,8 @@ class SuiteScreen(ArenaScreen):
             state = f"cancelled: partial results ({p.done if p else 0} of {job.progress.total} answers)"
         else:
             state = ""
-        self.query_one("#summary", SummaryPane).show(self.report, state=state)
+        self.query_one("#summary", SummaryPane).show(self.report, state=state,
+                                                     agg=self.result.agg if self.result is not None else agg)
         self._progress_line(final="error" if error is not None else "cancelled" if self.cancelled else "done")
         rec = self.report["recommendation"]
         if not self.cancelled and error is None:
@@ -298,10 +362,10 @@ class SuiteScreen(ArenaScreen):
             return
         self._summary_at = time.monotonic()
         report = build_report(live.suite, job.agg, models=live.models, repeat=live.repeat, judge=self._judge,
-                              warnings=self._warnings)
+                              warnings=self._warnings, stats=False)
         done = live.progress.done if live.progress is not None else 0
         self.query_one("#summary", SummaryPane).show(report, state=f"running: figures so far ({done} of "
-                                                                   f"{job.progress.total} answers)")
+                                                                   f"{job.progress.total} answers)", agg=job.agg)
 
     def _progress_line(self, final: str = "") -> None:
         live = self.live
@@ -310,8 +374,9 @@ class SuiteScreen(ArenaScreen):
             text = final or "starting…"
         else:
             cached = f" cached {p.cached}" if p.cached else ""
+            elapsed = "" if self.session_path is not None and self.job is None else f" · {time.monotonic() - self._t0:.1f}s"
             text = (f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached} · "
-                    f"{fmt.cost(p.cost_usd)} · {time.monotonic() - self._t0:.1f}s")
+                    f"{fmt.cost(p.cost_usd)}{elapsed}")
             if final:
                 text = f"{final} · {text}"
         self.query_one("#progress-text", Static).update(Text(text))
@@ -334,7 +399,7 @@ class SuiteScreen(ArenaScreen):
         self.query_one(TabbedContent).active = tab
         if name == "summary" and self.job is not None:
             self._partial_summary()
-        focus = {"setup": "#suites", "matrix": "#matrix", "summary": "#summary-table"}[name]
+        focus = {"setup": "#suites", "matrix": "#matrix", "summary": "#summary"}[name]
         self.query_one(focus).focus()
 
     def _export(self, kind: str) -> None:
@@ -343,7 +408,7 @@ class SuiteScreen(ArenaScreen):
             return
         from tuiarena.ui.dialogs import TextPrompt
 
-        ext = "md" if kind == "report" else "toml"
+        ext = "html" if kind == "report" else "toml"
         stem = _slug(f"suite-{self.report['suite']}" + ("" if kind == "report" else "-routing"))
         default = str(Path.cwd() / f"{stem}.{ext}")
 
@@ -351,8 +416,8 @@ class SuiteScreen(ArenaScreen):
             if value and value.strip():
                 self.write_export(kind, Path(value.strip()).expanduser())
 
-        self.app.push_screen(TextPrompt(f"Save the {'markdown report' if kind == 'report' else 'routing table'} to",
-                                        default), done)
+        what = "report (.html, .md, .json, .csv or .txt)" if kind == "report" else "routing table"
+        self.app.push_screen(TextPrompt(f"Save the {what} to", default), done)
 
     def write_export(self, kind: str, path: Path) -> Path | None:
         from tuiarena import __version__
@@ -363,8 +428,10 @@ class SuiteScreen(ArenaScreen):
         report = self.report
         if report is None:
             return None
-        if kind == "report":
-            text = render(report, "markdown") + "\n"
+        if kind == "report":  # the same report as `tuiarena suite --out FILE`: the extension picks the format
+            from tuiarena.reports.suite import format_for
+
+            text = render(report, format_for(None, str(path)) if path.suffix else "markdown", self.result) + "\n"
         else:
             text = routing_toml(report["routing"], report["suite"], __version__)
         try:

@@ -176,7 +176,7 @@ def summary_text(report: dict[str, Any]) -> Text:
     S = report["summary"]
     t.append("Recommendation\n", style="bold")
     if rec["cheapest"] is None:
-        t.append("  No model meets all requirements.\n", style=BAD)
+        t.append(f"  No recommendation: {_one_line(rec.get('reason') or 'no model meets all requirements')}.\n", style=BAD)
     else:
         def line(label: str, m: str) -> None:
             s = S[m]
@@ -209,10 +209,22 @@ def summary_text(report: dict[str, Any]) -> Text:
     if report["routing"]:
         t.append("\nRouting (best per category, fallback)\n", style="bold")
         for cat, r in report["routing"].items():
+            if not r["model"]:
+                t.append(f"  {_one_line(cat)}: ")
+                t.append(_one_line(r.get("reason", "no model qualifies")) + "\n", style=BAD)
+                continue
             t.append(f"  {_one_line(cat)}: {_v(r['model'])}")
             if r.get("fallback"):
                 t.append(f" → {_v(r['fallback'])}", style=MUTED)
             t.append("\n")
+    pairs = (report.get("stats") or {}).get("pairs") or []
+    if pairs:
+        t.append("\nIs the difference real? (paired on the same cases)\n", style="bold")
+        for p in pairs:
+            t.append(f"  {_one_line(str(p['sentence']))}\n", style=OK if p.get("decisive") else MUTED)
+    calls = report.get("judge_calls")
+    if calls and calls.get("failures"):
+        t.append(f"\nJudge: {calls['failures']} of {calls['calls']} call(s) failed\n", style=BAD)
     if report["flaky"]:
         t.append("\nFlaky cases\n", style="bold")
         for d in report["flaky"]:
@@ -229,19 +241,23 @@ def summary_text(report: dict[str, Any]) -> Text:
     return t
 
 
-class SummaryPane(VerticalScroll):
+class SummaryPane(VerticalScroll, can_focus=True):
+    """Focused as a whole (arrows and page keys scroll it): the summary is read top to bottom."""
+
     DEFAULT_CSS = """
     SummaryPane { height: 1fr; }
     SummaryPane > DataTable { height: auto; max-height: 12; }
     SummaryPane > Static { height: auto; padding: 0 1; }
     SummaryPane > #summary-head { color: $text-muted; }
     SummaryPane > #summary-text { margin-top: 1; }
+    SummaryPane > #summary-charts { margin-top: 1; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Run a suite (ctrl+r) to see per-model figures and the recommendation."), id="summary-head")
         yield DataTable(id="summary-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="summary-text")
+        yield Static(id="summary-charts")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -249,7 +265,7 @@ class SummaryPane(VerticalScroll):
             table.add_column(title, key=title)
         table.display = False
 
-    def show(self, report: dict[str, Any], state: str = "") -> None:
+    def show(self, report: dict[str, Any], state: str = "", agg: Any = None) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for m, row in zip(report["models"], summary_rows(report)):
@@ -257,3 +273,6 @@ class SummaryPane(VerticalScroll):
         table.display = True
         self.query_one("#summary-head", Static).update(summary_headline(report, state))
         self.query_one("#summary-text", Static).update(summary_text(report))
+        from tuiarena.ui.screens.suite_charts import charts
+
+        self.query_one("#summary-charts", Static).update(charts(report, agg))

@@ -186,8 +186,10 @@ class ArenaServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         import aiohttp_jinja2
 
-        base = f"{request.scheme}://{request.host}"  # as the browser reached us (0.0.0.0 is no URL)
-        ws = ("wss://" if request.scheme == "https" else "ws://") + request.host + "/ws"
+        # as the browser reached us (0.0.0.0 is no URL); behind an HTTPS proxy the page must use wss
+        scheme = "https" if request.headers.get("X-Forwarded-Proto", request.scheme) == "https" else "http"
+        base = f"{scheme}://{request.host}"
+        ws = ("wss://" if scheme == "https" else "ws://") + request.host + "/ws"
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
             "app_websocket_url": ws,

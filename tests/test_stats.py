@@ -1,0 +1,61 @@
+"""tuiarena.scoring.stats: known values, agreement with a plain bootstrap, the plain sentence."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tuiarena.scoring import stats as st
+
+
+def test_wilson_known_values():
+    lo, hi = st.wilson(8, 10)
+    assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
+    assert st.wilson(0, 25)[0] == pytest.approx(0.0, abs=1e-12) and st.wilson(0, 0) is None
+
+
+def test_exact_binomial_tests():
+    assert st.sign_test(4000, 6000) == pytest.approx(2.0 * 7.6e-91, rel=0.5)  # far tail, large n: no underflow to 1
+    assert st.mcnemar_exact(10, 2) == pytest.approx(0.0386, abs=1e-4)
+    assert st.sign_test(5, 5) == 1.0 and st.mcnemar_exact(0, 0) == 1.0
+
+
+def _plain(x, y, rng, rounds=3000):
+    n, out = len(x), []
+    for _ in range(rounds):
+        idx = [rng.randrange(n) for _ in range(n)]
+        den = sum(y[i] for i in idx)
+        if den:
+            out.append(sum(x[i] for i in idx) / den)
+    out.sort()
+    return out[int(0.025 * len(out))], out[int(0.975 * len(out))]
+
+
+@pytest.mark.parametrize("n", [12, 60, 400])
+def test_bootstrap_ratio_agrees_with_a_plain_bootstrap(n):
+    rng = random.Random(n)
+    cost = [rng.lognormvariate(-6, 1) for _ in range(n)]
+    passed = [float(rng.random() < 0.7) for _ in range(n)]
+    fast = st.bootstrap_ratio(cost, passed, seed=1)
+    slow = _plain(cost, passed, rng)
+    width = slow[1] - slow[0]
+    assert abs(fast[0] - slow[0]) < 0.15 * width and abs(fast[1] - slow[1]) < 0.15 * width
+
+
+def test_bootstrap_is_seeded_and_quantile_interval_brackets_the_estimate():
+    xs = [float(i) for i in range(1, 201)]
+    assert st.bootstrap_mean(xs, seed=3) == st.bootstrap_mean(xs, seed=3)
+    lo, hi = st.bootstrap_quantile(xs, 95, seed=3)
+    assert lo < st.percentile_sorted(xs, 95) < hi
+
+
+def test_compare_says_when_it_is_not_decisive():
+    none = [None] * 25
+    a = st.CaseFigures([1.0 if i % 3 else 0.0 for i in range(25)], none, none)
+    b = st.CaseFigures([1.0 if i % 4 else 0.0 for i in range(25)], none, none)
+    out = st.compare("A", "B", a, b)
+    assert out["decisive"] is False and "not decisive with 25 cases" in out["sentence"] and "cases would settle it" in out["sentence"]
+    strong = st.CaseFigures([0.0] * 25, none, none)
+    out = st.compare("A", "B", a, strong)
+    assert out["decisive"] is True and out["sentence"].startswith("A leads B by 64 points")

@@ -1,0 +1,82 @@
+"""The statistics of a suite: intervals per model and paired comparisons, from an Aggregator's rows.
+
+Per model (repeats folded in where the unit is the case): Wilson 95% interval on the pass rate
+(successes = sum of per-case pass fractions, n = cases with a verdict); Poisson-bootstrap 95%
+intervals over cases on the mean check score (case-weighted), the judge score, p95 total latency
+(answers that did not fail) and cost per acceptable answer. Per pair of models, on the cases both
+answered: :func:`tuiarena.scoring.stats.compare`. Rows are sorted by (case, repeat) first, so the
+result does not depend on the order answers arrived in; the seed is fixed, so a report reopened
+from its session shows the same intervals.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from tuiarena.engine.suite.aggregate import Aggregator, Row
+from tuiarena.scoring import stats as st
+
+SEED = 0
+
+
+def _pair(ci: tuple[float, float] | None) -> list[float] | None:
+    return [ci[0], ci[1]] if ci is not None else None
+
+
+def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], float | None],
+                rounds: int = st.ROUNDS) -> dict[str, Any]:
+    rows = sorted(rows, key=lambda r: (r.case_id, r.repeat))
+    if all(r.repeat == 0 for r in rows):  # one answer per case: nothing to fold
+        fractions = [1.0 if r.passed else 0.0 for r in rows if r.passed is not None]
+        n_cases = len({r.case_id for r in rows})
+    else:
+        per_case: dict[str, list[float]] = {}
+        for r in rows:
+            if r.passed is not None:
+                per_case.setdefault(r.case_id, []).append(1.0 if r.passed else 0.0)
+        fractions = [sum(v) / len(v) for v in per_case.values()]
+        n_cases = len({r.case_id for r in rows})
+    scored = [(r.score, r.weight) for r in rows if r.score is not None]
+    grades = [g for r in rows if (g := judged.get((model, r.case_id, r.repeat))) is not None] if judged else []
+    lat = [r.total_ms for r in rows if r.total_ms is not None]
+    costs = [r for r in rows if r.cost_usd is not None]
+    cost_known = len(costs) == len(rows) and any(r.passed for r in rows)
+    seed = f"{SEED}:{model}"
+    return {
+        "cases": n_cases,
+        "pass_rate_ci": _pair(st.wilson(sum(fractions), len(fractions))),
+        "mean_score_ci": _pair(st.bootstrap_mean([s for s, _ in scored], [w for _, w in scored], rounds=rounds,
+                                                 seed=seed + ":score")) if scored else None,
+        "judge_score_ci": _pair(st.bootstrap_mean(grades, rounds=rounds, seed=seed + ":judge")) if grades else None,
+        "latency_p95_ci_ms": _pair(st.bootstrap_quantile(lat, 95, rounds=rounds, seed=seed + ":p95")) if lat else None,
+        "cost_per_acceptable_ci": _pair(st.bootstrap_ratio(
+            [r.cost_usd or 0.0 for r in costs], [1.0 if r.passed else 0.0 for r in costs],
+            rounds=rounds, seed=seed + ":cost")) if cost_known else None,
+    }
+
+
+def _fold(model: str, ids: list[str], rows: list[Row], judged: dict[tuple[str, str, int], float | None]) -> st.CaseFigures:
+    if any(r.repeat for r in rows):
+        return st.folded(ids, ((r.case_id, r.passed, r.score, judged.get((model, r.case_id, r.repeat)))
+                               for r in rows))
+    by = {r.case_id: r for r in rows}  # one answer per case: read the figures straight off
+    got = [by.get(c) for c in ids]
+    return st.CaseFigures(
+        [None if r is None or r.passed is None else (1.0 if r.passed else 0.0) for r in got],
+        [None if r is None else r.score for r in got],
+        [judged.get((model, c, 0)) for c in ids] if judged else [None] * len(ids),
+    )
+
+
+def suite_stats(agg: Aggregator, models: list[str], rounds: int = st.ROUNDS) -> dict[str, Any]:
+    """``{"models": {model: intervals}, "pairs": [comparison, ...]}`` (pairs in the order of ``models``)."""
+    per_model = {m: model_stats(m, agg.rows.get(m, []), agg.judged, rounds) for m in models}
+    ids = sorted({r.case_id for m in models for r in agg.rows.get(m, [])})
+    judged = agg.judged
+    folded = {m: _fold(m, ids, agg.rows.get(m, []), judged) for m in models}
+    pairs = [st.compare(a, b, folded[a], folded[b], seed=SEED, rounds=rounds) for a, b in itertools.combinations(models, 2)]
+    return {"models": per_model, "pairs": pairs, "rounds": rounds, "seed": SEED}
+
+
+__all__ = ["model_stats", "suite_stats"]
