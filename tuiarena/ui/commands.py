@@ -25,6 +25,8 @@ def arena_commands(app) -> list[tuple[str, str, Callable[[], object]]]:
         ("Cancel all streams", "stop every response in flight" + key("cancel_all", "ctrl+g"), act("cancel_all")),
         ("New conversation", "the next prompt starts fresh (no follow-up history)" + key("new_conversation", "ctrl+l"),
          act("new_conversation")),
+        ("Turns: edit or branch", "edit and resend the last prompt, or branch from an earlier turn"
+         + key("turns", "f5"), act("turns")),
         ("New session", "start a new session file" + key("new_session", "ctrl+n"), app.action_new_session),
         ("Rename session", "edit the current session's name" + key("rename_session", "f2"), app.action_rename_session),
         ("System prompt", "show or hide the system prompt box" + key("toggle_system", "f6"), act("toggle_system")),
