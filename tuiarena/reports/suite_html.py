@@ -17,6 +17,7 @@ from typing import Any
 
 from tuiarena import fmt as f
 from tuiarena.engine.suite.results import SuiteResult
+from tuiarena.reports.suite_sections import cell_marks
 from tuiarena.scoring.stats import percentile_sorted
 
 MAX_ANSWER = 1500
@@ -228,17 +229,7 @@ def _cell(cells: list[dict[str, Any]]) -> tuple[str, str]:
         cls = "f"
     else:
         cls = ""
-    parts = []
-    for c in cells:
-        mark = "err" if c["status"] == "failed" else "✓" if c["passed"] else "✗" if c["passed"] is False else "·"
-        if c["score"] is not None and c["status"] != "failed" and c["score"] not in (0, 1):
-            mark += f" {c['score']:.2f}"
-        if c["judge"] is not None:
-            mark += f" j{c['judge']:.1f}"
-        elif c["judge_failed"]:
-            mark += " j:failed"
-        parts.append(mark)
-    return cls, " / ".join(parts)
+    return cls, cell_marks(cells)
 
 
 def _answers_json(report: dict[str, Any], result: SuiteResult | None) -> str:

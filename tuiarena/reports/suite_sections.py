@@ -71,7 +71,8 @@ def stats_lines(report: dict[str, Any], md: bool) -> list[str]:
     return out
 
 
-def _cell(cells: list[dict[str, Any]]) -> str:
+def cell_marks(cells: list[dict[str, Any]]) -> str:
+    """One matrix cell as text: each repeat's mark (✓ ✗ err ·) with its score and judge grade."""
     if not cells:
         return "·"
     parts = []
@@ -88,7 +89,7 @@ def _cell(cells: list[dict[str, Any]]) -> str:
 
 
 def matrix_table(report: dict[str, Any], md: bool) -> str:
-    rows = [[f.visible(case["case_id"]), *[_cell(case["results"][m]) for m in report["models"]]]
+    rows = [[f.visible(case["case_id"]), *[cell_marks(case["results"][m]) for m in report["models"]]]
             for case in report["matrix"]]
     return f.table(["Case", *report["models"]], rows, md)
 
