@@ -18,8 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Header, Static
 
 from tuiarena import fmt
 from tuiarena.engine.arena import invalid_reason
@@ -68,23 +67,13 @@ class ArenaBlindScreen(BlindScreen, inherit_bindings=False):
         Binding("escape", "back", "Answers", id="blind_back", show=False),
     ]
 
+    PROMPT_PLACEHOLDER = "Your own prompt for a blind battle — Enter starts it"
+    COLUMN = ArenaColumn
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.pool = list(self.queue)
         self.waiting_for_models = False
-
-    def compose(self) -> ComposeResult:
-        show_speed = bool(self.app.config.ui.show_speed_in_blind)
-        mask = self.app.options.mask_timings
-        yield Header(show_clock=False, icon="⚖")
-        yield Input(placeholder="Your own prompt for a blind battle — Enter starts it", id="blind-prompt",
-                    compact=True)
-        yield Static(Text(self._intro()), id="blind-status")
-        with Horizontal(id="blind-columns"):
-            yield ArenaColumn("A", show_speed, mask)
-            yield ArenaColumn("B", show_speed, mask)
-        yield Static("", id="blind-result")
-        yield KeyBar()
 
     def _intro(self) -> str:
         src = ("n starts the next prompt from the shared list, or f3 to write your own" if self.pool

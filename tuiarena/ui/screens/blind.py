@@ -179,16 +179,18 @@ class BlindScreen(BlindTurns):
         self.votes: list[VoteCast] = []
         self._dirty = False
 
+    PROMPT_PLACEHOLDER = "Prompt for a blind battle — Enter starts it (before the vote: a follow-up)"
+    COLUMN: type[BlindColumn] = BlindColumn  # the arena mode's voters get a column that hides more
+
     def compose(self) -> ComposeResult:
         show_speed = bool(self.app.config.ui.show_speed_in_blind)
         mask = self.app.options.mask_timings
         yield Header(show_clock=False, icon="⚖")
-        yield Input(placeholder="Prompt for a blind battle — Enter starts it (before the vote: a follow-up)", id="blind-prompt",
-                    compact=True)
+        yield Input(placeholder=self.PROMPT_PLACEHOLDER, id="blind-prompt", compact=True)
         yield Static(Text(self._intro()), id="blind-status")
         with Horizontal(id="blind-columns"):
-            yield BlindColumn("A", show_speed, mask)
-            yield BlindColumn("B", show_speed, mask)
+            yield self.COLUMN("A", show_speed, mask)
+            yield self.COLUMN("B", show_speed, mask)
         yield Static("", id="blind-result")
         yield KeyBar()
 
