@@ -2,7 +2,7 @@
 
 Two passes over the file: the first keeps only the runs, the scores (without their detail) and,
 per response, the offset of its latest line; the second reads each response again by offset, in
-the order :func:`tuiarena.reports.session.to_csv` uses (runs in log order, a run's responses in
+the order :func:`tuiarena.reports.session_formats.to_csv` uses (runs in log order, a run's responses in
 the order of its models, responses without a run line last), and writes rows in batches. The
 result is byte for byte what ``export_session(log, "csv")`` gives, secrets redacted and control
 characters escaped, with memory that does not grow with the answers' text.
@@ -19,7 +19,8 @@ from typing import Any
 
 from tuiarena.fmt import visible
 from tuiarena.model import ResponseDone, RunStarted, ScoreGiven
-from tuiarena.reports.session import CSV_COLUMNS, RunView, csv_row, prompt_of, redact_secrets
+from tuiarena.reports.session import RunView, prompt_of, redact_secrets
+from tuiarena.reports.session_formats import CSV_COLUMNS, csv_row
 from tuiarena.store.session_lines import event_at, iter_lines
 from tuiarena.store.sessions import read_header
 

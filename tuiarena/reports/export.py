@@ -7,14 +7,8 @@ from typing import Any
 
 from tuiarena.fmt import visible
 from tuiarena.reports.html import to_html
-from tuiarena.reports.session import (
-    FORMATS,
-    collect,
-    redact_secrets,
-    to_csv,
-    to_json,
-    to_markdown,
-)
+from tuiarena.reports.session import FORMATS, collect, redact_secrets
+from tuiarena.reports.session_formats import to_csv, to_json, to_markdown
 
 
 def export_session(log: Any, fmt_name: str, *, answers: bool = True, timelines: bool = False) -> str:

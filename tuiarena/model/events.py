@@ -1,196 +1,18 @@
-"""The plain data every layer speaks: model refs, parameters, stream events and session events.
+"""Session events: the records of a session log, and ``to_record`` / ``from_record`` for them.
 
-Nothing here imports anything heavier than the stdlib. Session events are dataclasses with a
-``type`` tag; ``to_record`` / ``from_record`` turn them into the JSON objects stored one per line
-in a session file (see ``tuiarena.store.sessions``).
+Persisted events are written one JSON object a line to the session file (see
+``tuiarena.store.sessions``); transient ones (deltas) only travel to live subscribers (the UI's
+buffers, the CLI's progress line). Stdlib only; importers use ``tuiarena.model``, which
+re-exports everything here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-Message = dict[str, Any]  # {"role": "system"|"user"|"assistant", "content": str}
-
-
-def new_id(prefix: str = "") -> str:
-    """A short unique id; sortable prefixes are not needed, uniqueness is."""
-    return prefix + uuid.uuid4().hex[:12]
-
-
-def now_wall() -> float:
-    """Wall-clock time (epoch seconds) for records; never used for measuring durations."""
-    return time.time()
-
-
-@dataclass(frozen=True, slots=True)
-class ModelRef:
-    """A model on an endpoint, written ``endpoint/model`` (``openai/gpt-4o-mini``, ``demo/swift``).
-
-    The model part may itself contain slashes (``openrouter/meta-llama/llama-3.1-8b``): only the
-    first slash separates the endpoint.
-    """
-
-    endpoint: str
-    model: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.endpoint}/{self.model}"
-
-    @classmethod
-    def parse(cls, text: str) -> ModelRef:
-        endpoint, sep, model = text.strip().partition("/")
-        if not sep or not endpoint or not model:
-            raise ValueError(f"model {text!r} is not of the form endpoint/model (e.g. demo/swift)")
-        return cls(endpoint, model)
-
-    @property
-    def is_demo(self) -> bool:
-        return self.endpoint == "demo"
-
-    def __str__(self) -> str:
-        return self.id
-
-
-ResponseFormat = Literal["text", "json_object", "json_schema"]
-
-
-@dataclass(slots=True)
-class Params:
-    """Sampling parameters sent with a request; ``None`` means "server default"."""
-
-    temperature: float | None = None
-    max_tokens: int | None = None
-    seed: int | None = None
-    top_p: float | None = None
-    response_format: ResponseFormat = "text"
-    json_schema: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> Params:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (d or {}).items() if k in names})
-
-
-# --------------------------------------------------------------------------------------------
-# Provider stream events: what a Provider.stream() yields. ``t`` is time.perf_counter() taken
-# when the line carrying it arrived from the socket.
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class TextDelta:
-    text: str
-    t: float
-    reasoning: bool = False  # True for delta.reasoning_content / delta.reasoning
-    chunks: int = 1  # stream chunks (SSE events) merged into this delta: they arrived together
-
-
-@dataclass(slots=True)
-class UsageInfo:
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    reasoning_tokens: int | None = None
-    cost_usd: float | None = None  # the server's own charge (OpenRouter's ``usage.cost``)
-
-
-@dataclass(slots=True)
-class ServerTimings:
-    """The server's own account of the request (llama.cpp ``timings``), kept beside the client's."""
-
-    prompt_ms: float | None = None  # prefill
-    predicted_ms: float | None = None  # decode
-    predicted_per_second: float | None = None
-    prompt_n: int | None = None
-    predicted_n: int | None = None  # tokens generated
-
-
-TimedBy = Literal["socket", "read"]
-
-
-@dataclass(slots=True)
-class StreamInfo:
-    """How a response travelled, reported once before ``StreamEnd``.
-
-    ``connect_ms``: connection set-up (DNS + TCP + TLS), None on a reused connection or where the
-    transport cannot tell. ``timed_by``: ``socket`` when each piece carries the time it reached
-    the socket, ``read`` when it is timed as read. ``chunks``: stream chunks that carried text.
-    ``streamed``: False when the server answered one JSON object instead of a stream. ``even``:
-    every text chunk but the last had the same length (text cut by characters, not tokens)."""
-
-    connect_ms: float | None = None
-    timed_by: TimedBy = "read"
-    chunks: int = 0
-    streamed: bool = True
-    even: bool = False
-
-
-@dataclass(slots=True)
-class StreamFinish:
-    reason: str | None  # "stop", "length", "content_filter", "tool_calls", or None
-    t: float
-
-
-@dataclass(slots=True)
-class RetryNotice:
-    """The SDK retried the request (429 / 5xx / connection); recorded in the response."""
-
-    attempt: int
-    status: int | None
-    wait_s: float | None
-    t: float
-
-
-@dataclass(slots=True)
-class RequestSent:
-    """The request went on the wire at ``t`` (its bytes were handed to the kernel, after any
-    connection set-up); latency is measured from the first one. Providers that cannot tell omit it
-    and the runner measures from just before it called the provider."""
-
-    t: float
-
-
-@dataclass(slots=True)
-class StreamEnd:
-    """The stream's last bytes arrived at ``t`` (the end of ``total_ms``); omitted, the runner
-    uses the time the stream's iterator finished."""
-
-    t: float
-
-
-StreamEvent = (
-    TextDelta | UsageInfo | StreamFinish | RetryNotice | RequestSent | StreamEnd | ServerTimings | StreamInfo
-)
-
-
-class ProviderError(Exception):
-    """A failed request or stream, with a kind the UI can act on.
-
-    kind: "auth" (401/403), "rate_limit" (429 after retries), "not_found" (404 / unknown model),
-    "bad_request" (400), "server" (5xx), "connection" (refused / DNS), "timeout" (a time limit:
-    connect, silence or the overall deadline; see providers.limits), "stream_error"
-    (an error object mid-stream), "cut" (the stream ended without a finish), "config" (missing
-    key env var and the like).
-    """
-
-    def __init__(self, kind: str, message: str, status: int | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.status = status
-
-
-# --------------------------------------------------------------------------------------------
-# Session events. Persisted ones are written to the session log; transient ones (deltas) only
-# travel to live subscribers (the UI's buffers, the CLI's progress line).
-# --------------------------------------------------------------------------------------------
+from tuiarena.model.refs import Message, now_wall
 
 TOKEN_SOURCES = ("server", "server-timings", "chunks", "estimate")
 
@@ -410,24 +232,3 @@ def from_record(rec: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[rec["type"]]
     names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in rec.items() if k in names})
-
-
-@dataclass(slots=True)
-class EndpointSpec:
-    """An OpenAI-compatible endpoint: configured, found by an env key, or answering on loopback.
-
-    ``api_key_env`` names the environment variable holding the key; the key itself is read from
-    the environment when a request is made and is never stored in any object we serialise.
-    """
-
-    name: str
-    base_url: str
-    api_key_env: str | None = None
-    models: list[str] = field(default_factory=list)  # empty = ask the server (GET /models)
-    max_concurrency: int = 4
-    source: str = "config"  # config | env | local | demo
-    timeout_s: float = 60.0  # silence: no byte for this long (see providers.limits)
-    max_retries: int = 2
-    connect_timeout_s: float = 10.0
-    deadline_s: float = 300.0  # the whole response, retries included
-    extra_headers: dict[str, str] = field(default_factory=dict)
