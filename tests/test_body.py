@@ -12,7 +12,7 @@ import pytest
 from tests.fakeserver import FakeServer
 from tuiarena.model import EndpointSpec, Params, ProviderError, StreamEnd, TextDelta
 from tuiarena.providers.net import body as body_mod
-from tuiarena.providers.net.plainhttp import _Framing
+from tuiarena.providers.net.http11 import _Framing
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 MSGS = [{"role": "user", "content": "hi"}]

@@ -28,9 +28,9 @@ def srv():
         yield s
 
 
-@pytest.fixture(params=["plainhttp", "httpx2"])
+@pytest.fixture(params=["http11", "httpx2"])
 def transport(request, monkeypatch):
-    """Both transports: tuiarena's plain-HTTP one, and httpx2's own (as for HTTPS or a proxy)."""
+    """Both transports: tuiarena's own, and httpx2's (as behind a proxy)."""
     if request.param == "httpx2":
         monkeypatch.setattr(openai_compat, "_proxied", lambda url: True)
     return request.param

@@ -191,7 +191,7 @@ async def test_https_records_connect_and_times_from_the_wire(tls, tls_srv, monke
     finally:
         await registry.get("fake").aclose()
     assert first.status == "done" and first.completion_tokens == 12
-    assert first.timed_by == "read"
+    assert first.timed_by == "socket"  # TLS over tuiarena's own socket reader (net.tls)
     assert first.connect_ms is not None and first.connect_ms > 0  # TCP + TLS handshake
     assert second.connect_ms is None
     # TTFT counts from the request on the wire, after the handshake: it is below connect + TTFT.
@@ -199,11 +199,13 @@ async def test_https_records_connect_and_times_from_the_wire(tls, tls_srv, monke
 
 
 async def test_https_request_time_comes_from_the_trace_extension(tls, tls_srv, monkeypatch):
+    """On httpx2's own transport (behind a proxy, here pretended)."""
     from tuiarena.model import RequestSent, StreamInfo
-    from tuiarena.providers import calllog
+    from tuiarena.providers import calllog, openai_compat
     from tuiarena.providers.net import wire
     from tuiarena.providers.openai_compat import OpenAICompatProvider
 
+    monkeypatch.setattr(openai_compat, "_proxied", lambda url: True)
     monkeypatch.setenv("SSL_CERT_FILE", tls[1])
     seen: list[tuple[str, float]] = []
 

@@ -9,8 +9,9 @@ server sent them, a last ``StreamInfo`` and ``StreamEnd`` (the last bytes' arriv
 complete only with a ``finish_reason`` and some text: otherwise it raises ``ProviderError("cut")``
 after handing on what came. A key goes only to its own endpoint's base URL.
 
-Plain-HTTP origins reached without a proxy get tuiarena's own transport (``net.plainhttp``),
-mounted for that origin only; everything else (HTTPS, proxies, redirects elsewhere) is httpx2's.
+An endpoint's origin reached without a proxy, ``http://`` or ``https://``, gets tuiarena's own
+transport (``net.http11``, TLS by ``net.tls`` with the client's own SSL context), mounted for that
+origin only; everything else (proxies, redirects elsewhere) is httpx2's.
 Why: docs/decisions/0021-own-transport-and-trace.md.
 """
 
@@ -53,10 +54,11 @@ def is_local_url(base_url: str) -> bool:
 
 
 def _proxied(base_url: str) -> bool:
-    """Would httpx2 send requests to this plain-HTTP URL through a proxy from the environment?
-    (Only ``http_proxy`` / ``all_proxy`` apply to ``http://``: ``HTTPS_PROXY`` alone does not.)"""
+    """Would httpx2 send requests to this URL through a proxy from the environment? (As for
+    httpx2, the scheme's own variable or ``all_proxy``: ``HTTPS_PROXY`` alone is not for ``http://``.)"""
     proxies = getproxies()
-    if not (proxies.get("http") or proxies.get("all")):
+    scheme = (urlparse(base_url).scheme or "http").lower()
+    if not (proxies.get(scheme) or proxies.get("all")):
         return False
     host = urlparse(base_url).hostname or ""
     try:
@@ -101,7 +103,7 @@ class OpenAICompatProvider:
         self.local = spec.source == "local" or is_local_url(spec.base_url)
         self.stream_options_ok = True  # becomes False once the server rejected stream_options
         self._client: Any = None
-        self._plain = False  # the client uses plainhttp's transport
+        self._direct = False  # the client uses tuiarena's own transport (net.http11)
 
     def __repr__(self) -> str:
         return f"OpenAICompatProvider({self.name!r}, {self.spec.base_url!r})"
@@ -121,18 +123,22 @@ class OpenAICompatProvider:
             import openai
 
             from tuiarena.providers import limits
-            from tuiarena.providers.net.plainhttp import PlainHTTPTransport
+            from tuiarena.providers.net.http11 import HTTP11Transport
 
             timeout = limits.http_timeout(self.spec)
             client_class = limits.client_class()
             hooks: dict[str, list[Callable[..., Any]]] = {"request": [_on_request], "response": [_on_response]}
             origin = _origin(self.spec.base_url)
-            if origin.startswith("http://") and not _proxied(self.spec.base_url):
-                # The endpoint's own plain-HTTP origin gets tuiarena's transport; any other URL (a
-                # redirect to https://, another host) keeps httpx2's, environment proxies included.
-                self._plain = True
-                mounts = {origin: PlainHTTPTransport()}
-                http = client_class(timeout=timeout, mounts=mounts, event_hooks=hooks)
+            if origin.startswith(("http://", "https://")) and not _proxied(self.spec.base_url):
+                # The endpoint's own origin gets tuiarena's transport; any other URL (a redirect to
+                # another origin) keeps httpx2's, environment proxies included. Both check servers
+                # with one SSL context, the one httpx2 makes (SSL_CERT_FILE / SSL_CERT_DIR honoured).
+                import httpx2
+
+                context = httpx2.create_ssl_context()
+                self._direct = True
+                mounts = {origin: HTTP11Transport(context)}
+                http = client_class(timeout=timeout, mounts=mounts, event_hooks=hooks, verify=context)
             else:
                 http = client_class(timeout=timeout, event_hooks=hooks)
             self._client = openai.AsyncOpenAI(
@@ -150,13 +156,13 @@ class OpenAICompatProvider:
         import httpx2  # noqa: F401 - imported here even when the key is missing, so a failing first
         import openai  # noqa: F401   request is not timed over ~1 s of imports
 
-        from tuiarena.providers.net import body  # noqa: F401 - and with it plainhttp, sockets
+        from tuiarena.providers.net import body  # noqa: F401 - and with it http11, tls, sockets
 
         try:
             self._get_client()  # (chats go through client.post: no resource module to load)
         except ProviderError:
             return
-        if not self._plain:
+        if not self._direct:
             _warm_httpcore()
         _freeze_heap()
 

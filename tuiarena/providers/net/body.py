@@ -1,8 +1,10 @@
 """The body of a streamed chat response, as (bytes, arrival time) pieces.
 
-On plain-HTTP endpoints the transport is :mod:`tuiarena.providers.net.plainhttp`: each piece of body
-comes straight off the socket with the time it reached it. Elsewhere (HTTPS, a proxy, a
-compressed body) the body is read through httpx2, each piece timed when it was read.
+On endpoints reached directly (``http://``, and ``https://`` with TLS over the same reader) the
+transport is :mod:`tuiarena.providers.net.http11`: each piece of body comes straight off the socket
+with the time it reached it (over TLS, of the segment that completed its record). Elsewhere (a
+proxy, a redirect to another origin, a compressed body) the body is read through httpx2, each
+piece timed when it was read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import httpx2
 
 from tuiarena.model import TimedBy
-from tuiarena.providers.net.plainhttp import ResponseBody
+from tuiarena.providers.net.http11 import ResponseBody
 from tuiarena.providers.net.sockets import AsyncioStream, poll_close
 
 _PIECE = 4096  # longest piece handed out at once
@@ -22,7 +24,7 @@ _PIECE = 4096  # longest piece handed out at once
 
 class Body:
     """Async iterator of ``(data, t)`` over a streamed response's body: ``t`` is when the data
-    reached the socket (plainhttp), else when it was read. ``await finish()`` after the end of
+    reached the socket (http11), else when it was read. ``await finish()`` after the end of
     the stream lets the connection be reused.
     """
 

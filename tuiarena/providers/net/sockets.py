@@ -1,7 +1,8 @@
-"""Sockets on the asyncio loop for plain-HTTP endpoints: each piece of data with the time it
+"""Sockets on the asyncio loop for endpoints reached directly: each piece of data with the time it
 reached the socket, and the time each request went on the wire.
 
-:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.plainhttp`, read by a
+:class:`AsyncioStream` is the byte pipe under :mod:`tuiarena.providers.net.http11` (and, with TLS
+over it, :class:`~tuiarena.providers.net.tls.TLSStream`), read by a
 :class:`~tuiarena.providers.net.sockread.SocketReader`. ``read()`` hands out one received piece at a
 time and sets ``arrived`` to its time; a write puts the socket in CLOSE mode until the caller
 ``settle()``s it (first answer token in), and records on the caller's
@@ -14,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import httpx2
 
@@ -35,6 +38,9 @@ def _expire(fut: asyncio.Future, exc_type: type[Exception]) -> None:
 
 
 class AsyncioStream:
+    """A connected non-blocking socket read by a :class:`SocketReader`: ``read()`` pieces with
+    their arrival time in ``arrived``; ``write()`` a request (timed); ``send()`` raw bytes."""
+
     __slots__ = ("_deadline", "_loop", "_p", "_watchdog", "arrived")
 
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
@@ -91,12 +97,22 @@ class AsyncioStream:
         self._p.set_mode(NORMAL)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Send a request: the socket is then read closely (CLOSE mode) until ``settle()``, and the
+        moment its bytes went to the kernel is recorded on the caller's :data:`WIRE`."""
         if not buffer:
             return
+        self._p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
+        t = await self.send(buffer, timeout)
+        wire = WIRE.get()
+        if wire is not None:
+            wire.sent.append(t)
+        poll_close()
+
+    async def send(self, buffer: bytes, timeout: float | None = None) -> float:
+        """Send bytes as they are; the time they went to the kernel (perf_counter)."""
         p = self._p
         if p.exc is not None or p.sock.fileno() < 0:
             raise httpx2.WriteError(str(p.exc) if p.exc else "connection closed")
-        p.set_mode(CLOSE)  # until settle(): the answer's first bytes are to be timed exactly
         # The time is taken just before the send: the syscall runs at once, whereas the time after
         # it could be late by a wait for the GIL (a UI thread holding it). The caller writes a
         # request's head and body in one buffer: one segment, one wake-up of the server.
@@ -116,10 +132,7 @@ class AsyncioStream:
             except OSError as e:
                 raise httpx2.WriteError(str(e)) from e
             t = _perf()
-        wire = WIRE.get()
-        if wire is not None:
-            wire.sent.append(t)
-        poll_close()
+        return t
 
     @property
     def reusable(self) -> bool:
@@ -135,8 +148,13 @@ class AsyncioStream:
         self._p.close()
 
 
-async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:
-    """A TCP connection to ``host:port`` (each resolved address in turn), TCP_NODELAY set."""
+S = TypeVar("S", bound=AsyncioStream)
+
+
+async def connect(host: str, port: int, timeout: float | None,
+                  stream: Callable[[socket.socket, asyncio.AbstractEventLoop], S] = AsyncioStream) -> S:  # type: ignore[assignment]
+    """A TCP connection to ``host:port`` (each resolved address in turn), TCP_NODELAY set, as
+    ``stream(sock, loop)`` (an :class:`AsyncioStream` or a subclass)."""
     loop = asyncio.get_running_loop()
     errors: list[str] = []
     try:
@@ -159,7 +177,7 @@ async def connect(host: str, port: int, timeout: float | None) -> AsyncioStream:
                     raise
                 if family in (socket.AF_INET, socket.AF_INET6):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                return AsyncioStream(sock, loop)
+                return stream(sock, loop)
     except TimeoutError as e:
         raise httpx2.ConnectTimeout(f"timed out connecting to {host}:{port}") from e
     raise httpx2.ConnectError("; ".join(dict.fromkeys(errors)) or f"no address for {host}")

@@ -1,4 +1,4 @@
-"""tuiarena's HTTP/1.1 transport for plain-HTTP endpoints (providers.net.plainhttp over providers.net.sockets),
+"""tuiarena's HTTP/1.1 transport for endpoints reached directly (providers.net.http11 over providers.net.sockets),
 under a real httpx2 client and the real SDK, over loopback sockets."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakeserver import FakeServer
 from tuiarena.model import EndpointSpec, Params, TextDelta
-from tuiarena.providers.net import plainhttp, sockets
+from tuiarena.providers.net import http11, sockets
 from tuiarena.providers.openai_compat import OpenAICompatProvider
 
 
@@ -21,7 +21,7 @@ async def _serve(handler):
 
 
 def _client(**kw) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(transport=plainhttp.PlainHTTPTransport(), **kw)
+    return httpx2.AsyncClient(transport=http11.HTTP11Transport(), **kw)
 
 
 async def test_provider_uses_it_and_times_tokens_by_arrival():
@@ -230,7 +230,7 @@ async def test_a_kept_alive_connection_the_server_closed_is_replaced():
 
 
 async def test_idle_connections_expire(monkeypatch):
-    monkeypatch.setattr(plainhttp, "KEEPALIVE_S", 0.05)
+    monkeypatch.setattr(http11, "KEEPALIVE_S", 0.05)
     ok = b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nk"
     server, url, seen, conns = await _conversation([ok, ok])
     async with _client() as client:
@@ -256,7 +256,7 @@ async def test_malformed_answers_are_protocol_errors(answer):
     server.close()
 
 
-async def test_https_is_not_its_job():
+async def test_https_needs_an_ssl_context():
     async with _client() as client:
         with pytest.raises(httpx2.UnsupportedProtocol):
             await client.get("https://127.0.0.1:9/")

@@ -1,8 +1,10 @@
-"""HTTP/1.1 for plain-HTTP origins (local servers): an httpx2 transport over net.sockets.
+"""HTTP/1.1 for endpoints reached directly: an httpx2 transport over net.sockets (and net.tls).
 
 The openai SDK still makes every request (auth, retries, error types) through its httpx2 client;
-this transport is mounted for the endpoint's own ``http://`` origin (httpx2 ``mounts``), so any
-other URL, a redirect to ``https://`` or a proxy, stays with httpx2. It keeps idle connections per
+this transport is mounted for the endpoint's own origin (httpx2 ``mounts``), ``http://`` or, with
+the client's own ``ssl.SSLContext``, ``https://`` (TLS over the same socket reader:
+:mod:`tuiarena.providers.net.tls`); any other URL, a redirect elsewhere or a proxy, stays with
+httpx2. It keeps idle connections per
 origin, sends each request in one write, and hands response framing (head, chunked coding,
 trailers, bodies by length or to the close) to ``httptools`` (llhttp). Each piece of body comes
 with the time its bytes reached the socket: :meth:`ResponseBody.read`. Why this and not
@@ -11,6 +13,7 @@ httpcore2 + h11: docs/decisions/0021-own-transport-and-trace.md.
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any
 
@@ -18,6 +21,7 @@ import httptools
 import httpx2
 
 from tuiarena.providers.net.sockets import AsyncioStream, connect
+from tuiarena.providers.net.tls import connect_tls
 from tuiarena.providers.net.wire import WIRE
 
 _MAX_HEAD = 65536  # a response head longer than this is not a server we can talk to
@@ -89,25 +93,34 @@ class _Framing:
             self.complete = True
 
 
-class PlainHTTPTransport(httpx2.AsyncBaseTransport):
-    """An ``httpx2.AsyncClient(transport=...)`` for ``http://`` URLs, with keep-alive per origin."""
+class HTTP11Transport(httpx2.AsyncBaseTransport):
+    """An ``httpx2.AsyncClient(transport=...)`` for ``http://`` URLs, and ``https://`` ones when
+    given the ``ssl.SSLContext`` to check servers with; keep-alive per origin."""
 
-    def __init__(self) -> None:
-        self._idle: dict[tuple[str, int], list[tuple[AsyncioStream, float]]] = {}
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._idle: dict[tuple[str, str, int], list[tuple[AsyncioStream, float]]] = {}
+        self._ssl = ssl_context
+        if ssl_context is not None:
+            ssl_context.set_alpn_protocols(["http/1.1"])  # as httpx2 does on it for HTTP/1.1 only
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         url = request.url
-        if url.scheme != "http":
-            raise httpx2.UnsupportedProtocol(f"{url.scheme}:// is not plain HTTP (this transport has no TLS)")
+        scheme = url.scheme
+        if scheme != "http" and (scheme != "https" or self._ssl is None):
+            raise httpx2.UnsupportedProtocol(f"{scheme}:// is not for this transport (http://, or https:// with TLS set up)")
         timeouts = request.extensions.get("timeout") or {}
-        origin = (url.host, url.port or 80)
+        origin = (scheme, url.host, url.port or (80 if scheme == "http" else 443))
+        context = self._ssl if scheme == "https" else None
         wire = _request_bytes(request, await request.aread())
         while True:
             conn = self._take(origin)
             reused = conn is not None
             if conn is None:
                 t_connect = time.perf_counter()
-                conn = await connect(origin[0], origin[1], timeouts.get("connect"))
+                if context is not None:
+                    conn = await connect_tls(origin[1], origin[2], context, timeouts.get("connect"))
+                else:
+                    conn = await connect(origin[1], origin[2], timeouts.get("connect"))
                 record = WIRE.get()
                 if record is not None:
                     record.connect_s = time.perf_counter() - t_connect
@@ -131,7 +144,7 @@ class PlainHTTPTransport(httpx2.AsyncBaseTransport):
                         "tuiarena_body": body},
         )
 
-    def _take(self, origin: tuple[str, int]) -> AsyncioStream | None:
+    def _take(self, origin: tuple[str, str, int]) -> AsyncioStream | None:
         idle = self._idle.get(origin)
         now = time.monotonic()
         while idle:
@@ -141,7 +154,7 @@ class PlainHTTPTransport(httpx2.AsyncBaseTransport):
             conn.close()
         return None
 
-    def _give_back(self, origin: tuple[str, int], conn: AsyncioStream) -> None:
+    def _give_back(self, origin: tuple[str, str, int], conn: AsyncioStream) -> None:
         idle = self._idle.setdefault(origin, [])
         if len(idle) >= _MAX_IDLE or not conn.reusable:
             conn.close()
@@ -183,7 +196,7 @@ class ResponseBody(httpx2.AsyncByteStream):
     """A response's body off its connection; the connection goes back to the pool once the body
     has been read to its end (and the server keeps it alive), else it is closed."""
 
-    def __init__(self, transport: PlainHTTPTransport, origin: tuple[str, int], conn: AsyncioStream,
+    def __init__(self, transport: HTTP11Transport, origin: tuple[str, str, int], conn: AsyncioStream,
                  method: str, framing: _Framing, timeout: float | None) -> None:
         self._transport = transport
         self._origin = origin
@@ -265,4 +278,4 @@ class ResponseBody(httpx2.AsyncByteStream):
             conn.close()
 
 
-__all__ = ["KEEPALIVE_S", "PlainHTTPTransport", "ResponseBody"]
+__all__ = ["KEEPALIVE_S", "HTTP11Transport", "ResponseBody"]
