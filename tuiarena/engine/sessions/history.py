@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tuiarena.engine.sessions.outcomes import Outcome, outcomes
+from tuiarena.engine.outcomes import Outcome, outcomes
 from tuiarena.engine.suite.aggregate import percentile
 
 CACHE_NAME = "history.json"

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tuiarena.engine.outcomes import is_judge_run
 from tuiarena.engine.run.runner import Runner
-from tuiarena.engine.sessions.outcomes import is_judge_run
 from tuiarena.model import Event, Message, Params, ResponseDone, RunStarted
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Regressions against a baseline session, for ``tuiarena suite FILE --baseline SESSION``.
 
-Both sessions are reduced to :class:`~tuiarena.engine.sessions.outcomes.Outcome` records and matched by model
+Both sessions are reduced to :class:`~tuiarena.engine.outcomes.Outcome` records and matched by model
 and case (suite case id; for sessions without cases, the exact prompt). Repeats of a case are pooled.
 Kinds of :class:`Regression`, in the order they are reported:
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tuiarena.engine.sessions.outcomes import Outcome, outcomes
+from tuiarena.engine.outcomes import Outcome, outcomes
 from tuiarena.engine.suite.aggregate import percentile
 
 KINDS = ("case_failed", "error", "score_drop", "latency", "cost")

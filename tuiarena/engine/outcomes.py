@@ -1,4 +1,7 @@
-"""One flat record per answer of a session, for history and baseline comparisons.
+"""One flat record per answer of a session, for history (``engine.sessions``) and baseline (``engine.suite``).
+
+It sits below both so that neither imports the other for it (an import-linter contract keeps suites
+from importing sessions: re-running a session runs a suite, never the other way round).
 
 A session log holds runs, responses and scores as separate events; :func:`outcomes` joins them into
 one :class:`Outcome` per response (the latest answer of each response id), with the verdict and the
