@@ -106,6 +106,18 @@ def make(scripts, gate=None):
     return runner, provider, events, clock
 
 
+async def test_no_decode_rate_from_a_burst():
+    # two chunks 0.1 ms apart (one read, or a burst) and one chunk: delivery, not decoding: no rate
+    burst = [(0.200, text("bill")), (0.2001, text("ing")), (0.2002, lambda t: StreamFinish("stop", t)),
+             (0.2003, lambda _t: UsageInfo(prompt_tokens=5, completion_tokens=2))]
+    one = [(0.200, text("billing")), (0.201, lambda t: StreamFinish("stop", t)),
+           (0.202, lambda _t: UsageInfo(prompt_tokens=5, completion_tokens=3))]
+    runner, _p, _e, _c = make({"burst": burst, "one": one})
+    recs = await runner.run(["s/burst", "s/one"], [{"role": "user", "content": "hi"}])
+    assert [r.status for r in recs] == ["done", "done"]
+    assert [r.tokens_per_s for r in recs] == [None, None]
+
+
 async def test_measures_ttft_total_rate_usage_and_cost():
     runner, _p, events, _c = make({"full": FULL})
     [rec] = await runner.run(["s/full"], [{"role": "user", "content": "hi"}])

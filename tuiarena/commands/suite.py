@@ -128,6 +128,7 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.run.runner import Runner
     from tuiarena.engine.suite import requirements as rq
     from tuiarena.engine.suite.cache import ResponseCache
+    from tuiarena.engine.suite.load import demo_judge
     from tuiarena.engine.suite.results import case_info, fold_suite_log
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
@@ -153,6 +154,8 @@ async def _run(args: argparse.Namespace) -> int:
         models = resolve_models(args.models or suite.models or None, ws)
         judge_model = args.judge or suite.judge.model
         warnings: list[str] = []
+        if not judge_model and (judge_model := demo_judge(suite, models)):
+            warnings.append(f"offline: the simulated {judge_model} judges the demo answers (--judge MODEL for a real one)")
         if judge_model:
             judge_model = resolve_models([judge_model], ws)[0]
             if judge_model in models:

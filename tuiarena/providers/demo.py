@@ -28,6 +28,15 @@ from tuiarena.model import (
     UsageInfo,
 )
 from tuiarena.providers.base import ModelInfo
+from tuiarena.providers.demo_canned import canned_answer
+from tuiarena.providers.demo_tasks import (
+    extraction_answer,
+    json_answer,
+    judge_reply,
+    label_answer,
+    pick,
+    summary_answer,
+)
 
 MIN_SLEEP = 0.005
 
@@ -59,7 +68,6 @@ _STOP = set(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+#.\-]*[A-Za-z0-9+#]|[A-Za-z]")
 _ARITH = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x×])\s*(-?\d+(?:\.\d+)?)")
-_KEY = re.compile(r"[\"'`]([A-Za-z_][A-Za-z0-9_]{0,30})[\"'`]")
 _PIECE = re.compile(r"\s*\S{1,6}|\s+")
 
 
@@ -88,200 +96,6 @@ def _arith(text: str) -> str | None:
     return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
 
 
-def _pick(rng: random.Random, *options: str) -> str:
-    return options[rng.randrange(len(options))]
-
-
-# `"issue" (one of: "a", "b")` or `"name" (the customer's name)` in an extraction instruction
-_FIELD = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]{0,30})[\"']\s*\(([^)]*)\)")
-_OPTION = re.compile(r'"([^"]{1,40})"')
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
-_PERSON = re.compile(rf"(?<![{_UPPER}{_LOWER}])([{_UPPER}][{_LOWER}]+(?:[ -](?:[{_UPPER}]')?[{_UPPER}][{_LOWER}']+)+)")
-_INTRO = re.compile(r"(?:my name is|i'm|i am|this is|soy|je m'appelle|ich bin)\s+$", re.I)
-_NOT_NAMES = {"Hi", "Hello", "Dear", "Order", "Thanks", "On", "Re", "Monday", "Tuesday", "Wednesday", "Thursday",
-              "Friday", "Saturday", "Sunday", "Oh", "Hola", "Bonjour", "Truly", "Please", "Your", "The"}
-_NEGATIVE = ("disappoint", "frustrat", "angry", "terrible", "awful", "unacceptable", "worst", "broken", "damaged",
-             "still", "never", "again", "ridiculous", "furious", "upset", "annoy", "twice", "can't", "cannot",
-             "not happy", "useless", "great job", "wonderful, ", "!!", "ignored", "money back", "nobody", "??",
-             "crash", "smashed", "molesto", "missing its", "day nine", "oh fantastic", "in pieces", "stopped working")
-_CUES = {  # words a reader would take as a sign of each common support label
-    "damaged order": ("damaged", "broken", "crushed", "cracked", "smashed"),
-    "late delivery": ("late", "delayed", "hasn't arrived", "not arrived", "still waiting", "tracking", "retard",
-                      "day nine", "parcel", "still nothing"),
-    "wrong item": ("nothing wrong@", "instead", "asked for", "incorrect", "au lieu", "mauvais", "got a red", "wrong item"),
-    "missing item": ("missing", "not included", "wasn't in", "no charger", "forgot", "without the"),
-    "refund request": ("refund", "money back", "reembolso"),
-    "billing error": ("charged", "invoice", "bill", "vat", "cobr", "factura", "twice"),
-    "login problem": ("log in", "login", "password", "2fa", "locked out", "sign in"),
-    "account deletion": ("delete", "close my account", "gdpr", "erase", "remove my", "deletion"),
-    "bug report": ("crash", "bug", "error", "sync", "freez"),
-    "feature request": ("would be nice", "feature", "please add", "dark mode", "could you add", "wish"),
-}
-_POSITIVE = ("thank", "love", "great", "awesome", "excellent", "happy", "appreciate", "perfect", "wonderful")
-
-
-def _extract(fields: list[tuple[str, str]], text: str, rng: random.Random, skill: float) -> str:
-    """A plausible extraction: a simulated model that reads the ticket, right about ``skill`` of the time."""
-    low = text.lower()
-    obj: dict[str, object] = {}
-    for key, hint in fields:
-        options = _OPTION.findall(hint)
-        if "name" in key.lower():
-            found = [(m.group(1), m.start()) for m in _PERSON.finditer(text) if m.group(1).split()[0] not in _NOT_NAMES]
-            intro = [p for p, at in found if _INTRO.search(text[max(0, at - 20):at])]
-            people = intro or [p for p, _ in found[-1:]]  # introduced by name, else the signature at the end
-            value = people[0] if people and rng.random() <= skill + 0.1 else "unknown"
-        elif options:
-            def overlap(opt: str) -> int:
-                cues = _CUES.get(opt.lower(), ()) + tuple(w for w in re.findall(r"[a-z]{4,}", opt.lower()) if w != "order")
-                return sum(c in low for c in cues if not c.endswith("@")) - sum(c[:-1] in low for c in cues if c.endswith("@"))
-            if key.lower() == "sentiment" or {"positive", "negative"} <= set(options):
-                neg = sum(w in low for w in _NEGATIVE)
-                pos = sum(w in low for w in _POSITIVE) + 2 * ("pleasure" in low)
-                if neg and "thank" in low and "oh fantastic" not in low:
-                    pos += 1
-                polite = "can you" in low and "thank" in low and not neg  # a calm request: neutral
-                best = "neutral" if polite else "negative" if neg > pos else "positive" if pos > neg else "neutral"
-                value = best if best in options else options[-1]
-            else:
-                value = max(options, key=lambda o: (overlap(o), o == "other"))
-            if rng.random() > skill:
-                value = options[rng.randrange(len(options))]
-        else:
-            value = " ".join(re.findall(r"[A-Za-z]{4,}", text)[:4]) or "unknown"
-        obj[key] = value
-    return json.dumps(obj, indent=None if rng.randrange(2) else 2)
-
-
-def _judge_reply(system: str, prompt: str, rng: random.Random, model: str) -> str | None:
-    """A demo model asked to act as a judge (tuiarena's rubric or pairwise prompt) answers in kind,
-    so the judge features can be tried offline. Its grades are simulated, like everything else."""
-    instruction = system + "\n" + prompt
-    if '"winner"' in instruction:
-        pick = rng.choice(["A", "B", "A", "B", "tie"])
-        return json.dumps({"winner": pick, "reason": f"demo judge: {'neither is clearly better' if pick == 'tie' else f'{pick} is more direct'}"})
-    if '"correctness"' in instruction and '"verdict"' in instruction:
-        answer = prompt.split("Candidate response:", 1)[-1]
-        length = len(answer.split())
-        grades = {
-            "correctness": rng.randint(2, 5),
-            "clarity": rng.randint(3, 5),
-            "conciseness": 5 if length < 60 else 4 if length < 150 else rng.randint(2, 3),
-        }
-        total = sum(grades.values())
-        verdict = "clear and on point" if total >= 12 else "usable but could be sharper" if total >= 9 else "misses the point"
-        reply = json.dumps({**grades, "total": total, "verdict": f"demo judge: {verdict}"})
-        return reply if model != "verbose" else f"Here is my assessment:\n```json\n{reply}\n```"
-    return None
-
-
-_LABELS = re.compile(r"(?:one (?:topic )?label|exactly one word|one of)\s*:\s*([^.]+)\.", re.I)
-_LABEL_CUES = {
-    "billing": ("billed", "charge", "invoice", "refund", "credit", "payment", "price"),
-    "technical": ("error", "crash", "bug", "500", "broken", "doesn't work", "not working", "fails", "greyed",
-                  "button", "still"),
-    "shipping": ("tracking", "package", "delivery", "shipped", "parcel", "courier"),
-    "account": ("password", "email", "login", "log in", "account", "username"),
-    "sales": ("enterprise", "quote", "seats", "pricing", "plan", "upgrade", "demo"),
-    "spam": ("prize", "winner", "click", "crypto", "free", "urgent", "$$$", "guaranteed", "bitcoin"),
-    "ham": ("meeting", "invoice", "attached", "agenda", "thanks", "stand-up", "appointment", "move"),
-    "p1": ("outage", "down", "data loss", "all users", "all customers", "cannot access", "lost", "production", "503",
-           "revenue", "deleted"),
-    "p2": ("workaround", "broken", "some users", "slow"),
-    "p3": ("question", "how do", "minor", "typo", "?"),
-    "mixed": ("but", "however", "although"),
-    "sport": ("match", "league", "cup", "goal", "win", "champions", "champion", "olympic", "penalty", "semi-final"),
-    "science": ("study", "research", "scientists", "telescope", "species"),
-    "business": ("shares", "profit", "merger", "market", "company", "ceo"),
-    "health": ("vaccine", "hospital", "disease", "patients", "health"),
-    "culture": ("film", "festival", "museum", "music", "album", "art"),
-    "politics": ("election", "minister", "parliament", "vote", "president"),
-    "technology": ("app", "software", "ai", "chip", "phone"),
-}
-_SLOPPY = {"verbose": "The label is: {}.", "steady": "{}", "flaky": "{}"}
-
-
-def _label_answer(system: str, prompt: str, rng: random.Random, model: str) -> str | None:
-    """A classification instruction ("one label: a, b, c. Answer with the label only") gets a label,
-    chosen from cue words, wrong about as often as the model's skill says; ``verbose`` wraps it in a
-    sentence (which fails an exact check: a visible, realistic failure)."""
-    m = _LABELS.search(system + " " + prompt)
-    if not m or "label" not in (system + prompt).lower() and "one word" not in (system + prompt).lower():
-        return None
-    listed = re.sub(r"\(.*?\)", "", m.group(1))
-    options = [o.strip().lower() for o in re.split(r",|\bor\b", listed)]
-    options = [o for o in options if o and len(o) < 20]
-    if len(options) < 2:
-        return None
-    low = prompt.lower()
-
-    def has(word: str) -> bool:
-        return re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", low) is not None
-
-    def cue(opt: str) -> float:
-        if opt in ("positive", "negative", "neutral", "mixed"):
-            neg = sum(has(w) for w in (*_NEGATIVE, "broke", "worst", "five stars for"))
-            pos = sum(has(w) for w in (*_POSITIVE, "gorgeous", "best", "lasts", "fantastic"))
-            return {"positive": pos - neg, "negative": neg - pos + 0.5 * has("wow"),
-                    "neutral": 0.4 if pos == neg == 0 else 0,
-                    "mixed": 0.6 + pos if pos and has("but") else 0}[opt]
-        return sum(has(c) for c in _LABEL_CUES.get(opt, (opt,))) + 0.1 * has(opt)
-
-    plain = [o for o in ("other", "neutral", "ham", "p3") if o in options]
-    label = max(options, key=lambda o: (cue(o), o in plain))
-    skill = {"thinker": 0.95, "terse": 0.9, "steady": 0.95, "verbose": 0.9, "swift": 0.7}.get(model, 0.6)
-    if rng.random() > skill:
-        label = options[rng.randrange(len(options))]
-    return _SLOPPY.get(model, "{}").format(label)
-
-
-_LIMIT = re.compile(r"at most (\d+) words", re.I)
-
-
-def _summary_answer(prompt: str, rng: random.Random, model: str) -> str | None:
-    """A "summarise ... at most N words" request gets the document's lead sentences: ``terse`` and
-    ``thinker`` keep to the limit, ``swift`` often runs over it, ``verbose`` ignores it."""
-    if "summari" not in prompt.lower():
-        return None
-    doc = prompt.split("---", 1)[-1].strip()
-    sentences = re.split(r"(?<=[.!?])\s+", doc)
-    m = _LIMIT.search(prompt)
-    limit = int(m.group(1)) if m else 60
-    take = {"verbose": len(sentences), "swift": 2, "thinker": 2}.get(model, 1)
-    if model in ("thinker", "steady"):  # the careful ones keep the sentences dense with facts (numbers, names)
-        dense = sorted(range(len(sentences)), key=lambda i: -len(re.findall(r"\d|\b[A-Z][a-z]+", sentences[i])))
-        chosen = sorted(dense[:take + 1])
-        words = " ".join(sentences[i] for i in chosen).split()
-    else:
-        words = " ".join(sentences[:take]).split()
-    if model in ("terse", "thinker", "steady") or (model == "swift" and rng.random() < 0.5):
-        words = words[:limit]
-    text = " ".join(words)
-    if model == "verbose":
-        text = "Here is a summary of the document:\n\n" + text
-    return text if text.endswith((".", "!", "?")) else text.rstrip(",;:") + "."
-
-
-def _json_answer(prompt: str, words: list[str], rng: random.Random) -> str:
-    keys = [k for k in dict.fromkeys(_KEY.findall(prompt)) if k.lower() != "json"][:6]
-    topic = " ".join(words[:2]) or "the request"
-    if not keys:
-        obj = {"topic": topic, "answer": f"A short note on {topic}.", "confidence": round(rng.uniform(0.6, 0.95), 2)}
-    else:
-        obj = {}
-        for i, k in enumerate(keys):
-            if any(s in k.lower() for s in ("count", "age", "year", "number", "total", "n_")):
-                obj[k] = rng.randrange(1, 100)
-            elif "name" in k.lower():
-                obj[k] = _pick(rng, "Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson")
-            elif k.lower().startswith(("is_", "has_")):
-                obj[k] = bool(rng.randrange(2))
-            else:
-                obj[k] = words[i % len(words)] if words else f"value {i + 1}"
-    return json.dumps(obj, indent=None if rng.randrange(2) else 2)
-
-
 def compose(model: str, messages: list[Message], rng: random.Random, want_json: bool) -> tuple[str, str]:
     """(reasoning, answer) for a demo model; pure and deterministic for a given rng state."""
     prompt = ""
@@ -300,40 +114,36 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
         reasoning = (
             f"The user is asking about {topic}. Let me break this down. "
             f"First, what does {first} mean here? "
-            + _pick(rng, "There are a couple of readings; ", "The most likely reading is the practical one; ")
+            + pick(rng, "There are a couple of readings; ", "The most likely reading is the practical one; ")
             + "I should cover the core idea, a trade-off, and one concrete example. "
             + (f"There is arithmetic: the result is {calc}. " if calc else "")
-            + _pick(rng, "Keep it short and check the claim before answering.",
+            + pick(rng, "Keep it short and check the claim before answering.",
                     "Make sure the answer is direct, then add one caveat.")
         )
     system_text = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
-    if not want_json:
-        for special in (_label_answer(system_text, prompt, rng, model), _summary_answer(prompt, rng, model)):
-            if special is not None:
-                return reasoning, special
+    judged = judge_reply(system_text, prompt, rng, model)  # first: a judge prompt quotes the case's prompt
+    if judged is not None:
+        return reasoning, judged
+    canned = canned_answer(model, prompt, rng)
+    if canned is not None:
+        return reasoning, canned
+    special: str | None
     if want_json:
-        system = system_text
-        judged = _judge_reply(system, prompt, rng, model)
-        if judged is not None:
-            return reasoning, judged
-        fields = _FIELD.findall(system + "\n" + prompt)
-        if fields:
-            skill = {"verbose": 0.9, "thinker": 0.99, "steady": 0.85, "swift": 0.65}.get(model, 0.5)
-            text = _extract(fields, prompt, rng, skill)
-            if model == "swift" and rng.random() < 0.25:  # a fast model's slip: Python's repr, not JSON
-                text = repr(json.loads(text))
-            return reasoning, text
-        return reasoning, _json_answer(prompt, words, rng)
+        special = extraction_answer(system_text, prompt, rng, model) or json_answer(prompt, words, rng)
+    else:
+        special = label_answer(system_text, prompt, rng, model) or summary_answer(prompt, rng, model)
+    if special:
+        return reasoning, special
     if style == "terse":
-        return reasoning, lead + _pick(
+        return reasoning, lead + pick(
             rng,
             f"In short: {topic} comes down to a clear goal and a simple first step.",
             f"{topic.capitalize()} is best approached incrementally; start small and measure.",
             f"Briefly, {topic} depends on context, but the common answer is to keep it simple.",
         )
-    opener = _pick(rng, "Here is a quick overview", "Good question", "Short version", "Let's look at it")
+    opener = pick(rng, "Here is a quick overview", "Good question", "Short version", "Let's look at it")
     bullets = [
-        f"- **{w.capitalize()}**: " + _pick(rng, "the central idea to get right", "often misunderstood",
+        f"- **{w.capitalize()}**: " + pick(rng, "the central idea to get right", "often misunderstood",
                                             "worth measuring before optimising", "depends on your constraints")
         for w in (words or ["scope", "trade-offs", "next steps"])[:3]
     ]
@@ -346,7 +156,7 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
     step_pool = [f"Define what {first} should achieve.", f"Try the simplest version of {first}.",
                  "Measure the result.", "Compare with an alternative.", "Write down what you learned."]
     steps = "\n".join(f"{i}. {s}" for i, s in enumerate(rng.sample(step_pool, 3), 1))
-    text = f"## {topic.capitalize()}\n\n{lead}{opener}. " + _pick(
+    text = f"## {topic.capitalize()}\n\n{lead}{opener}. " + pick(
         rng, f"{topic.capitalize()} is easier to reason about in small steps.",
         f"Most questions about {topic} have a practical answer.",
     ) + f"\n\n{steps}\n\n" + "\n".join(bullets) + "\n"
@@ -358,11 +168,11 @@ def compose(model: str, messages: list[Message], rng: random.Random, want_json: 
             f"print(explain_{ident}(2))\n```\n\n"
             "### Comparison\n\n| Aspect | Simple approach | Careful approach |\n|---|---|---|\n"
             f"| Effort | low | higher |\n| Risk with {first} | moderate | low |\n| When | prototypes | production |\n\n"
-            + _pick(rng, "In summary, start simple and refine.", "Overall: measure first, then decide.")
+            + pick(rng, "In summary, start simple and refine.", "Overall: measure first, then decide.")
             + "\n"
         )
     else:
-        text += "\n" + _pick(rng, "Hope this helps.", "That should get you started.") + "\n"
+        text += "\n" + pick(rng, "Hope this helps.", "That should get you started.") + "\n"
     return reasoning, text
 
 
@@ -391,16 +201,27 @@ class DemoProvider:
         key = json.dumps([self.seed, params.seed, model, messages], sort_keys=True, default=str)
         return random.Random(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big"))
 
-    async def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
-        if model not in PROFILES:
-            raise ProviderError("not_found", f"demo has no model '{model}': try {', '.join(PROFILES)}", 404)
-        prof = PROFILES[model]
+    def _draft(self, model: str, messages: list[Message], params: Params) -> tuple[random.Random, int, str, str]:
+        """(rng, flaky's fate, reasoning, answer): everything stream() sends, decided before it waits."""
         rng = self._rng(model, messages, params)
         fate = rng.randrange(6) if model == "flaky" else 5
         last_user = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
         system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system")
         want_json = params.response_format != "text" or "json" in (last_user + " " + system).lower()
-        reasoning, answer = compose(model, messages, rng, want_json)
+        return (rng, fate, *compose(model, messages, rng, want_json))
+
+    def answer(self, model: str, messages: list[Message], params: Params) -> str:
+        """The answer text stream() sends (cut at ``max_tokens`` as it is), without waiting; flaky's
+        simulated failures aside. For tests and tools that need the text, not the timing."""
+        _, _, _, answer = self._draft(model, messages, params)
+        pieces = _pieces(answer)
+        return "".join(pieces[: params.max_tokens]) if params.max_tokens is not None else answer
+
+    async def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
+        if model not in PROFILES:
+            raise ProviderError("not_found", f"demo has no model '{model}': try {', '.join(PROFILES)}", 404)
+        prof = PROFILES[model]
+        rng, fate, reasoning, answer = self._draft(model, messages, params)
         r_pieces, a_pieces = _pieces(reasoning), _pieces(answer)
         finish = "stop"
         if params.max_tokens is not None and len(a_pieces) > params.max_tokens:

@@ -11,7 +11,10 @@ Figures per response (all in ``ResponseDone``):
 - ``ttft_ms``: first token of any kind (reasoning included); ``ttft_answer_ms``: first answer token.
 - ``total_ms``: until the stream ended (``[DONE]`` or EOF).
 - ``tokens_per_s``: decode rate, ``(completion_tokens - 1) / (last token - first token)``: the
-  first token's own latency belongs to TTFT, so it is not in the rate.
+  first token's own latency belongs to TTFT, so it is not in the rate. ``None`` (shown as "—") when
+  the tokens after the first arrived within ``MIN_DECODE_MS`` of it: one chunk, or a burst of reads
+  microseconds apart, measures delivery, not decoding (a 2-token answer read 70 µs apart read as
+  28,000 tok/s). A guess must never look like a measurement.
 - token counts and their source (``tokens_source``, see ``tokens.completion_count``).
 - ``itl_p50_ms`` / ``itl_p95_ms``: gaps between text chunks (a read carrying k chunks after a gap g
   counts as k gaps of g/k); ``tokens_per_chunk``; ``connect_ms``, ``timed_by``, ``streamed`` and the
@@ -63,6 +66,7 @@ from tuiarena.providers.failures import past_deadline
 from tuiarena.secrets import MASK, redact, secret_values
 
 Sink = Callable[[Event], Any]
+MIN_DECODE_MS = 20.0  # a decode rate needs the tokens after the first spread over at least this long
 # A sink with ``persisted_only = True`` (as ``SessionWriter.write``) ignores transient events: when
 # every sink is one, no ResponseDelta is built per piece of text (headless runs with no live view).
 
@@ -374,7 +378,7 @@ class _Measure:
 
         if completion_tokens and completion_tokens > 1 and self.t_first is not None and self.t_last is not None:
             decode_s = self.t_last - self.t_first
-            if decode_s > 0:
+            if decode_s * 1000.0 >= MIN_DECODE_MS:
                 rec.tokens_per_s = round((completion_tokens - 1) / decode_s, 2)
         gaps = self.gaps
         if gaps:

@@ -100,6 +100,19 @@ def _display(path: Path) -> str:
         return path.name if path.is_relative_to(shipped_dir()) else str(path)
 
 
+DEMO_JUDGES = ("demo/terse", "demo/steady", "demo/swift", "demo/thinker", "demo/verbose")
+
+
+def demo_judge(suite: Suite, models: list[str]) -> str | None:
+    """The judge of an offline run: when the suite wants one (a rubric, or ``min_judge_score``) but
+    names none, and every candidate is a demo model, a demo model that is not a candidate (its grades
+    are simulated, like the answers), so a newcomer's first suite run is not red for want of a judge."""
+    wants = suite.judge.rubric is not None or "min_judge_score" in suite.requirements
+    if suite.judge.model or not wants or not models or not all(m.startswith("demo/") for m in models):
+        return None
+    return next((j for j in DEMO_JUDGES if j not in models), None)
+
+
 def shipped_dir() -> Path:
     from tuiarena.store.paths import data_path
 
