@@ -32,7 +32,7 @@ async def test_run_streams_text_stats_grid_and_session(tuiarena_home):
         widgets = columns(app)
         assert [w.model for w in widgets] == MODELS
         text = screen_text(app)
-        assert "done       demo/swift" in text and "TTFT" in text and "tok/s" in text
+        assert "done       demo/swift" in text and "TTFT" in text and " tok" in text  # tok/s: the grid
         grid = app.compare_screen.query_one(ResultsGrid)
         assert grid.row_count == 2
         row = grid.get_row(cols[0].response_id)

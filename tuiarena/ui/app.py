@@ -4,22 +4,23 @@ Startup paints at once: config and themes load synchronously (small files), disc
 worker and fills the roster when it reports. Everything the user can fix (a broken config, a bad
 theme, a missing key) is a notification; an internal error becomes one line on exit plus a log
 file, never a traceback on the screen.
+
+Around it: ``app_options`` (what it is started with), ``app_discovery`` (the worker that finds the
+models), ``app_nav`` (keys per screen, titles, idle cursor), ``themes`` (theme files and the
+choice at start), ``crash`` (the one-line internal error).
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -27,14 +28,15 @@ from textual.screen import Screen
 from tuiarena import runtime
 from tuiarena.errors import UserError
 from tuiarena.model import Event, RunStarted, SessionRenamed
-from tuiarena.ui.app_nav import Navigation
+from tuiarena.ui.app_discovery import Discovery
+from tuiarena.ui.app_options import DEFAULT_PICK, AppOptions, StartRequest
 from tuiarena.ui.commands import ArenaCommands
+from tuiarena.ui.crash import crash_line, redact_secrets
 from tuiarena.ui.gcpolicy import QuietCollector
-from tuiarena.ui.themes import DEFAULT_THEME, load_themes, theme_folders
+from tuiarena.ui.themes import DEFAULT_THEME, install_themes
 
 if TYPE_CHECKING:
     from textual.theme import Theme
-    from textual.worker import Worker
 
     from tuiarena.engine.run.background import EngineThread, EventInbox, ThreadedRunner
     from tuiarena.engine.workspace import Workspace
@@ -42,33 +44,10 @@ if TYPE_CHECKING:
     from tuiarena.store.sessions import SessionWriter
     from tuiarena.ui.screens.compare import CompareScreen
 
-DEFAULT_PICK = ["demo/swift", "demo/steady", "demo/thinker"]
-# Textual's own themes kept beside ours (the palette's theme list stays short)
-KEEP_TEXTUAL_THEMES = ("textual-dark", "textual-light", "textual-ansi")
+__all__ = ["DEFAULT_PICK", "AppOptions", "StartRequest", "TuiArena", "redact_secrets", "run_app"]
 
 
-@dataclass
-class AppOptions:
-    """Knobs for tests and benchmarks; the defaults are what a user gets."""
-
-    probe_local: bool = True  # look for Ollama / LM Studio / vLLM / llama.cpp on loopback
-    demo_speed: float | None = None  # None: TUIARENA_DEMO_SPEED or 1
-    frame_hz: float = 20.0  # column redraw rate while streaming
-    mask_timings: bool = False  # show "…" for clock-dependent figures (stable snapshots)
-    cursor_blink: bool = True
-
-
-@dataclass
-class StartRequest:
-    """What the command line asked for at start: models to pick, a prompt to run, a session to open."""
-
-    models: list[str] = field(default_factory=list)
-    prompt: str | None = None
-    system: str | None = None
-    session: Path | None = None
-
-
-class TuiArena(Navigation):
+class TuiArena(Discovery):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live elsewhere
     TITLE = "tuiarena"
     COMMANDS = App.COMMANDS | {ArenaCommands}
@@ -116,19 +95,7 @@ class TuiArena(Navigation):
         self.collector = QuietCollector()
         self._last_input = time.monotonic()
         self._blinking = True
-        themes, problems = load_themes(theme_folders())
-        for name in list(self.available_themes):
-            if name not in KEEP_TEXTUAL_THEMES and name != self.config.ui.theme:
-                self.unregister_theme(name)
-        self.problems += [f"theme skipped: {p}" for p in problems]
-        for theme in themes.values():
-            self.register_theme(theme)
-        wanted = self.config.ui.theme or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            if self.config.ui.theme:
-                self.problems.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
+        self.problems += install_themes(self, self.config.ui.theme)
         self.sub_title = "new session"
 
     def _load_config(self) -> Config:
@@ -182,82 +149,6 @@ class TuiArena(Navigation):
         # Discovery starts after the first frame: it fills the roster, and building the SDK
         # clients (on the engine thread) takes turns with the event loop for the GIL.
         self.discover_models()
-
-    # -- discovery -------------------------------------------------------------------------------
-    @work(exclusive=True, exit_on_error=False, group="discovery")
-    async def discover_models(self) -> None:
-        from tuiarena.engine.workspace import open_workspace
-        from tuiarena.ui.widgets.roster import Roster, RosterEntry
-
-        ws = await open_workspace(self.config, probe_local=self.options.probe_local)
-        if self.options.demo_speed is not None:
-            ws.registry.demo_speed = self.options.demo_speed
-        if self.workspace is not None:
-            await self.workspace.aclose()
-        self.workspace = ws
-        # Runs stream on the engine's own loop in its own thread (see engine.background): a frame
-        # being painted must not delay when a token is timed. It gets its own registry, since
-        # network clients belong to the loop that made them; this loop's registry lists models.
-        # The SDK clients are built there now, before the roster offers models: importing openai
-        # costs ~1 s of CPU and, at the first run, would freeze the screen and hold back its tokens.
-        from tuiarena.engine.run.background import (
-            EngineThread,
-            EventInbox,
-            ThreadedRunner,
-        )
-        from tuiarena.providers.registry import Registry
-
-        if self.engine is None or self.inbox is None:
-            self.engine = EngineThread()
-            self.inbox = EventInbox(asyncio.get_running_loop(), self._deliver)
-        engine, inbox = self.engine, self.inbox
-        if self.runner is not None:
-            await self.runner.aclose()
-        registry = Registry(list(ws.registry.endpoints.values()), include_demo=True, demo_speed=ws.registry.demo_speed)
-        for name in list(ws.registry.endpoints):
-            if name != "demo":
-                await engine.call_async(registry.get, name)
-        self.runner = ThreadedRunner(engine, registry, ws.pricing, sinks=[inbox.put], after_call=inbox.drain)
-        models, errors = await ws.registry.list_models()
-        entries = [RosterEntry(m.id, m.endpoint, m.model, m.demo, ws.pricing.get(m.id)) for m in models]
-        endpoints = sorted({m.endpoint for m in models})
-        status = f"{len(models)} models · {len(endpoints)} endpoint{'s' if len(endpoints) != 1 else ''}"
-        if ws.only_demo:
-            status += "\nonly offline demo models: add endpoints or set OPENAI_API_KEY etc."
-        screen = self.compare_screen
-        if screen is not None:
-            roster = screen.query_one(Roster)
-            roster.set_models(entries, status)
-            if self.start.models:  # -m on the command line: those, in that order
-                roster.select(list(self.start.models))
-            elif not roster.selected and entries:  # first start: a sensible trio to try at once
-                real = [e.id for e in entries if not e.demo]  # real endpoints come before the demo
-                known = [e.id for e in entries]
-                pick = real[:3] if real else ([m for m in DEFAULT_PICK if m in known] or known[:3])
-                roster.select(pick)
-        self.collector.settle()  # the SDK clients are built: freeze them too
-        if screen is not None and self.start.prompt:  # a prompt on the command line runs at once
-            from tuiarena.ui.widgets.prompt import PromptEditor
-
-            editor = screen.query_one(PromptEditor)
-            editor.user_text = self.start.prompt
-            if self.start.system:
-                editor.system_text = self.start.system
-            self.start.prompt = None
-            screen.action_run()
-        notes = [] if ws.only_demo else list(ws.notes)  # the roster already says "demo only"
-        notes += [f"{name}: {msg}" for name, msg in errors.items()]
-        if notes:
-            self.notify("\n".join(notes), title="discovery", markup=False, timeout=6,
-                        severity="warning" if errors else "information")
-        self.discovered.set()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        from textual.worker import WorkerState
-
-        if event.state == WorkerState.ERROR and event.worker.group == "discovery":
-            self.notify(f"model discovery failed: {event.worker.error}", severity="error", markup=False)
-            self.discovered.set()  # over, if not well: nobody waits for it any longer
 
     # -- events -----------------------------------------------------------------------------------
     def add_listener(self, fn: Callable[[Event], Any]) -> None:
@@ -408,44 +299,10 @@ class TuiArena(Navigation):
         self.collector.restore()
 
     def crash_report(self) -> str | None:
-        """After ``run()``: if an unhandled error ended the app, save its traceback and return one line.
-
-        Textual prints such a traceback to ``error_console`` on exit; this app's error console writes
-        to memory, so the terminal gets one line and the details go to a private file (mode 0600)
-        with every secret-looking environment value blanked out.
-        """
-        text = self._errors.getvalue().strip()
-        if not text:
-            return None
+        """After ``run()``: if an unhandled error ended the app, save its traceback (redacted, to a
+        private file) and return one line for the terminal (see :mod:`tuiarena.ui.crash`)."""
         named = {e.api_key_env for e in self.config.endpoints.values() if e.api_key_env}
-        text = redact_secrets(text, names=named)
-        # the exception's own line: the last one outside the traceback's frames and Textual's notes
-        plain = [s for s in (line.strip() for line in text.splitlines()) if s and s[0] not in "│╭╰" and not s.startswith("NOTE:")]
-        last = plain[-1] if plain else "see the crash log"
-        where: Path | None = None
-        try:
-            from tuiarena.store.paths import cache_dir, write_private
-
-            where = cache_dir() / "crash.log"
-            write_private(where, text + "\n")
-        except Exception:
-            where = None
-        return f"tuiarena: internal error: {last}" + (f" (details in {where})" if where else "")
-
-
-_SECRET_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
-
-
-def redact_secrets(text: str, environ: Mapping[str, str] | None = None, names: Iterable[str] = ()) -> str:
-    """``text`` with the value of every environment variable named like a secret (or in ``names``,
-    the variables the config says hold keys) replaced by the variable's name."""
-    env = os.environ if environ is None else environ
-    named = set(names)
-    for name, value in env.items():
-        secret = name in named or name.upper().endswith(_SECRET_SUFFIXES)
-        if secret and len(value) >= 8 and value in text:
-            text = text.replace(value, f"[{name}]")
-    return text
+        return crash_line(self._errors.getvalue(), named)
 
 
 def run_app(start: StartRequest | None = None) -> int:

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from tuiarena.ui.app import AppOptions
+    from tuiarena.ui.app_options import AppOptions
     from tuiarena.ui.gcpolicy import QuietCollector
     from tuiarena.ui.screens.compare import CompareScreen
 

@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+if TYPE_CHECKING:
+    from textual.app import App
+
 COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
            "success", "warning", "error", "boost")
 DEFAULT_THEME = "tuiarena-dark"
+# Textual's own themes kept beside ours (the palette's theme list stays short)
+KEEP_TEXTUAL_THEMES = ("textual-dark", "textual-light", "textual-ansi")
 
 
 def _colour(value: object, key: str) -> str:
@@ -88,3 +94,23 @@ def theme_folders() -> list[Path]:
     from tuiarena.store.paths import data_path, user_themes_dir
 
     return [data_path("themes"), user_themes_dir()]
+
+
+def install_themes(app: App[Any], configured: str | None) -> list[str]:
+    """Give ``app`` our themes (shipped, then the user's) plus a few of Textual's, and switch to
+    ``configured`` (the config's ``theme``; empty: the default). Returns the problems to show."""
+    themes, skipped = load_themes(theme_folders())
+    problems = [f"theme skipped: {p}" for p in skipped]
+    for name in list(app.available_themes):
+        if name not in KEEP_TEXTUAL_THEMES and name != configured:
+            app.unregister_theme(name)
+    for theme in themes.values():
+        app.register_theme(theme)
+    configured = configured or ""
+    wanted = configured or DEFAULT_THEME
+    if wanted not in app.available_themes:
+        if configured:
+            problems.append(f"theme {wanted!r} not found; using {DEFAULT_THEME}")
+        wanted = DEFAULT_THEME if DEFAULT_THEME in app.available_themes else "textual-dark"
+    app.theme = wanted
+    return problems

@@ -23,7 +23,8 @@ from textual.widgets import DataTable, Header, Static
 from tuiarena import fmt
 from tuiarena.engine.arena import invalid_reason
 from tuiarena.engine.run.state import ColumnState
-from tuiarena.ui.screens.blind import BlindColumn, BlindScreen
+from tuiarena.ui.screens.blind import BlindScreen
+from tuiarena.ui.screens.blind_column import BlindColumn
 from tuiarena.ui.screens.leaderboard import LeaderboardScreen
 from tuiarena.ui.widgets.column import stats_text
 from tuiarena.ui.widgets.keybar import KeyBar

@@ -48,7 +48,7 @@ class BlindTurns(ArenaScreen[None]):
     def follow_up(self, prompt: str, params: Params | None = None) -> bool:
         """Another turn of the same battle before the vote: each side sees its own earlier answers
         (as in Chatbot Arena); the vote then judges the whole conversation."""
-        from tuiarena.ui.screens.blind import BlindColumn
+        from tuiarena.ui.screens.blind_column import BlindColumn
 
         battle, app, runner = self.battle, self.app, self.app.runner
         if battle is None or runner is None:

@@ -47,7 +47,7 @@ def arena_models(given: list[str]) -> list[str]:
     """The arena's roster: --model, else the UI's saved selection (2+), else the demo trio."""
     from tuiarena.errors import UserError
     from tuiarena.model import ModelRef
-    from tuiarena.ui.app import DEFAULT_PICK
+    from tuiarena.ui.app_options import DEFAULT_PICK
 
     models = list(dict.fromkeys(m.strip() for m in given if m.strip()))
     if not models:

@@ -12,12 +12,15 @@ below), so a frame repaints a few regions and never asks the whole screen for a 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Static
 
 from tuiarena import fmt
@@ -38,10 +41,10 @@ FINISH_NOTE = {"length": "cut at max tokens (finish_reason: length): raise max t
 STATUS_CLASSES = tuple(f"-{s}" for s in STATUS_STYLE)
 
 
-def stats_text(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = False) -> Text:
-    """``TTFT 120ms · 85.2 tok/s · ~300 tok · 3.52s · $0.00012`` (always a Text: never markup)."""
+def stats_parts(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = False) -> list[str]:
+    """The column's figures, most important first: TTFT, total time, tokens, cost, retries, then
+    tok/s, connect and prefill times (a narrow column shows as many as fit, in this order)."""
     rec = col.record
-    tps = col.live_tokens_per_s
     tokens = col.completion_tokens
     est = rec.tokens_estimated if rec is not None else True
     parts = []
@@ -49,22 +52,94 @@ def stats_text(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = 
         parts.append("TTFT …")
     else:
         parts.append(f"TTFT {fmt.ms(col.ttft_ms)}ms" if col.ttft_ms is not None else "TTFT —")
-        parts.append(f"{fmt.rate(tps)} tok/s")
-    parts.append(f"{fmt.tokens(tokens, est)} tok")
-    if not mask_timings:
         parts.append(f"{fmt.seconds(elapsed_ms)}s")
+    parts.append(f"{fmt.tokens(tokens, est)} tok")
     if rec is not None and (rec.cost_usd is not None or rec.completion_tokens):  # nothing billed: no cost shown
         parts.append(fmt.cost(rec.cost_usd))
     if col.retries:
         parts.append(f"{col.retries} retr{'y' if col.retries == 1 else 'ies'}")
+    if rec is not None and not rec.streamed:
+        parts.append("not streamed")
+    if not mask_timings:
+        parts.append(f"{fmt.rate(col.live_tokens_per_s)} tok/s")
     if rec is not None and not mask_timings:
         if rec.connect_ms is not None:
             parts.append(f"conn {fmt.ms(rec.connect_ms)}ms")
         if rec.server_prompt_ms is not None:
             parts.append(f"prefill {fmt.ms(rec.server_prompt_ms)}ms")
-        if not rec.streamed:
-            parts.append("not streamed")
-    return Text(" · ".join(parts))
+    return parts
+
+
+def stats_text(col: ColumnState, elapsed_ms: float | None, mask_timings: bool = False) -> Text:
+    """``TTFT 120ms · 3.52s · ~300 tok · $0.00012 · 85.2 tok/s`` (always a Text: never markup)."""
+    return Text(" · ".join(stats_parts(col, elapsed_ms, mask_timings)))
+
+
+class StatsLine(TextLine):
+    """The stats line: whole figures in priority order, never one cut in the middle (``$0.0000…``
+    read as a price of zero). Narrower than :data:`ONE_ROW_WIDTH` it takes two rows, so TTFT,
+    total, tokens and cost still show in a column of 24 cells; a trailing ``+N`` says how many
+    figures did not fit (the results grid has them all). The height changes only with the width,
+    never while a stream runs."""
+
+    ONE_ROW_WIDTH = 46  # "TTFT 1234ms · 12.34s · ~1234 tok · $0.00012" and a little
+
+    def __init__(self, parts: list[str] | None = None, *, classes: str | None = None) -> None:
+        self.parts = list(parts or [])
+        super().__init__(Text(" · ".join(self.parts)), classes=classes)
+        self._rows: list[Text] = []
+        self._rows_for: tuple[Text, int, int] | None = None
+
+    def set_parts(self, parts: list[str]) -> None:
+        self.parts = list(parts)
+        self.update(Text(" · ".join(self.parts)))
+
+    def on_resize(self) -> None:
+        rows = 1 if self.size.width >= self.ONE_ROW_WIDTH else 2
+        if self.styles.height is None or self.styles.height.value != rows:
+            self.styles.height = rows
+
+    def row_source(self, y: int) -> tuple[str, object, Callable[[], Strip]]:
+        width, height = self.size
+        if self._rows_for is None or self._rows_for[0] is not self.text or self._rows_for[1:] != (width, height):
+            self._rows_for = (self.text, width, height)
+            rows = pack_parts(self.parts, width, max(height, 1))
+            self._rows = [Text(line, no_wrap=True, overflow="ellipsis") for line in rows]
+        if y >= len(self._rows):
+            return "blank", None, lambda: Strip.blank(self.size.width, self.rich_style)
+        row = self._rows[y]
+        return "text", row, lambda: self._draw(row)
+
+    def _draw(self, row: Text) -> Strip:
+        row = row.copy()
+        row.truncate(self.size.width, overflow="ellipsis")
+        return self.render_row(row)
+
+
+def pack_parts(parts: list[str], width: int, rows: int, sep: str = " · ") -> list[str]:
+    """``parts`` in order, as many as fit, on at most ``rows`` lines of ``width`` cells; the last
+    line ends `` +N`` for the N left out. A part is never split (one wider than a line is cut)."""
+    lines: list[list[str]] = [[]]
+    placed = 0
+    for part in parts:
+        line = lines[-1]
+        if not line or cell_len(sep.join([*line, part])) <= width:
+            line.append(part)
+        elif len(lines) < rows:
+            lines.append([part])
+        else:
+            break
+        placed += 1
+    left = len(parts) - placed
+    while left:  # room for " +N" on the last line, giving back parts if needed
+        last = lines[-1]
+        mark = f" +{left}"
+        if cell_len(sep.join(last) + mark) <= width or len(last) <= 1:
+            lines[-1] = [sep.join(last) + mark]
+            break
+        last.pop()
+        left += 1
+    return [sep.join(line) for line in lines]
 
 
 class OutputColumn(Vertical):
@@ -115,7 +190,7 @@ class OutputColumn(Vertical):
 
     def compose(self) -> ComposeResult:
         yield TextLine(self._header("waiting"), classes="col-header")
-        yield TextLine(Text("TTFT —"), classes="col-stats")
+        yield StatsLine(["TTFT —"], classes="col-stats")
         if self.earlier:  # collapsed by default: one line saying they are there
             n = len(self.earlier)
             yield TextLine(Text(f"▸ {n} earlier turn{'s' if n != 1 else ''} · e shows them", no_wrap=True,
@@ -171,8 +246,7 @@ class OutputColumn(Vertical):
     def on_mount(self) -> None:
         self._live = self.query_one(LiveText)
         self._head = self.query_one(".col-header", TextLine)
-        self._stats = self.query_one(".col-stats", TextLine)
-        self._stats_plain = ""
+        self._stats = self.query_one(".col-stats", StatsLine)
         self._ready = True
 
     def reset(self, response_id: str, model: str) -> None:
@@ -208,10 +282,7 @@ class OutputColumn(Vertical):
             if col.final:
                 self._finalise(col)
         if changed or not col.final:
-            stats = stats_text(col, self._elapsed(col), self.mask_timings)
-            if stats.plain != self._stats_plain:
-                self._stats_plain = stats.plain
-                self._stats.update(stats)
+            self._stats.set_parts(stats_parts(col, self._elapsed(col), self.mask_timings))
         return changed
 
     def _elapsed(self, col: ColumnState) -> float | None:

@@ -130,12 +130,16 @@ class TextLine(OwnLines):
         return "text", self._text, self.render_text
 
     def render_text(self) -> Strip:
+        text = self._text.copy()
+        text.truncate(self.size.width, overflow="ellipsis")
+        return self.render_row(text)
+
+    def render_row(self, text: Text) -> Strip:
+        """One row's Strip from ``text`` (already cut to the width)."""
         width = self.size.width
         if self._base is None:  # rich_style walks the ancestors: once per style change
             self._base = self.rich_style
         base = self._base
-        text = self._text.copy()
-        text.truncate(width, overflow="ellipsis")
         segments = [Segment(seg.text, base + seg.style if seg.style else base)
                     for seg in text.render(self.app.console) if seg.text]
         return Strip(segments).extend_cell_length(width, base)
