@@ -3,7 +3,7 @@
 * ``connect_timeout_s`` (default 10 s): TCP (+ TLS) set-up. The SDK retries a connect timeout.
 * ``timeout_s`` (default 60 s), the *silence* limit: no byte for this long, while waiting for the
   response head or between any two reads of the body. It is httpx2's read/write/pool timeout, which
-  both transports honour (plainhttp passes it to ``net.sockets``' watchdog; httpx2's own socket layer
+  both transports honour (http11 passes it to ``net.sockets``' watchdog; httpx2's own socket layer
   for HTTPS). A server silent for this long *before its response head* is not asked again
   (``client_class``): the SDK would otherwise retry it twice, tripling the wait, and a retry only
   queues a second copy of the same request on a stuck server.
