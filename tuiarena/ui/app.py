@@ -136,7 +136,13 @@ class TuiArena(Discovery):
             self.notify("\n".join(self.problems), title="configuration", severity="error", markup=False, timeout=12)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.collector.start_up()
-        self.call_after_refresh(self._first_frame_done)
+
+    def on_ready(self) -> None:
+        """The first frame is on the screen (Textual's ``Ready``, sent once, whichever screen drew
+        it). Not ``call_after_refresh`` from ``on_mount``: that callback belongs to the screen on top
+        when it is handled, and a dialog pushed at start (the voter's label in ``serve``) and
+        dismissed before its first refresh took it along: discovery never started."""
+        self._first_frame_done()
 
     def _first_frame_done(self) -> None:
         if self.start.session is not None:  # --session: the saved session, as Enter on the sessions screen
