@@ -63,6 +63,7 @@ BEHAVIOURS = {
     "not-streamed": "one chat.completion JSON object even when stream is true",
     "html": "200 with an HTML page (a web UI, not the API)",
     "bare-lf": "the response head's lines end in a bare LF",
+    "byte-tokens": "every 4th token is half a character: sent as content \"\" (llama-cpp-python's server does this)",
 }
 TIMINGS = {"prompt_n": 7, "prompt_ms": 12.5, "predicted_per_token_ms": 4.0, "predicted_per_second": 250.0}
 ESCAPE_TOKENS = ["\x1b[31mred\x1b[0m", " [bold red]x[/]", " bell\x07", " cr\rlf", " nul\x00", " \x1b]0;title\x07", " [link=x]y[/link]"]
@@ -280,6 +281,8 @@ class FakeServer:
             content = [ESCAPE_TOKENS[i % len(ESCAPE_TOKENS)] for i in range(n)]
         else:
             content = [f"tok{i}" if i == 0 else f" tok{i}" for i in range(n)]
+        if "byte-tokens" in conf.flags:  # the first byte of "é" shows nothing; the next token brings it
+            content = ["" if i % 4 == 1 else ("é" + t if i % 4 == 2 else t) for i, t in enumerate(content)]
         reasoning = []
         if conf.flags & {"reasoning", "reasoning-content"}:
             reasoning = [f"think{i}" if i == 0 else f" think{i}" for i in range(max(1, n // 2))]

@@ -78,7 +78,8 @@ class ChunkParser:
 
     ``feed(data, t)`` returns the events in ``data`` (text deltas, the finish). Kept for the caller
     (the last one seen wins): ``usage``, ``timings``. ``done`` is set by ``data: [DONE]``, ``finish``
-    by the first ``finish_reason``, ``pieces`` counts chunks that carried text. An ``error`` object
+    by the first ``finish_reason``, ``pieces`` counts chunks that carried text (or an empty
+    content chunk between the opening and the finish: a token that ended mid-character). An ``error`` object
     in the stream (or a line that is not JSON, or a body that is not SSE) ends it: ``error`` is set,
     the events before it are still returned and the caller raises it after handing them on. SSE
     comment lines, blank lines and other fields (``event:``, ``id:``, ``retry:``) are skipped. A body
@@ -192,7 +193,10 @@ class ChunkParser:
                         chars += len(content)
                         n += 1
                         self.answered = True
-                    if reasoning or content:
+                    if reasoning or content or (content == "" and "role" not in delta
+                                                and not choice.get("finish_reason")):
+                        # an empty content chunk that is not the opening role chunk nor the finish
+                        # is a token whose bytes end mid-character (llama-cpp-python's server)
                         pieces += 1
                         last = self._last
                         if last >= 0:
