@@ -59,3 +59,13 @@ def test_compare_says_when_it_is_not_decisive():
     strong = st.CaseFigures([0.0] * 25, none, none)
     out = st.compare("A", "B", a, strong)
     assert out["decisive"] is True and out["sentence"].startswith("A leads B by 64 points")
+
+
+def test_compare_explains_an_interval_that_excludes_zero_without_a_decisive_test():
+    # 9 cases only A passes, 2 only B: the bootstrap interval excludes 0, exact McNemar p = 0.065
+    none = [None] * 23
+    a = st.CaseFigures([1.0] * 20 + [0.0] * 3, none, none)
+    b = st.CaseFigures([0.0] * 9 + [1.0] * 11 + [1.0, 1.0, 0.0], none, none)
+    out = st.compare("A", "B", a, b, seed=4)
+    assert out["ci"][0] > 0 and out["decisive"] is False
+    assert "(exact McNemar p = 0.065; the bootstrap interval is optimistic with so few cases)" in out["sentence"]

@@ -182,7 +182,7 @@ async def _run(args: argparse.Namespace) -> int:
                        pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=None)
         shares = job.judge_shares_backend()
         if shares and judge_model:
-            w = (f"the judge {judge_model} shares a backend with {', '.join(shares)}: it was run after every "
+            w = (f"the judge {judge_model} shares a backend with {', '.join(shares)}: its calls wait for every "
                  "candidate answer, so their latencies are not affected")
             warnings.append(w)
             _warn(w)

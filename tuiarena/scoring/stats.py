@@ -315,7 +315,11 @@ def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
     else:
         more = (f"; about {needed:,} cases would settle it" if needed and needed > n
                 else "; a few more cases would likely settle it" if needed else "")
-        out["sentence"] = f"{head}: not decisive with {n} cases{more}."
+        test_name = "exact McNemar" if test_key == "mcnemar" else "sign test"
+        # with few cases the bootstrap interval can exclude 0 while the exact test does not: say so
+        why = f"{test_name} p = {p:.2g}" + ("; the bootstrap interval is optimistic with so few cases"
+                                           if ci[0] > 0 or ci[1] < 0 else "")
+        out["sentence"] = f"{head}: not decisive with {n} cases ({why}){more}."
     return out
 
 
