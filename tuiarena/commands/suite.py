@@ -91,7 +91,7 @@ def _load(args: argparse.Namespace):
 
 
 class _ProgressLine:
-    """The live stderr line: done/total, pass/fail/error counts, cost, elapsed."""
+    """The live stderr line: done/total, pass/fail/error counts, answers judged, cost, elapsed."""
 
     def __init__(self, stream, label: str, interval: float = 0.1) -> None:
         self.stream, self.label, self.interval = stream, label, interval
@@ -100,16 +100,18 @@ class _ProgressLine:
 
     def __call__(self, p) -> None:
         now = time.monotonic()
-        if now - self._last < self.interval and p.done < p.total:
+        last = p.done >= p.total and p.judged >= p.judge_queued
+        if now - self._last < self.interval and not last:
             return
         self._last = now
         pct = 100 * p.done / p.total if p.total else 100
         width = 20
         bar = "#" * int(width * pct / 100)
         cached = f" cached {p.cached}" if p.cached else ""
+        judge = f" judged {p.judged}/{p.judge_queued}" if p.judge_queued else ""
         control(self.stream, "\r\x1b[2K")
         self.stream.write(f"{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
-                          f"err {p.errors}{cached} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
+                          f"err {p.errors}{cached}{judge} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
         self.stream.flush()
 
     def close(self) -> None:
