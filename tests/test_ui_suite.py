@@ -79,6 +79,23 @@ async def test_suite_screen_lists_shipped_suites_and_describes_one(tuiarena_home
         assert "min_pass_rate = 0" in text
 
 
+async def test_offline_a_suite_that_wants_a_judge_gets_the_simulated_one(tuiarena_home):
+    """As `tuiarena suite` does: demo candidates and a suite with min_judge_score and no judge named."""
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot, models=["demo/swift", "demo/steady"])
+        olist = screen.query_one("#suites", OptionList)
+        olist.focus()
+        code = next(i for i in range(olist.option_count) if str(olist.get_option_at_index(i).prompt).startswith("code"))
+        olist.highlighted = code
+        await pilot.pause()
+        assert screen.suite is not None and screen.suite.name == "code"
+        assert screen.query_one("#judge", Select).value == "demo/terse"
+        assert "min_judge_score is set but there is no judge" not in screen_text(app)
+
+
 async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

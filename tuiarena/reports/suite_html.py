@@ -17,7 +17,7 @@ from typing import Any
 
 from tuiarena import fmt as f
 from tuiarena.engine.suite.results import SuiteResult
-from tuiarena.reports.suite_sections import cell_marks
+from tuiarena.reports.suite_sections import cell_marks, recommendation_parts
 from tuiarena.reports.suite_svg import latency, pass_bars, scatter
 
 MAX_ANSWER = 1500
@@ -91,21 +91,21 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _recommendation(report: dict[str, Any]) -> str:
+    """The same lines as the text report, model names in bold; the routing table folded under them."""
     rec = report["recommendation"]
+    lines = "<br>".join(f"<b>{_e(label)}{': ' + _e(model) if model else ''}</b> {_e(detail)}".rstrip()
+                        for label, model, detail in recommendation_parts(report))
     if rec["best"] is None:
-        return f"<div class='rec none'><b>No recommendation.</b> {_e(rec.get('reason') or 'no model qualifies')}.</div>"
-    best, cheap = rec["best"], rec["cheapest"]
-    txt = f"<b>Recommended: {_e(best)}</b> (best quality among the qualifying models; ties go to p95 latency, then cost)."
-    if cheap != best:
-        txt += f" Cheapest qualifying: <b>{_e(cheap)}</b>."
+        return f"<div class='rec none'>{lines}</div>"
+    lines += "<br><span class=muted>Ties go to quality, then p95 latency, then cost.</span>"
     routes = [f"<li>{_e(c)}: " + (_e(r['model']) + (f" (fallback {_e(r['fallback'])})" if r.get("fallback") else "")
                                   if r["model"] else f"<span class=bad>{_e(r.get('reason', 'none qualifies'))}</span>") + "</li>"
               for c, r in report["routing"].items()]
-    if routes and len(routes) > 1:
+    if len(routes) > 1:
         open_ = " open" if len(routes) <= 6 else ""
-        txt += f"<details{open_}><summary>Routing: the best qualifying model per category ({len(routes)})</summary><ul>" \
-               + "".join(routes) + "</ul></details>"
-    return f"<div class=rec>{txt}</div>"
+        lines += f"<details{open_}><summary>Routing: the best qualifying model per category ({len(routes)})</summary><ul>" \
+                 + "".join(routes) + "</ul></details>"
+    return f"<div class=rec>{lines}</div>"
 
 
 # ---------------------------------------------------------------------------------------- matrix
