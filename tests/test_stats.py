@@ -69,3 +69,13 @@ def test_compare_explains_an_interval_that_excludes_zero_without_a_decisive_test
     out = st.compare("A", "B", a, b, seed=4)
     assert out["ci"][0] > 0 and out["decisive"] is False
     assert "(exact McNemar p = 0.065; the bootstrap interval is optimistic with so few cases)" in out["sentence"]
+
+
+def test_compare_calls_a_difference_far_inside_the_noise_level():
+    none = [None] * 2000
+    a = st.CaseFigures([1.0 if i % 3 else 0.0 for i in range(2000)], none, none)
+    b = st.CaseFigures([1.0 if (i + 1) % 3 else 0.0 for i in range(1990)] + [1.0] * 10, none, none)
+    out = st.compare("A", "B", a, b)
+    assert out["decisive"] is False and "with 2,000 cases" in out["sentence"]
+    assert out["sentence"].startswith("B leads A by 0.2 points of pass rate, 95% CI ")
+    assert "for practical purposes they are level" in out["sentence"]

@@ -199,7 +199,7 @@ def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>",
              "<meta name=viewport content='width=device-width,initial-scale=1'>",
              f"<style>{CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1><div class=muted>{report['cases']} cases × {len(report['models'])} models × "
+             f"<h1>{_e(title)}</h1><div class=muted>{report['cases']:,} cases × {len(report['models'])} models × "
              f"{report['repeat']} repeat(s){judge}{' · ' + _e(report['description']) if report.get('description') else ''}</div>",
              _recommendation(report), _summary(report)]
     if report.get("judge_calls"):

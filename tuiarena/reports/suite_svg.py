@@ -18,7 +18,7 @@ from tuiarena.engine.suite.results import SuiteResult
 from tuiarena.scoring.stats import percentile_sorted
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
-CHAR_W = 6.2  # average width of a character at font-size 11 (system sans), for layout only
+CHAR_W = 6.8  # width of a character at font-size 11 (DejaVu Sans, the widest common sans), for layout only
 LOG_SPAN = 30.0  # costs spanning more than this ratio get a log axis
 
 
@@ -74,7 +74,7 @@ def _place_labels(points: list[tuple[float, float, str]], box: tuple[float, floa
         return any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in placed + dots)
 
     for x, y, text in points:
-        w, h = len(text) * CHAR_W * 10 / 11, 12.0  # labels are font-size 10
+        w, h = len(text) * CHAR_W * 10 / 11 + 4, 13.0  # labels are font-size 10; 4 px apart at least
         spots = [(x + 9, y - 6, "start"), (x + 9, y + 14, "start"), (x - 9, y - 6, "end"), (x - 9, y + 14, "end"),
                  (x, y - 12, "middle"), (x, y + 20, "middle"), (x + 9, y + 4, "start"), (x - 9, y + 4, "end")]
         best = None
