@@ -79,3 +79,27 @@ def test_compare_calls_a_difference_far_inside_the_noise_level():
     assert out["decisive"] is False and "with 2,000 cases" in out["sentence"]
     assert out["sentence"].startswith("B leads A by 0.2 points of pass rate, 95% CI ")
     assert "for practical purposes they are level" in out["sentence"]
+
+
+def test_repeats_are_folded_per_case_not_counted_as_more_cases():
+    """Three identical repeats of 30 cases say no more than one run of them: the same intervals."""
+    from tuiarena.engine.suite.aggregate import Aggregator, Sample
+    from tuiarena.engine.suite.statistics import model_stats
+
+    def agg(repeats: int) -> Aggregator:
+        a = Aggregator(["m/x"], track_cases=repeats > 1)
+        for c in range(30):
+            for rep in range(repeats):
+                passed = c % 3 != 0
+                a.add(Sample(model="m/x", case_id=f"c{c}", category="", repeat=rep, status="done", passed=passed,
+                             score=1.0 if passed else 0.25 * (c % 4), ttft_ms=100.0, total_ms=200.0 + c,
+                             cost_usd=1e-5 * (1 + c % 5)))
+                a.add_judge("m/x", "", {"correctness": 1 + c % 5, "clarity": 4, "conciseness": 4,
+                                        "total": 9 + c % 5}, f"c{c}", rep)
+        return a
+
+    once, thrice = agg(1), agg(3)
+    s1 = model_stats("m/x", once.rows["m/x"], once.judged)
+    s3 = model_stats("m/x", thrice.rows["m/x"], thrice.judged)
+    for key in ("pass_rate_ci", "mean_score_ci", "judge_score_ci", "cost_per_acceptable_ci"):
+        assert s3[key] == pytest.approx(s1[key]), key
