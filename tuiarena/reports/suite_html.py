@@ -161,8 +161,10 @@ def _answers_json(report: dict[str, Any], result: SuiteResult | None) -> str:
                 judge = ""
                 if a.judge is not None:
                     d = a.judge.detail or {}
-                    judge = (f"{d.get('correctness')}/{d.get('clarity')}/{d.get('conciseness')} — {a.judge.reason}"
-                             if a.judge.score is not None else f"FAILED: {a.judge.reason}")
+                    grades = ", ".join(f"{k} {d[k]:g}" for k in ("correctness", "clarity", "conciseness")
+                                       if isinstance(d.get(k), int | float))
+                    judge = (f"{grades or a.judge.score} — {a.judge.reason}" if a.judge.score is not None
+                             else f"FAILED: {a.judge.reason}")
                 passed = None if a.checks is None else a.checks.passed
                 label = mi if report["repeat"] == 1 else [mi, a.repeat + 1]
                 answers.append([label, f.visible(text), passed, checks, f.visible(judge)])
