@@ -26,13 +26,14 @@ CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1300px;padding:16px 24px;color:#1d2330;background:#fbfbfd}
 h1{margin:.2em 0}h2{margin-top:1.6em;border-bottom:1px solid #dde;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dde;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef0f6}.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#eef0f6}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.wide{overflow-x:auto;max-width:100%}figure svg{max-width:100%;height:auto}
 .rec{background:#e9f6ec;border:1px solid #9cd3a8;padding:10px 14px;border-radius:6px;margin:10px 0}
 .rec.none{background:#fdecec;border-color:#e8a3a3}.warn{color:#8a5a00}
 .ok{color:#1e7b34}.bad{color:#b3261e}.muted{color:#6b7080}
 .charts{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.charts figure{margin:0;background:#fff;border:1px solid #dde;border-radius:6px;padding:8px}
 figcaption{font-weight:600;margin-bottom:4px;max-width:460px}
-#matrix{border:1px solid #dde;margin:8px 0}
+#matrix{border:1px solid #dde;margin:8px 0;overflow-x:auto}
 #matrix .r{display:grid;grid-template-columns:var(--cols);content-visibility:auto;contain-intrinsic-size:auto 27px}
 #matrix .r>div{border-top:1px solid #dde;border-left:1px solid #dde;padding:4px 8px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #matrix .h>div{background:#eef0f6;font-weight:600}#matrix .c{cursor:pointer}#matrix .c:hover{outline:2px solid #4e79a7}
@@ -87,7 +88,7 @@ def _summary(report: dict[str, Any]) -> str:
                     f"<td>{verdict}</td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Model", "Pass (95% CI)", "Score", "Judge", "p95 s", "TTFT p95 ms",
                                             "Cost/acceptable", "Errors", "Verdict"))
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<div class=wide><table><tr>{head}</tr>{''.join(rows)}</table></div>"
 
 
 def _recommendation(report: dict[str, Any]) -> str:
@@ -178,7 +179,7 @@ def _matrix(report: dict[str, Any]) -> str:
     """Rows are grid ``div`` s with ``content-visibility: auto``: the browser lays out only the rows on
     screen, so 2,000 cases open as fast as 50 (a 2,000-row table took seconds to lay out)."""
     cols = f"--cols:minmax(160px,1.3fr) repeat({len(report['models'])},minmax(90px,1fr))"
-    head = "<div class='r h'><div>Case</div>" + "".join(f"<div>{_e(m)}</div>" for m in report["models"]) + "</div>"
+    head = "<div class='r h'><div>Case</div>" + "".join(f"<div title='{_e(m)}'>{_e(m)}</div>" for m in report["models"]) + "</div>"
     rows = []
     for i, case in enumerate(report["matrix"]):
         cells = [case["results"][m] for m in report["models"]]
