@@ -177,6 +177,12 @@ async def test_cancel_mid_run_keeps_app_responsive(tuiarena_home, monkeypatch):
         await wait_finished(screen, pilot, timeout=10)
         assert screen.cancelled and not screen.running
         assert "cancelled" in screen_text(app)
+        # the report says it is partial, and reopening the session says the same
+        from tuiarena.reports.suite import report_from_log
+        from tuiarena.store.sessions import read_session
+
+        assert screen.report["partial"]["planned"] == 6 and screen.report["cases"] == 3
+        assert report_from_log(read_session(screen.report["session"])) == screen.report
         # still responsive: switch tabs, go back, open the screen again
         await pilot.press("f5")
         await pilot.pause()

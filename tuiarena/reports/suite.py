@@ -76,12 +76,13 @@ def report_from_result(result: SuiteResult, warnings: list[str] | None = None) -
     """The report of a suite as it ended, from its folded session (live and reopened alike)."""
     calls = {"calls": result.judge_calls, "failures": result.judge_failures, "cost_usd": result.judge_cost_usd} \
         if result.judge else None
-    meta_warn = list(warnings if warnings is not None else [])
-    if not result.complete:
-        meta_warn.append(f"incomplete: {len(result.answers)} of {result.expected} answers recorded "
-                         "(cancelled or interrupted); figures cover what was answered")
-    return build_report(result.suite, result.agg, models=result.models, repeat=result.repeat, judge=result.judge,
-                        session=result.session or None, warnings=meta_warn, judge_calls=calls)
+    report = build_report(result.suite, result.agg, models=result.models, repeat=result.repeat, judge=result.judge,
+                          session=result.session or None, warnings=list(warnings or []), judge_calls=calls)
+    report["cases"] = max(report["cases"], result.planned_cases)
+    if not result.complete:  # said by every format, live or reopened: figures cover what was answered
+        report["partial"] = {"reason": "stopped before the end (cancelled or interrupted)",
+                             "answered": result.answered, "planned": result.expected}
+    return report
 
 
 def report_from_log(log: Any) -> dict[str, Any]:

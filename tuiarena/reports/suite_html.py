@@ -91,6 +91,14 @@ def _summary(report: dict[str, Any]) -> str:
     return f"<div class=wide><table><tr>{head}</tr>{''.join(rows)}</table></div>"
 
 
+def _partial(report: dict[str, Any]) -> str:
+    p = report.get("partial")
+    if not p:
+        return ""
+    return (f"<div class='rec none'><b>Partial report:</b> {_e(p['reason'])} after {p['answered']:,} of "
+            f"{p['planned']:,} answers; the figures cover what was answered.</div>")
+
+
 def _recommendation(report: dict[str, Any]) -> str:
     """The same lines as the text report, model names in bold; the routing table folded under them."""
     rec = report["recommendation"]
@@ -204,7 +212,7 @@ def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
              f"<style>{CSS}</style></head><body>",
              f"<h1>{_e(title)}</h1><div class=muted>{report['cases']:,} cases × {len(report['models'])} models × "
              f"{report['repeat']} repeat(s){judge}{' · ' + _e(report['description']) if report.get('description') else ''}</div>",
-             _recommendation(report), _summary(report)]
+             _partial(report), _recommendation(report), _summary(report)]
     if report.get("judge_calls"):
         jc = report["judge_calls"]
         parts.append(f"<p class=muted>Judge {_e(report['judge'])}: {jc['calls']} call(s), "
