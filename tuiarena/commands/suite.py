@@ -33,7 +33,8 @@ def add_parser(sub) -> None:
         "against each model, score the answers with the suite's checks and an optional LLM judge, and "
         "print per-model figures, the requirements verdict and a recommendation. Exit 0 when at least "
         "one model qualifies, 1 when none does (a model that errors on every case or passes none never "
-        "qualifies), 2 on bad input, 3 when --baseline finds a regression.",
+        "qualifies), 2 on bad input, 3 when --baseline finds a regression, 130 when interrupted (Ctrl-C: the "
+        "partial report is still printed).",
     )
     p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
     add_models(p, "the suite's models, else the UI selection, else the demo roster")
