@@ -218,8 +218,8 @@ async def _run(args: argparse.Namespace) -> int:
         if result.agg.pairs and report.get("pairwise") is not None:
             report["pairwise"]["human_agreement"] = _human_agreement(result.agg.pairs)
         if stop.hit:
-            report.setdefault("partial", {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done,
-                                          "planned": job.progress.total})  # reopening the session says the same
+            # the live run knows why it stopped; reopening the session says "stopped before the end"
+            report["partial"] = {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done, "planned": job.progress.total}
             if baseline is not None:
                 report["warnings"].append("not compared with the baseline: the run was interrupted")
                 baseline = None
