@@ -59,3 +59,47 @@ def test_compare_says_when_it_is_not_decisive():
     strong = st.CaseFigures([0.0] * 25, none, none)
     out = st.compare("A", "B", a, strong)
     assert out["decisive"] is True and out["sentence"].startswith("A leads B by 64 points")
+
+
+def test_compare_explains_an_interval_that_excludes_zero_without_a_decisive_test():
+    # 9 cases only A passes, 2 only B: the bootstrap interval excludes 0, exact McNemar p = 0.065
+    none = [None] * 23
+    a = st.CaseFigures([1.0] * 20 + [0.0] * 3, none, none)
+    b = st.CaseFigures([0.0] * 9 + [1.0] * 11 + [1.0, 1.0, 0.0], none, none)
+    out = st.compare("A", "B", a, b, seed=4)
+    assert out["ci"][0] > 0 and out["decisive"] is False
+    assert "(exact McNemar p = 0.065; the bootstrap interval is optimistic with so few cases)" in out["sentence"]
+
+
+def test_compare_calls_a_difference_far_inside_the_noise_level():
+    none = [None] * 2000
+    a = st.CaseFigures([1.0 if i % 3 else 0.0 for i in range(2000)], none, none)
+    b = st.CaseFigures([1.0 if (i + 1) % 3 else 0.0 for i in range(1990)] + [1.0] * 10, none, none)
+    out = st.compare("A", "B", a, b)
+    assert out["decisive"] is False and "with 2,000 cases" in out["sentence"]
+    assert out["sentence"].startswith("B leads A by 0.2 points of pass rate, 95% CI ")
+    assert "for practical purposes they are level" in out["sentence"]
+
+
+def test_repeats_are_folded_per_case_not_counted_as_more_cases():
+    """Three identical repeats of 30 cases say no more than one run of them: the same intervals."""
+    from tuiarena.engine.suite.aggregate import Aggregator, Sample
+    from tuiarena.engine.suite.statistics import model_stats
+
+    def agg(repeats: int) -> Aggregator:
+        a = Aggregator(["m/x"], track_cases=repeats > 1)
+        for c in range(30):
+            for rep in range(repeats):
+                passed = c % 3 != 0
+                a.add(Sample(model="m/x", case_id=f"c{c}", category="", repeat=rep, status="done", passed=passed,
+                             score=1.0 if passed else 0.25 * (c % 4), ttft_ms=100.0, total_ms=200.0 + c,
+                             cost_usd=1e-5 * (1 + c % 5)))
+                a.add_judge("m/x", "", {"correctness": 1 + c % 5, "clarity": 4, "conciseness": 4,
+                                        "total": 9 + c % 5}, f"c{c}", rep)
+        return a
+
+    once, thrice = agg(1), agg(3)
+    s1 = model_stats("m/x", once.rows["m/x"], once.judged)
+    s3 = model_stats("m/x", thrice.rows["m/x"], thrice.judged)
+    for key in ("pass_rate_ci", "mean_score_ci", "judge_score_ci", "cost_per_acceptable_ci"):
+        assert s3[key] == pytest.approx(s1[key]), key

@@ -69,6 +69,20 @@ def test_ties_go_to_quality_then_p95_latency_then_cost_never_the_name():
     assert not rq.verdicts(S, {})["z/slow"]["meets"]
 
 
+def test_a_category_nobody_qualifies_for_names_what_stopped_the_qualified_models():
+    base = {"responses": 4, "error_rate": 0.0, "judge_score": None, "mean_score": 0.8, "latency_p95_ms": 100.0,
+            "cost_per_request": 0.001}
+    overall = {"a/good": {**base, "pass_rate": 0.95}, "b/bad": {**base, "pass_rate": 0.5}, "c/bad": {**base, "pass_rate": 0.4}}
+    req = {"min_pass_rate": 0.9}
+    v = rq.verdicts(overall, req)
+    cats = {"hard": {"a/good": {**base, "pass_rate": 0.75}, "b/bad": {**base, "pass_rate": 0.5},
+                     "c/bad": {**base, "pass_rate": 0.25}}}
+    route = rq.routing_table(cats, v, req)["hard"]
+    assert route["model"] == "" and route["none_qualifies"]
+    assert route["reason"] == ("no model qualifies here (a/good: min_pass_rate: pass rate 75.0% < 90.0%; "
+                               "the 2 others do not qualify overall)")
+
+
 def test_judge_calls_are_judge_records_not_runs_or_contestants(tmp_path, capsys):
     rc = main(["suite", str(DATA / "suite_tiny.toml"), "-m", "demo/swift", "--judge", "demo/steady", "--format", "json"])
     out, err = capsys.readouterr()

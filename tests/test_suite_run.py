@@ -252,3 +252,21 @@ async def test_judge_sharing_a_backend_waits_for_every_candidate_answer():
     await job.run()
     first_judge = order.index("judge")
     assert order.count("case") == 4 and order[:first_judge].count("answer") == 8  # every candidate answer first
+
+
+async def test_progress_counts_the_judge_work_too():
+    """Progress is reported for each graded answer as well, so a judge phase is not a frozen 8/8."""
+    from tuiarena.scoring.judge import Judge
+
+    def reply(model, messages, n):
+        if "Candidate response" in str(messages):
+            return '{"correctness": 4, "clarity": 4, "conciseness": 4, "verdict": "fine"}'
+        return "ok"
+
+    seen: list[tuple[int, int, int]] = []
+    runner, _p = make_runner(reply, [])
+    job = SuiteRun(make_suite(4), ["s/good", "s/bad"], runner, judge=Judge(runner, "s/good"),
+                   progress=lambda p: seen.append((p.done, p.judge_queued, p.judged)))
+    await job.run()
+    assert seen[-1] == (8, 8, 8) and len(seen) == 16  # one call per answer, one per grade
+    assert [j for _d, _q, j in seen] == sorted(j for _d, _q, j in seen)

@@ -79,6 +79,23 @@ async def test_suite_screen_lists_shipped_suites_and_describes_one(tuiarena_home
         assert "min_pass_rate = 0" in text
 
 
+async def test_offline_a_suite_that_wants_a_judge_gets_the_simulated_one(tuiarena_home):
+    """As `tuiarena suite` does: demo candidates and a suite with min_judge_score and no judge named."""
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_suite_screen(app, pilot, models=["demo/swift", "demo/steady"])
+        olist = screen.query_one("#suites", OptionList)
+        olist.focus()
+        code = next(i for i in range(olist.option_count) if str(olist.get_option_at_index(i).prompt).startswith("code"))
+        olist.highlighted = code
+        await pilot.pause()
+        assert screen.suite is not None and screen.suite.name == "code"
+        assert screen.query_one("#judge", Select).value == "demo/terse"
+        assert "min_judge_score is set but there is no judge" not in screen_text(app)
+
+
 async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -160,6 +177,12 @@ async def test_cancel_mid_run_keeps_app_responsive(tuiarena_home, monkeypatch):
         await wait_finished(screen, pilot, timeout=10)
         assert screen.cancelled and not screen.running
         assert "cancelled" in screen_text(app)
+        # the report says it is partial, and reopening the session says the same
+        from tuiarena.reports.suite import report_from_log
+        from tuiarena.store.sessions import read_session
+
+        assert screen.report["partial"]["planned"] == 6 and screen.report["cases"] == 3
+        assert report_from_log(read_session(screen.report["session"])) == screen.report
         # still responsive: switch tabs, go back, open the screen again
         await pilot.press("f5")
         await pilot.pause()
@@ -240,3 +263,24 @@ async def test_sessions_enter_reopens_a_suite_as_it_ended(tuiarena_home, tmp_pat
         assert all(v.strip() for v in cells.values()) and any("✓" in v or "✗" in v for v in cells.values())
         out = screen.write_export("report", tmp_path / "again.html")
         assert out is not None and out.read_text().startswith("<!doctype html>")
+        assert "suite · suite tiny (saved)" in str(screen.sub_title)  # not "new session"
+
+
+async def test_session_flag_opens_a_suite_as_the_suite_screen_not_a_judge_replay(tuiarena_home, tmp_path):
+    from tuiarena.cli import main
+    from tuiarena.store.sessions import resolve_session
+    from tuiarena.ui.app import StartRequest, TuiArena
+    from tuiarena.ui.app_options import AppOptions
+
+    args = ["suite", str(TINY), "-m", "demo/swift", "--judge", "demo/terse", "--name", "flagged", "--format", "json",
+            "--out", str(tmp_path / "printed.json")]
+    assert await asyncio.to_thread(main, args) == 0
+    app = TuiArena(AppOptions(probe_local=False, demo_speed=200.0, cursor_blink=False, frame_hz=30.0),
+                   StartRequest(session=resolve_session("flagged")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, SuiteScreen) and screen.report is not None
+        assert screen.report == json.loads((tmp_path / "printed.json").read_text())
+        assert str(screen.sub_title) == "suite · flagged (saved)"

@@ -33,7 +33,8 @@ def add_parser(sub) -> None:
         "against each model, score the answers with the suite's checks and an optional LLM judge, and "
         "print per-model figures, the requirements verdict and a recommendation. Exit 0 when at least "
         "one model qualifies, 1 when none does (a model that errors on every case or passes none never "
-        "qualifies), 2 on bad input, 3 when --baseline finds a regression.",
+        "qualifies), 2 on bad input, 3 when --baseline finds a regression, 130 when interrupted (Ctrl-C: the "
+        "partial report is still printed).",
     )
     p.add_argument("file", metavar="FILE", help="suite file, or the name of a shipped suite (e.g. extraction)")
     add_models(p, "the suite's models, else the UI selection, else the demo roster")
@@ -91,7 +92,7 @@ def _load(args: argparse.Namespace):
 
 
 class _ProgressLine:
-    """The live stderr line: done/total, pass/fail/error counts, cost, elapsed."""
+    """The live stderr line: done/total, pass/fail/error counts, answers judged, cost, elapsed."""
 
     def __init__(self, stream, label: str, interval: float = 0.1) -> None:
         self.stream, self.label, self.interval = stream, label, interval
@@ -100,16 +101,18 @@ class _ProgressLine:
 
     def __call__(self, p) -> None:
         now = time.monotonic()
-        if now - self._last < self.interval and p.done < p.total:
+        last = p.done >= p.total and p.judged >= p.judge_queued
+        if now - self._last < self.interval and not last:
             return
         self._last = now
         pct = 100 * p.done / p.total if p.total else 100
         width = 20
         bar = "#" * int(width * pct / 100)
         cached = f" cached {p.cached}" if p.cached else ""
+        judge = f" judged {p.judged}/{p.judge_queued}" if p.judge_queued else ""
         control(self.stream, "\r\x1b[2K")
         self.stream.write(f"{self.label} [{bar:<{width}}] {p.done}/{p.total} pass {p.passed} fail {p.failed} "
-                          f"err {p.errors}{cached} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
+                          f"err {p.errors}{cached}{judge} ${p.cost_usd:.4f} {now - self.t0:.1f}s")
         self.stream.flush()
 
     def close(self) -> None:
@@ -182,7 +185,7 @@ async def _run(args: argparse.Namespace) -> int:
                        pairwise=args.pairwise or suite.judge.pairwise, cache=cache, progress=None)
         shares = job.judge_shares_backend()
         if shares and judge_model:
-            w = (f"the judge {judge_model} shares a backend with {', '.join(shares)}: it was run after every "
+            w = (f"the judge {judge_model} shares a backend with {', '.join(shares)}: its calls wait for every "
                  "candidate answer, so their latencies are not affected")
             warnings.append(w)
             _warn(w)
@@ -215,6 +218,7 @@ async def _run(args: argparse.Namespace) -> int:
         if result.agg.pairs and report.get("pairwise") is not None:
             report["pairwise"]["human_agreement"] = _human_agreement(result.agg.pairs)
         if stop.hit:
+            # the live run knows why it stopped; reopening the session says "stopped before the end"
             report["partial"] = {"reason": "interrupted (Ctrl-C)", "answered": job.progress.done, "planned": job.progress.total}
             if baseline is not None:
                 report["warnings"].append("not compared with the baseline: the run was interrupted")

@@ -76,12 +76,13 @@ def report_from_result(result: SuiteResult, warnings: list[str] | None = None) -
     """The report of a suite as it ended, from its folded session (live and reopened alike)."""
     calls = {"calls": result.judge_calls, "failures": result.judge_failures, "cost_usd": result.judge_cost_usd} \
         if result.judge else None
-    meta_warn = list(warnings if warnings is not None else [])
-    if not result.complete:
-        meta_warn.append(f"incomplete: {len(result.answers)} of {result.expected} answers recorded "
-                         "(cancelled or interrupted); figures cover what was answered")
-    return build_report(result.suite, result.agg, models=result.models, repeat=result.repeat, judge=result.judge,
-                        session=result.session or None, warnings=meta_warn, judge_calls=calls)
+    report = build_report(result.suite, result.agg, models=result.models, repeat=result.repeat, judge=result.judge,
+                          session=result.session or None, warnings=list(warnings or []), judge_calls=calls)
+    report["cases"] = max(report["cases"], result.planned_cases)
+    if not result.complete:  # said by every format, live or reopened: figures cover what was answered
+        report["partial"] = {"reason": "stopped before the end (cancelled or interrupted)",
+                             "answered": result.answered, "planned": result.expected}
+    return report
 
 
 def report_from_log(log: Any) -> dict[str, Any]:
@@ -203,7 +204,7 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
         out.append(", ".join(f"{k} = {v:g}" for k, v in req.items()))
         if md:
             out.append("")
-        rows = [[m, "yes" if v["meets"] else "no", "; ".join(v["failures"]) or f.DASH, f.cost(v["monthly_cost"]) if "requests_per_month" in req else f.DASH]
+        rows = [[m, "yes" if v["meets"] else "no", "; ".join(v["failures"]) or f.DASH, sec.monthly(v["monthly_cost"]) if "requests_per_month" in req else f.DASH]
                 for m, v in report["verdicts"].items()]
         out.append(f.table(["Model", "Meets all", "Failing constraints", "Monthly cost"], rows, md, {3}))
 
@@ -246,25 +247,9 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
 
 
 def _recommendation(report: dict[str, Any], md: bool) -> list[str]:
-    rec = report["recommendation"]
-    S = report["summary"]
     bullet = "- " if md else "  "
-    if rec["cheapest"] is None:
-        why = rec.get("reason") or "no model meets all requirements"
-        return [f"{bullet}No recommendation: {why}."]
-
-    def line(label: str, m: str) -> str:
-        s = S[m]
-        monthly = rec["monthly_cost"].get(m)
-        tail = f", projected {f.cost(monthly)}/month" if monthly is not None else ""
-        return f"{bullet}{label}: {m} (pass {f.pct(s['pass_rate'], 1)}, {f.cost(s['cost_per_request'])}/request{tail})"
-
-    lines = [line("Cheapest meeting all requirements", rec["cheapest"])]
-    if rec["best"] != rec["cheapest"]:
-        lines.append(line("Best quality meeting all requirements", rec["best"]))
-    else:
-        lines.append(f"{bullet}It is also the best-quality model that meets them.")
-    return lines
+    return [bullet + " ".join(x for x in (f"{label}: {model}" if model else label, detail) if x)
+            for label, model, detail in sec.recommendation_parts(report)]
 
 
 CI_KEYS = ("pass_rate_ci", "mean_score_ci", "judge_score_ci", "latency_p95_ci_ms", "cost_per_acceptable_ci")

@@ -17,23 +17,23 @@ from typing import Any
 
 from tuiarena import fmt as f
 from tuiarena.engine.suite.results import SuiteResult
-from tuiarena.reports.suite_sections import cell_marks
-from tuiarena.scoring.stats import percentile_sorted
+from tuiarena.reports.suite_sections import cell_marks, recommendation_parts
+from tuiarena.reports.suite_svg import latency, pass_bars, scatter
 
 MAX_ANSWER = 1500
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-width:1300px;padding:16px 24px;color:#1d2330;background:#fbfbfd}
 h1{margin:.2em 0}h2{margin-top:1.6em;border-bottom:1px solid #dde;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dde;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef0f6}.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#eef0f6}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.wide{overflow-x:auto;max-width:100%}figure svg{max-width:100%;height:auto}
 .rec{background:#e9f6ec;border:1px solid #9cd3a8;padding:10px 14px;border-radius:6px;margin:10px 0}
 .rec.none{background:#fdecec;border-color:#e8a3a3}.warn{color:#8a5a00}
 .ok{color:#1e7b34}.bad{color:#b3261e}.muted{color:#6b7080}
-.charts{display:flex;flex-wrap:wrap;gap:18px}.charts figure{margin:0;background:#fff;border:1px solid #dde;border-radius:6px;padding:8px}
-figcaption{font-weight:600;margin-bottom:4px}
-#matrix{border:1px solid #dde;margin:8px 0}
+.charts{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.charts figure{margin:0;background:#fff;border:1px solid #dde;border-radius:6px;padding:8px}
+figcaption{font-weight:600;margin-bottom:4px;max-width:460px}
+#matrix{border:1px solid #dde;margin:8px 0;overflow-x:auto}
 #matrix .r{display:grid;grid-template-columns:var(--cols);content-visibility:auto;contain-intrinsic-size:auto 27px}
 #matrix .r>div{border-top:1px solid #dde;border-left:1px solid #dde;padding:4px 8px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #matrix .h>div{background:#eef0f6;font-weight:600}#matrix .c{cursor:pointer}#matrix .c:hover{outline:2px solid #4e79a7}
@@ -67,10 +67,6 @@ def _e(text: object) -> str:
     return escape(f.visible(str(text)), quote=True)
 
 
-def _color(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
 def _summary(report: dict[str, Any]) -> str:
     S, stats = report["summary"], (report.get("stats") or {}).get("models", {})
     rows = []
@@ -92,127 +88,33 @@ def _summary(report: dict[str, Any]) -> str:
                     f"<td>{verdict}</td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Model", "Pass (95% CI)", "Score", "Judge", "p95 s", "TTFT p95 ms",
                                             "Cost/acceptable", "Errors", "Verdict"))
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<div class=wide><table><tr>{head}</tr>{''.join(rows)}</table></div>"
+
+
+def _partial(report: dict[str, Any]) -> str:
+    p = report.get("partial")
+    if not p:
+        return ""
+    return (f"<div class='rec none'><b>Partial report:</b> {_e(p['reason'])} after {p['answered']:,} of "
+            f"{p['planned']:,} answers; the figures cover what was answered.</div>")
 
 
 def _recommendation(report: dict[str, Any]) -> str:
+    """The same lines as the text report, model names in bold; the routing table folded under them."""
     rec = report["recommendation"]
+    lines = "<br>".join(f"<b>{_e(label)}{': ' + _e(model) if model else ''}</b> {_e(detail)}".rstrip()
+                        for label, model, detail in recommendation_parts(report))
     if rec["best"] is None:
-        return f"<div class='rec none'><b>No recommendation.</b> {_e(rec.get('reason') or 'no model qualifies')}.</div>"
-    best, cheap = rec["best"], rec["cheapest"]
-    txt = f"<b>Recommended: {_e(best)}</b> (best quality among the qualifying models; ties go to p95 latency, then cost)."
-    if cheap != best:
-        txt += f" Cheapest qualifying: <b>{_e(cheap)}</b>."
+        return f"<div class='rec none'>{lines}</div>"
+    lines += "<br><span class=muted>Ties go to quality, then p95 latency, then cost.</span>"
     routes = [f"<li>{_e(c)}: " + (_e(r['model']) + (f" (fallback {_e(r['fallback'])})" if r.get("fallback") else "")
                                   if r["model"] else f"<span class=bad>{_e(r.get('reason', 'none qualifies'))}</span>") + "</li>"
               for c, r in report["routing"].items()]
-    if routes and len(routes) > 1:
+    if len(routes) > 1:
         open_ = " open" if len(routes) <= 6 else ""
-        txt += f"<details{open_}><summary>Routing: the best qualifying model per category ({len(routes)})</summary><ul>" \
-               + "".join(routes) + "</ul></details>"
-    return f"<div class=rec>{txt}</div>"
-
-
-# ---------------------------------------------------------------------------------------- charts
-
-
-def _scatter(report: dict[str, Any]) -> str:
-    """Quality (pass rate, else mean score) against cost per request; frontier = not dominated."""
-    S = report["summary"]
-    qkey = "pass_rate" if any(S[m]["pass_rate"] is not None for m in report["models"]) else "mean_score"
-    pts = [(m, S[m]["cost_per_request"], S[m][qkey]) for m in report["models"]
-           if S[m]["cost_per_request"] is not None and S[m][qkey] is not None]
-    W, H, L, B = 420, 280, 60, 40
-    if not pts:
-        return "<figure><figcaption>Quality vs cost</figcaption><p class=muted>no cost known (add [pricing])</p></figure>"
-    xmax = max(c for _, c, _ in pts) * 1.15 or 1.0
-    def X(c: float) -> float:
-        return L + (W - L - 20) * c / xmax
-    def Y(q: float) -> float:
-        return H - B - (H - B - 20) * q
-    frontier = sorted((p for p in pts if not any(o[1] <= p[1] and o[2] >= p[2] and (o[1], o[2]) != (p[1], p[2]) for o in pts)),
-                      key=lambda p: p[1])
-    out = [f"<svg width={W} height={H} role=img aria-label='quality against cost'>",
-           f"<line x1={L} y1={H - B} x2={W - 10} y2={H - B} stroke='#888'/><line x1={L} y1=10 x2={L} y2={H - B} stroke='#888'/>"]
-    for q in (0, .25, .5, .75, 1):
-        out.append(f"<text x={L - 6} y={Y(q) + 4:.1f} font-size=10 text-anchor=end>{q * 100:.0f}%</text>")
-    out.append(f"<text x={(W + L) / 2} y={H - 6} font-size=11 text-anchor=middle>cost per request (max {_e(f.cost(xmax / 1.15))})</text>")
-    out.append(f"<text x=12 y={H / 2} font-size=11 transform='rotate(-90 12 {H / 2})' text-anchor=middle>{qkey.replace('_', ' ')}</text>")
-    if len(frontier) > 1:
-        path = " ".join(f"{X(c):.1f},{Y(q):.1f}" for _, c, q in frontier)
-        out.append(f"<polyline points='{path}' fill=none stroke='#59a14f' stroke-width=2 stroke-dasharray='5 3'/>")
-    for m, c, q in pts:
-        on = any(p[0] == m for p in frontier)
-        color = _color(report["models"].index(m))
-        out.append(f"<circle cx={X(c):.1f} cy={Y(q):.1f} r={7 if on else 5} fill='{color}' stroke='{'#1e7b34' if on else '#fff'}' "
-                   f"stroke-width=2><title>{_e(m)}: {f.pct(q, 1) if qkey == 'pass_rate' else f.num(q)}, {_e(f.cost(c))}/request</title></circle>")
-        right = X(c) > W * 0.6
-        out.append(f"<text x={X(c) + (-9 if right else 9):.1f} y={Y(q) - 8:.1f} font-size=10 "
-                   f"text-anchor={'end' if right else 'start'}>{_e(m)}</text>")
-    out.append("</svg>")
-    return "<figure><figcaption>Quality vs cost (green dashes: efficient frontier)</figcaption>" + "".join(out) + "</figure>"
-
-
-def _latency(report: dict[str, Any], result: SuiteResult | None) -> str:
-    """Per model two box plots (TTFT, total): whiskers p5–p95, box p25–p75, mark at the median."""
-    rows: list[tuple[str, str, list[float]]] = []
-    for m in report["models"]:
-        recs = result.agg.rows.get(m, []) if result is not None else []
-        for label, attr in (("TTFT", "ttft_ms"), ("total", "total_ms")):
-            vals = sorted(v for r in recs if (v := getattr(r, attr)) is not None)
-            rows.append((m, label, vals))
-    vals_all = [v for _, _, vs in rows for v in vs]
-    if not vals_all:
-        return "<figure><figcaption>Latency</figcaption><p class=muted>no latencies recorded</p></figure>"
-    top = max(percentile_sorted(vs, 99) for _, _, vs in rows if vs) * 1.05 or 1.0
-    W, L, RH = 460, 170, 16
-    H = 30 + RH * len(rows)
-    def X(v: float) -> float:
-        return L + (W - L - 15) * min(v, top) / top
-    out = [f"<svg width={W} height={H} role=img aria-label='latency distributions'>"]
-    for i, (m, label, vs) in enumerate(rows):
-        y = 10 + i * RH
-        color = _color(report["models"].index(m))
-        out.append(f"<text x={L - 6} y={y + 11} font-size=10 text-anchor=end>{_e(m)} {label}</text>")
-        if not vs:
-            continue
-        p = {q: percentile_sorted(vs, q) for q in (5, 25, 50, 75, 95)}
-        out.append(f"<line x1={X(p[5]):.1f} x2={X(p[95]):.1f} y1={y + 7} y2={y + 7} stroke='{color}'/>")
-        out.append(f"<rect x={X(p[25]):.1f} y={y + 2} width={max(1.0, X(p[75]) - X(p[25])):.1f} height=10 "
-                   f"fill='{color}' fill-opacity={0.35 if label == 'TTFT' else 0.75}><title>{_e(m)} {label}: p50 "
-                   f"{p[50]:,.0f} ms, p95 {p[95]:,.0f} ms</title></rect>")
-        out.append(f"<line x1={X(p[50]):.1f} x2={X(p[50]):.1f} y1={y + 1} y2={y + 13} stroke='#000' stroke-width='2'/>")
-    for k in range(5):
-        v = top * k / 4
-        out.append(f"<text x={X(v):.1f} y={H - 4} font-size=9 text-anchor=middle>{v / 1000:.2f}s</text>")
-    out.append("</svg>")
-    return "<figure><figcaption>Latency: TTFT and total (box p25–p75, whiskers p5–p95)</figcaption>" + "".join(out) + "</figure>"
-
-
-def _passbars(report: dict[str, Any]) -> str:
-    stats = (report.get("stats") or {}).get("models", {})
-    S = report["summary"]
-    W, L, RH = 420, 170, 20
-    H = 30 + RH * len(report["models"])
-    def X(v: float) -> float:
-        return L + (W - L - 15) * v
-    out = [f"<svg width={W} height={H} role=img aria-label='pass rate with interval'>"]
-    for i, m in enumerate(report["models"]):
-        y = 8 + i * RH
-        p = S[m]["pass_rate"]
-        out.append(f"<text x={L - 6} y={y + 12} font-size=10 text-anchor=end>{_e(m)}</text>")
-        if p is None:
-            continue
-        out.append(f"<rect x={L} y={y + 2} width={X(p) - L:.1f} height=12 fill='{_color(i)}'><title>{_e(m)}: {f.pct(p, 1)}</title></rect>")
-        ci = stats.get(m, {}).get("pass_rate_ci")
-        if ci:
-            out.append(f"<line x1={X(ci[0]):.1f} x2={X(ci[1]):.1f} y1={y + 8} y2={y + 8} stroke='#000'/>"
-                       f"<line x1={X(ci[0]):.1f} x2={X(ci[0]):.1f} y1={y + 3} y2={y + 13} stroke='#000'/>"
-                       f"<line x1={X(ci[1]):.1f} x2={X(ci[1]):.1f} y1={y + 3} y2={y + 13} stroke='#000'/>")
-    for q in (0, .5, 1):
-        out.append(f"<text x={X(q):.1f} y={H - 4} font-size=9 text-anchor=middle>{q * 100:.0f}%</text>")
-    out.append("</svg>")
-    return "<figure><figcaption>Pass rate with its 95% Wilson interval</figcaption>" + "".join(out) + "</figure>"
+        lines += f"<details{open_}><summary>Routing: the best qualifying model per category ({len(routes)})</summary><ul>" \
+                 + "".join(routes) + "</ul></details>"
+    return f"<div class=rec>{lines}</div>"
 
 
 # ---------------------------------------------------------------------------------------- matrix
@@ -268,8 +170,10 @@ def _answers_json(report: dict[str, Any], result: SuiteResult | None) -> str:
                 judge = ""
                 if a.judge is not None:
                     d = a.judge.detail or {}
-                    judge = (f"{d.get('correctness')}/{d.get('clarity')}/{d.get('conciseness')} — {a.judge.reason}"
-                             if a.judge.score is not None else f"FAILED: {a.judge.reason}")
+                    grades = ", ".join(f"{k} {d[k]:g}" for k in ("correctness", "clarity", "conciseness")
+                                       if isinstance(d.get(k), int | float))
+                    judge = (f"{grades or a.judge.score} — {a.judge.reason}" if a.judge.score is not None
+                             else f"FAILED: {a.judge.reason}")
                 passed = None if a.checks is None else a.checks.passed
                 label = mi if report["repeat"] == 1 else [mi, a.repeat + 1]
                 answers.append([label, f.visible(text), passed, checks, f.visible(judge)])
@@ -283,7 +187,7 @@ def _matrix(report: dict[str, Any]) -> str:
     """Rows are grid ``div`` s with ``content-visibility: auto``: the browser lays out only the rows on
     screen, so 2,000 cases open as fast as 50 (a 2,000-row table took seconds to lay out)."""
     cols = f"--cols:minmax(160px,1.3fr) repeat({len(report['models'])},minmax(90px,1fr))"
-    head = "<div class='r h'><div>Case</div>" + "".join(f"<div>{_e(m)}</div>" for m in report["models"]) + "</div>"
+    head = "<div class='r h'><div>Case</div>" + "".join(f"<div title='{_e(m)}'>{_e(m)}</div>" for m in report["models"]) + "</div>"
     rows = []
     for i, case in enumerate(report["matrix"]):
         cells = [case["results"][m] for m in report["models"]]
@@ -306,9 +210,9 @@ def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>",
              "<meta name=viewport content='width=device-width,initial-scale=1'>",
              f"<style>{CSS}</style></head><body>",
-             f"<h1>{_e(title)}</h1><div class=muted>{report['cases']} cases × {len(report['models'])} models × "
+             f"<h1>{_e(title)}</h1><div class=muted>{report['cases']:,} cases × {len(report['models'])} models × "
              f"{report['repeat']} repeat(s){judge}{' · ' + _e(report['description']) if report.get('description') else ''}</div>",
-             _recommendation(report), _summary(report)]
+             _partial(report), _recommendation(report), _summary(report)]
     if report.get("judge_calls"):
         jc = report["judge_calls"]
         parts.append(f"<p class=muted>Judge {_e(report['judge'])}: {jc['calls']} call(s), "
@@ -316,7 +220,7 @@ def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
                      "(judge calls are records of the judge, not candidates)</p>")
     for w in report.get("warnings") or []:
         parts.append(f"<p class=warn>⚠ {_e(w)}</p>")
-    parts.append("<h2>Pictures</h2><div class=charts>" + _scatter(report) + _latency(report, result) + _passbars(report) + "</div>")
+    parts.append("<h2>Pictures</h2><div class=charts>" + scatter(report) + latency(report, result) + pass_bars(report) + "</div>")
     stats = report.get("stats")
     if stats and stats.get("pairs"):
         parts.append("<h2>Is the difference real?</h2><ul>" + "".join(f"<li>{_e(p['sentence'])}</li>" for p in stats["pairs"])

@@ -71,6 +71,30 @@ def stats_lines(report: dict[str, Any], md: bool) -> list[str]:
     return out
 
 
+def monthly(value: float | None) -> str:
+    """A projected monthly bill: whole cents from a dollar up ($5.22, $1,234.50), else two significant digits."""
+    return f.cost(value) if value is None or value < 1 else f"${value:,.2f}"
+
+
+def recommendation_parts(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The recommendation as ``(label, model, detail)`` lines, the same words in every format."""
+    rec, S = report["recommendation"], report["summary"]
+    if rec["cheapest"] is None:
+        return [("No recommendation:", "", f"{rec.get('reason') or 'no model meets all requirements'}.")]
+
+    def part(label: str, m: str) -> tuple[str, str, str]:
+        s, per_month = S[m], rec["monthly_cost"].get(m)
+        tail = f", projected {monthly(per_month)}/month" if per_month is not None else ""
+        return label, m, f"(pass {f.pct(s['pass_rate'], 1)}, {f.cost(s['cost_per_request'])}/request{tail})"
+
+    parts = [part("Cheapest meeting all requirements", rec["cheapest"])]
+    if rec["best"] != rec["cheapest"]:
+        parts.append(part("Best quality meeting all requirements", rec["best"]))
+    else:
+        parts.append(("It is also the best-quality model that meets them.", "", ""))
+    return parts
+
+
 def cell_marks(cells: list[dict[str, Any]]) -> str:
     """One matrix cell as text: each repeat's mark (✓ ✗ err ·) with its score and judge grade."""
     if not cells:

@@ -297,25 +297,34 @@ def compare(a: str, b: str, fa: CaseFigures, fb: CaseFigures, *,
     lead, trail = (a, b) if mean >= 0 else (b, a)
     size = abs(mean) * scale
     lo, hi = (ci[0] * scale, ci[1] * scale) if mean >= 0 else (-ci[1] * scale, -ci[0] * scale)
-    digits = 0 if scale == 100 else 2
+    digits = (0 if size >= 0.95 else 1) if scale == 100 else 2  # a lead under a point keeps a decimal
 
     def fmt(v: float) -> str:
         text = f"{v:.{digits}f}"
         return "0" if float(text) == 0 else text.replace("-", "−")
 
     if mean == 0 and sd == 0:
-        out["sentence"] = f"{a} and {b} are identical on {metric} in all {n} cases."
+        out["sentence"] = f"{a} and {b} are identical on {metric} in all {n:,} cases."
         return out
     if mean == 0:
         head = f"{a} and {b} tie on {metric} (95% CI {fmt(ci[0] * scale)} to {fmt(ci[1] * scale)})"
     else:
+        unit = unit[:-1] if fmt(size) == "1" else unit  # 1 point, 2 points
         head = f"{lead} leads {trail} by {fmt(size)} {unit} of {metric}, 95% CI {fmt(lo)} to {fmt(hi)}"
     if decisive:
-        out["sentence"] = f"{head}: decisive with {n} cases (p = {p:.2g})."
+        out["sentence"] = f"{head}: decisive with {n:,} cases (p = {p:.2g})."
     else:
-        more = (f"; about {needed:,} cases would settle it" if needed and needed > n
-                else "; a few more cases would likely settle it" if needed else "")
-        out["sentence"] = f"{head}: not decisive with {n} cases{more}."
+        if needed and needed > max(20 * n, 1000):  # a difference far inside the noise
+            rounded = int(float(f"{needed:.2g}"))
+            more = f"; it would take about {rounded:,} cases to settle: for practical purposes they are level"
+        else:
+            more = (f"; about {needed:,} cases would settle it" if needed and needed > n
+                    else "; a few more cases would likely settle it" if needed else "")
+        test_name = "exact McNemar" if test_key == "mcnemar" else "sign test"
+        # with few cases the bootstrap interval can exclude 0 while the exact test does not: say so
+        why = f"{test_name} p = {p:.2g}" + ("; the bootstrap interval is optimistic with so few cases"
+                                           if ci[0] > 0 or ci[1] < 0 else "")
+        out["sentence"] = f"{head}: not decisive with {n:,} cases ({why}){more}."
     return out
 
 

@@ -146,9 +146,20 @@ class TuiArena(Discovery):
 
     def _first_frame_done(self) -> None:
         if self.start.session is not None:  # --session: the saved session, as Enter on the sessions screen
-            from tuiarena.ui.screens.replay import ReplayScreen
+            from tuiarena.store.sessions import read_header
 
-            self.push_screen(ReplayScreen(self.start.session, instant=True))
+            try:
+                suite = read_header(self.start.session).kind == "suite"
+            except Exception:  # unreadable: the replay screen says why
+                suite = False
+            if suite:  # a suite reopens as it ended (not as a replay of its last judge call)
+                from tuiarena.ui.screens.suite import SuiteScreen
+
+                self.push_screen(SuiteScreen(session=self.start.session))
+            else:
+                from tuiarena.ui.screens.replay import ReplayScreen
+
+                self.push_screen(ReplayScreen(self.start.session, instant=True))
             self.start.session = None
         self.collector.settle()
         self.set_interval(2.0, self._idle_tick)

@@ -152,8 +152,12 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
                 reason = "no model qualifies overall"
             elif len({w[0] for w in why.values()}) == 1:
                 reason = f"no model qualifies here: every model {next(iter(why.values()))[0]}"
-            else:
-                reason = "no model qualifies here (" + "; ".join(f"{m}: {w[0]}" for m, w in why.items()) + ")"
+            else:  # name what stopped the models that qualify overall; the rest in one phrase
+                here = [f"{m}: {w[0]}" for m, w in why.items() if w[0] != "does not qualify overall"]
+                n_rest = len(why) - len(here)
+                others = ("; the other does not qualify overall" if n_rest == 1
+                          else f"; the {n_rest} others do not qualify overall" if n_rest else "")
+                reason = "no model qualifies here (" + "; ".join(here) + others + ")"
             routes[category] = {"model": "", "none_qualifies": True, "reason": reason}
             continue
         best = ok[0]

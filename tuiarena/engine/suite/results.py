@@ -49,10 +49,16 @@ class SuiteResult:
     judge_cost_usd: float | None = 0.0
     expected: int = 0  # answers the suite was to produce (cases x repeats x models)
     session: str = ""
+    planned_cases: int = 0  # the suite's cases (a stopped run reached fewer)
+
+    @property
+    def answered(self) -> int:
+        """Answers recorded, those cancelled by a stop left out (they say nothing about the model)."""
+        return sum(1 for a in self.answers if a.record.status != "cancelled")
 
     @property
     def complete(self) -> bool:
-        return len(self.answers) >= self.expected
+        return self.answered >= self.expected
 
 
 def case_info(suite: Suite) -> dict[str, list[Any]]:
@@ -114,8 +120,10 @@ def fold_suite_log(log: Any) -> SuiteResult:
         for model, rid in r.response_ids.items():
             where[rid] = (r, model)
     agg = Aggregator(models, track_cases=repeat > 1)
+    planned = max(len(cases), int(meta.get("cases") or 0))
     result = SuiteResult(suite=suite, models=models, repeat=repeat, judge=meta.get("judge"), agg=agg,
-                         expected=len(cases) * repeat * len(models), session=str(getattr(log, "path", "")))
+                         expected=planned * repeat * len(models), session=str(getattr(log, "path", "")),
+                         planned_cases=planned)
     answers: dict[str, Answer] = {}
     judge_cost: float | None = 0.0
     for ev in events:

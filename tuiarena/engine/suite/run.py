@@ -53,6 +53,8 @@ class SuiteProgress:
     cost_usd: float = 0.0
     last_model: str = ""
     last_case: str = ""
+    judge_queued: int = 0  # answers handed to the judge so far
+    judged: int = 0  # ... and graded (or failed to be)
 
 
 @dataclass(slots=True)
@@ -211,6 +213,9 @@ class SuiteRun:
                     else:
                         usable = cell.judge.detail if cell.judge.score is not None else None
                         self.agg.add_judge(rec.model, case.category, usable, case.id, rep)
+                self.progress.judged += 1
+                if self.progress_cb is not None:
+                    self.progress_cb(self.progress)
                 if self.on_result is not None:
                     self.on_result(cell)
             elif not self._stopping:
@@ -261,6 +266,7 @@ class SuiteRun:
             return  # stopped by the user: recorded in the session, not scored as a failure
         cell = self._score(case, rep, rec)
         if self.judge is not None and rec.status in ("done", "cut") and rec.text.strip():
+            self.progress.judge_queued += 1
             self._judge_q.put_nowait(("grade", case, rep, rec, cell))
         elif self.on_result is not None:
             self.on_result(cell)

@@ -42,6 +42,19 @@ def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], 
     lat = [r.total_ms for r in rows if r.total_ms is not None]
     costs = [r for r in rows if r.cost_usd is not None]
     cost_known = len(costs) == len(rows) and any(r.passed for r in rows)
+    cost_x, cost_y = [r.cost_usd or 0.0 for r in costs], [1.0 if r.passed else 0.0 for r in costs]
+    if any(r.repeat for r in rows):  # the unit is the case: its repeats are one draw of the bootstrap, not several
+        by_case: dict[str, list[Row]] = {}
+        for r in rows:
+            by_case.setdefault(r.case_id, []).append(r)
+        scored, grades, cost_x, cost_y = [], [], [], []
+        for case_rows in by_case.values():
+            if sc := [r for r in case_rows if r.score is not None]:
+                scored.append((sum(r.score or 0.0 for r in sc) / len(sc), sc[0].weight))
+            if judged and (gs := [g for r in case_rows if (g := judged.get((model, r.case_id, r.repeat))) is not None]):
+                grades.append(sum(gs) / len(gs))
+            cost_x.append(sum(r.cost_usd or 0.0 for r in case_rows))
+            cost_y.append(float(sum(1 for r in case_rows if r.passed)))
     seed = f"{SEED}:{model}"
     return {
         "cases": n_cases,
@@ -50,9 +63,8 @@ def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], 
                                                  seed=seed + ":score")) if scored else None,
         "judge_score_ci": _pair(st.bootstrap_mean(grades, rounds=rounds, seed=seed + ":judge")) if grades else None,
         "latency_p95_ci_ms": _pair(st.bootstrap_quantile(lat, 95, rounds=rounds, seed=seed + ":p95")) if lat else None,
-        "cost_per_acceptable_ci": _pair(st.bootstrap_ratio(
-            [r.cost_usd or 0.0 for r in costs], [1.0 if r.passed else 0.0 for r in costs],
-            rounds=rounds, seed=seed + ":cost")) if cost_known else None,
+        "cost_per_acceptable_ci": _pair(st.bootstrap_ratio(cost_x, cost_y, rounds=rounds, seed=seed + ":cost"))
+        if cost_known else None,
     }
 
 

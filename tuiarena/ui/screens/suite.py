@@ -143,6 +143,7 @@ class SuiteScreen(ArenaScreen):
             errors=sum(1 for a in result.answers if a.record.status in ("error", "cancelled")),
             cost_usd=sum(a.record.cost_usd or 0.0 for a in result.answers))
         self.live, self.result, self._judge = live, result, result.judge
+        self.sub_title = f"suite · {log.header.name or result.suite.name} (saved)"
         self._warnings = list((log.header.meta or {}).get("warnings") or [])
         self.report = report_from_result(result, self._warnings)
         self._setup_matrix(live)
@@ -237,6 +238,7 @@ class SuiteScreen(ArenaScreen):
             warnings.append(f"the judge {judge} shares a backend with {', '.join(shared)}: it runs after "
                             "every candidate answer, so their latencies are not affected")
         self.live, self.report, self.cancelled = live, None, False
+        self.sub_title = f"suite · {suite.name}"
         self._warnings = warnings
         self._judge = judge
         self._t0 = time.monotonic()

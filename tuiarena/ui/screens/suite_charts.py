@@ -48,9 +48,7 @@ def frontier(points: list[tuple[str, float, float]]) -> set[str]:
 
 
 def _cost(v: float | None) -> str:
-    if v is None:
-        return "unknown"
-    return f"${v:.2g}" if v < 0.01 else fmt.cost(v)
+    return fmt.cost(v)  # two significant digits, never "$4.2e-05"
 
 
 def quality_cost(report: dict[str, Any], width: int = 40, height: int = 7) -> Text:

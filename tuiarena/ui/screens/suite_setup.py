@@ -26,6 +26,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tuiarena import fmt
+from tuiarena.engine.suite.load import demo_judge
 from tuiarena.errors import UserError
 from tuiarena.ui.screens.suite_widgets import suite_info, suite_label
 from tuiarena.ui.widgets.checklist import CheckList
@@ -139,6 +140,8 @@ class SuiteSetup(Horizontal):
         judge = self.judge_model()
         if judge and judge in self.selected_models():
             notes.append(f"⚠ the judge {judge} is also a candidate: it may favour its own answers")
+        if judge and judge.startswith("demo/") and any(not m.startswith("demo/") for m in self.selected_models()):
+            notes.append(f"⚠ {judge} only simulates grades: pick a real judge for real models")
         if self.suite is not None:
             wanted = self.suite.judge.model
             if wanted and wanted not in self.selectable():
@@ -203,6 +206,8 @@ class SuiteSetup(Horizontal):
         info.update(suite_info(value))
         if value.judge.model and value.judge.model in self.selectable():
             self.query_one("#judge", Select).value = value.judge.model
+        elif self.judge_model() is None and (j := demo_judge(value, self.selected_models())) in self.selectable():
+            self.query_one("#judge", Select).value = j  # offline, as `tuiarena suite`: a simulated judge
         self.update_warning()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
