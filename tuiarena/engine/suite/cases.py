@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, overload
@@ -65,12 +65,13 @@ def load_cases(path: Path, defaults: dict[str, Any], where: str | None = None) -
     cases: list[Case] = []
     offsets, linenos = array("q"), array("q")
     seen: dict[str, str] = {}
+    stem = path.stem
     ids: set[str] = set()  # lazy: the ids only (a duplicate's first line is found again on the error path)
     with fh:
         offset = 0
         for lineno, line in enumerate(fh, 1):
             start, offset = offset, offset + len(line)
-            case = _case_at(line, lineno, path, defaults, where)
+            case = _case_at(line, lineno, stem, defaults, where)
             if case is None:
                 continue
             if not lazy:
@@ -88,22 +89,38 @@ def load_cases(path: Path, defaults: dict[str, Any], where: str | None = None) -
     return CaseFile(path, defaults, where, offsets, linenos, size) if lazy else cases
 
 
-def _case_at(line: bytes, lineno: int, path: Path, defaults: dict[str, Any], where: str) -> Case | None:
-    """The case on one JSONL line (None for a blank or ``#`` comment line); SuiteError naming the line."""
-    loc = f"{where}: line {lineno}"
+_DECODER = json.JSONDecoder()
+
+
+def _case_at(line: bytes, lineno: int, stem: str, defaults: dict[str, Any], where: str) -> Case | None:
+    """The case on one JSONL line (None for a blank or ``#`` comment line); SuiteError naming the line.
+    ``stem`` is the file's name without its suffix (a case without an id is ``stem-lineno``)."""
     try:
         text = line.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
         raise SuiteError(f"{where}: not UTF-8 text ({exc.reason}, line {lineno})") from None
-    if not text or text.startswith("#"):
+    if not text or text[0] == "#":
         return None
-    try:
-        raw = validate.loads_json(text)
-    except json.JSONDecodeError as exc:
-        raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-    except ValueError as exc:
-        raise SuiteError(f"{loc}: invalid JSON: {exc}") from None
-    return parse_case(raw, defaults, loc, default_id=f"{path.stem}-{lineno}")
+    loc = f"{where}: line {lineno}"
+    raw: Any = _NOT_READ
+    if text.count("{") + text.count("[") <= validate.MAX_DEPTH:
+        try:  # the common case, without json.loads's per-call overhead (a 400k-line suite is read twice)
+            raw, end = _DECODER.raw_decode(text)
+            if end != len(text):
+                raw = _NOT_READ
+        except (ValueError, RecursionError):
+            raw = _NOT_READ
+    if raw is _NOT_READ:  # malformed, or nested: read again the careful way, for its message
+        try:
+            raw = validate.loads_json(text)
+        except json.JSONDecodeError as exc:
+            raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+        except ValueError as exc:
+            raise SuiteError(f"{loc}: invalid JSON: {exc}") from None
+    return parse_case(raw, defaults, loc, default_id=f"{stem}-{lineno}")
+
+
+_NOT_READ = object()
 
 
 class CaseFile(Sequence[Case]):
@@ -133,7 +150,7 @@ class CaseFile(Sequence[Case]):
         self._fh.seek(self.offsets[i])
         line = self._fh.readline()
         lineno = self.linenos[i]
-        case = _case_at(line, lineno, self.path, self.defaults, self.where)
+        case = _case_at(line, lineno, self.path.stem, self.defaults, self.where)
         if case is None:
             raise SuiteError(f"{self.where}: line {lineno}: the file changed while the suite was running; load it again")
         return case
@@ -157,9 +174,10 @@ class CaseFile(Sequence[Case]):
         return case
 
     def __iter__(self) -> Iterator[Case]:
+        stem = self.path.stem
         with self.path.open("rb") as fh:
             for lineno, line in enumerate(fh, 1):
-                case = _case_at(line, lineno, self.path, self.defaults, self.where)
+                case = _case_at(line, lineno, stem, self.defaults, self.where)
                 if case is not None:
                     yield case
 
@@ -175,79 +193,85 @@ def unique(case: Case, seen: dict[str, str], loc: str) -> None:
 
 
 def parse_case(raw: Any, defaults: dict[str, Any], loc: str, default_id: str) -> Case:
-    if not isinstance(raw, dict):
+    # (written for speed: a 400k-line suite file goes through here twice, once to check, once to run)
+    if raw.__class__ is not dict and not isinstance(raw, dict):
         raise SuiteError(f"{loc}: a case must be a JSON object, got {type(raw).__name__}")
     if not CASE_FIELDS.issuperset(raw):
         key = next(k for k in raw if k not in CASE_FIELDS)
         raise SuiteError(f"{loc}: unknown field {key!r} (known: {', '.join(sorted(CASE_FIELDS))})")
 
-    def bad(fld: str, msg: str) -> SuiteError:
-        return SuiteError(f'{loc}: field "{fld}": {msg}')
-
     cid = raw.get("id", default_id)
-    if isinstance(cid, bool) or not isinstance(cid, (str, int)) or not str(cid).strip():
-        raise bad("id", "must be a non-empty string")
-    cid = str(cid)
+    if cid.__class__ is not str or not cid or cid.isspace():
+        if isinstance(cid, bool) or not isinstance(cid, (str, int)) or not str(cid).strip():
+            raise _bad(loc, "id", "must be a non-empty string")
+        cid = str(cid)
 
     system = raw.get("system", defaults.get("system"))
     if system is not None and not isinstance(system, str):
-        raise bad("system", "must be a string")
-    if "input" in raw and "messages" in raw:
-        raise bad("input", 'give "input" or "messages", not both')
-    if "input" in raw:
-        if not isinstance(raw["input"], str) or not raw["input"].strip():
-            raise bad("input", "must be a non-empty string")
-        messages: list[Message] = [{"role": "user", "content": raw["input"]}]
+        raise _bad(loc, "system", "must be a string")
+    text = raw.get("input", _ABSENT)
+    if text is not _ABSENT:
+        if "messages" in raw:
+            raise _bad(loc, "input", 'give "input" or "messages", not both')
+        if not isinstance(text, str) or not text or text.isspace():
+            raise _bad(loc, "input", "must be a non-empty string")
+        messages: list[Message] = [{"role": "user", "content": text}]
     elif "messages" in raw:
         messages = raw["messages"]
         if not isinstance(messages, list) or not messages:
-            raise bad("messages", "must be a non-empty list of {\"role\", \"content\"} objects")
+            raise _bad(loc, "messages", "must be a non-empty list of {\"role\", \"content\"} objects")
         for i, m in enumerate(messages):
             if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
-                raise bad(f"messages[{i}]", f'must be {{"role": one of {"/".join(ROLES)}, "content": a string}}')
+                raise _bad(loc, f"messages[{i}]", f'must be {{"role": one of {"/".join(ROLES)}, "content": a string}}')
         if messages[-1]["role"] == "assistant":
-            raise bad("messages", "the last message must be from the user")
+            raise _bad(loc, "messages", "the last message must be from the user")
     else:
-        raise bad("input", 'missing: each case needs "input" (text) or "messages"')
+        raise _bad(loc, "input", 'missing: each case needs "input" (text) or "messages"')
     if system and not any(m["role"] == "system" for m in messages):
         messages = [{"role": "system", "content": system}] + messages
 
+    keys = raw.keys() | defaults.keys() if defaults else raw.keys()
+    given = keys & _PARAM_NAMES  # most cases give none of these: skip the lot
     params = Params(**{  # the same ranges as the CLI flags and config.toml (tuiarena.validate.PARAMS)
-        name: _opt(raw, defaults, name, bad, lo, hi, integer=integer)
-        for name, (lo, hi, integer) in validate.PARAMS.items() if name in raw or name in defaults
-    })
+        name: _opt(raw, defaults, name, loc, lo, hi, integer=integer)
+        for name, (lo, hi, integer) in validate.PARAMS.items() if name in given
+    }) if given else Params()
     expected = raw.get("expected")
     checks: list[dict[str, Any]] = []
-    if raw.get("default_checks", True) is not False:
+    if defaults and raw.get("default_checks", True) is not False:
         checks.extend(defaults.get("checks", ()))
     if "checks" in raw:
         checks.extend(parse_checks(raw["checks"], expected, loc, "checks"))
     elif isinstance(expected, dict) and expected:
         checks.append(validate_check({"type": "json-fields"}, expected))
-    lat = _opt(raw, defaults, "max_latency_ms", bad, 0, None)
-    if lat is not None:
-        checks.append({"type": "latency", "max_ms": lat, "name": "max_latency_ms"})
-    cost = _opt(raw, defaults, "max_cost_usd", bad, 0, None)
-    if cost is not None:
-        checks.append({"type": "cost", "max_usd": cost, "name": "max_cost_usd"})
+    given = keys & _LIMIT_NAMES
+    pass_threshold = None
+    if given:
+        lat = _opt(raw, defaults, "max_latency_ms", loc, 0, None)
+        if lat is not None:
+            checks.append({"type": "latency", "max_ms": lat, "name": "max_latency_ms"})
+        cost = _opt(raw, defaults, "max_cost_usd", loc, 0, None)
+        if cost is not None:
+            checks.append({"type": "cost", "max_usd": cost, "name": "max_cost_usd"})
     category = raw.get("category", defaults.get("category", "")) or ""
-    if not isinstance(category, str):
-        raise bad("category", "must be a string")
-    weight = _opt(raw, {}, "weight", bad, 0, None)
-    return Case(
-        id=cid,
-        messages=messages,
-        params=params,
-        checks=checks,
-        expected=expected,
-        category=category,
-        weight=1.0 if weight is None else weight,
-        pass_threshold=_opt(raw, defaults, "pass_threshold", bad, 0, 1),
-        where=loc,
-    )
+    if category.__class__ is not str and not isinstance(category, str):
+        raise _bad(loc, "category", "must be a string")
+    weight = _opt(raw, {}, "weight", loc, 0, None) if "weight" in raw else None
+    if given:
+        pass_threshold = _opt(raw, defaults, "pass_threshold", loc, 0, 1)
+    return Case(cid, messages, params, checks, expected, category, 1.0 if weight is None else weight, pass_threshold, loc)
 
 
-def _opt(raw: dict[str, Any], defaults: dict[str, Any], key: str, bad: Callable[[str, str], Exception], lo: float | None,
+_ABSENT = object()
+_PARAM_NAMES = frozenset(validate.PARAMS)
+_LIMIT_NAMES = frozenset({"max_latency_ms", "max_cost_usd", "pass_threshold"})
+
+
+def _bad(loc: str, fld: str, msg: str) -> SuiteError:
+    return SuiteError(f'{loc}: field "{fld}": {msg}')
+
+
+def _opt(raw: dict[str, Any], defaults: dict[str, Any], key: str, loc: str, lo: float | None,
          hi: float | None, *, integer: bool = False) -> Any:
     value = raw.get(key, defaults.get(key))
     if value is None:
@@ -255,7 +279,7 @@ def _opt(raw: dict[str, Any], defaults: dict[str, Any], key: str, bad: Callable[
     try:
         return number(value, "", lo, hi, integer=integer)
     except SuiteError as exc:
-        raise bad(key, str(exc).lstrip(": ")) from None
+        raise _bad(loc, key, str(exc).lstrip(": ")) from None
 
 
 def parse_checks(raw: Any, expected: Any, loc: str, name: str) -> list[dict[str, Any]]:
