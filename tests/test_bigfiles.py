@@ -191,3 +191,47 @@ def test_session_and_suite_lines_read_json_exactly_as_json_loads_does(line, tmp_
     except SuiteError as exc:
         problem = str(exc)
     assert ("invalid JSON" in problem or "not UTF-8" in problem) is not valid, problem
+
+
+_MIXED = [  # plain cases (checked once, then read without checking) and every other kind of line
+    {"id": "p1", "input": "q", "checks": [{"type": "contains", "value": "x"}], "category": "c", "meta": {"k": 1}},
+    {"id": "p2", "input": "q"}, {"id": "p3", "input": "q", "checks": []},
+    {"id": 7, "input": "int id"}, {"id": "n", "input": "q", "category": None}, {"input": "no id"},
+    {"id": "e", "input": "q", "expected": {"a": 1}}, {"id": "m", "messages": [{"role": "user", "content": "hi"}]},
+    {"id": "s", "input": "q", "system": "be brief", "temperature": 0.5, "max_latency_ms": 100, "weight": 2},
+    {"id": "j", "input": "q", "checks": [{"type": "is-json"}, {"type": "contains", "value": "x"}]},
+]
+
+
+def test_plain_and_other_cases_read_from_a_big_file_equal_a_small_file(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "m.jsonl"
+    path.write_text("\n".join(["# head", *(json.dumps(c) for c in _MIXED), ""]))
+    eager = load_suite(path).cases
+    monkeypatch.setattr(cases_mod, "LAZY_BYTES", 0)
+    lazy = load_suite(path).cases
+    assert isinstance(lazy, cases_mod.CaseFile) and list(lazy.shapes) == [0, 1, 1, -1, -1, -1, -1, -1, -1, 2]
+    assert list(lazy) == eager and [lazy[i] for i in range(len(eager))] == eager
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # touched: every line is checked again, alike
+    again = load_suite(path).cases
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10**9))
+    assert list(again) == eager and again[0] == eager[0] and not again._trusted
+
+
+@pytest.mark.parametrize("line", [
+    {"id": "a", "input": "  "}, {"id": " ", "input": "q"}, {"id": "a", "input": "q", "checks": [{"type": "nope"}]},
+    {"id": "a", "input": "q", "checks": {"type": "contains"}}, {"id": "a", "input": "q", "category": 3},
+    {"id": "a", "input": "q", "extra": 1}, {"id": True, "input": "q"}, {"id": "a", "input": "q", "checks": [5]},
+])
+def test_a_big_file_gives_the_messages_of_a_small_one(line, tmp_path, monkeypatch):
+    path = tmp_path / "b.jsonl"
+    path.write_text(json.dumps({"id": "ok", "input": "q"}) + "\n" + json.dumps(line) + "\n")
+    messages = []
+    for lazy_bytes in (10**9, 0):
+        monkeypatch.setattr(cases_mod, "LAZY_BYTES", lazy_bytes)
+        with pytest.raises(SuiteError) as exc:
+            load_suite(path)
+        messages.append(str(exc.value))
+    assert messages[0] == messages[1] and "line 2" in messages[0]

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, overload
+from typing import Any
 
 from tuiarena import validate
 from tuiarena.errors import SuiteError
@@ -53,40 +52,32 @@ LAZY_BYTES = 4_000_000  # a JSONL file bigger than this is read as a stream (Cas
 def load_cases(path: Path, defaults: dict[str, Any], where: str | None = None) -> Sequence[Case]:
     """The cases of a JSONL file, every line checked; ``where`` names it in messages (default: its path).
 
-    A small file gives a list; a big one (over :data:`LAZY_BYTES`) a :class:`CaseFile` that keeps
-    only each case's offset and parses a case again when it is asked for."""
+    A small file gives a list; a big one (over :data:`LAZY_BYTES`) a
+    :class:`~tuiarena.engine.suite.casefile.CaseFile` that keeps only each case's offset and reads a
+    case again when it is asked for."""
     where = where or str(path)
     try:
-        size = path.stat().st_size
         fh = path.open("rb")
+        stat = os.fstat(fh.fileno())
     except OSError as exc:
         raise SuiteError(f"{where}: cannot read: {exc.strerror}") from None
-    lazy = size > LAZY_BYTES
+    if stat.st_size > LAZY_BYTES:
+        from tuiarena.engine.suite.casefile import scan
+
+        with fh:
+            return scan(fh, stat, path, defaults, where)
     cases: list[Case] = []
-    offsets, linenos = array("q"), array("q")
     seen: dict[str, str] = {}
     stem = path.stem
-    ids: set[str] = set()  # lazy: the ids only (a duplicate's first line is found again on the error path)
     with fh:
-        offset = 0
         for lineno, line in enumerate(fh, 1):
-            start, offset = offset, offset + len(line)
             case = _case_at(line, lineno, stem, defaults, where)
-            if case is None:
-                continue
-            if not lazy:
-                unique(case, seen, f"{where}: line {lineno}")
+            if case is not None:
+                unique(case, seen, case.where)
                 cases.append(case)
-            elif case.id in ids:
-                first = next(c.where for c in CaseFile(path, defaults, where, offsets, linenos) if c.id == case.id)
-                raise SuiteError(f'{where}: line {lineno}: field "id": duplicate id {case.id!r} (first at {first.rsplit(": ", 1)[-1]})')
-            else:
-                ids.add(case.id)
-                offsets.append(start)
-                linenos.append(lineno)
-    if not (offsets if lazy else cases):
+    if not cases:
         raise SuiteError(f"{where}: no cases (one JSON object per line)")
-    return CaseFile(path, defaults, where, offsets, linenos, size) if lazy else cases
+    return cases
 
 
 _DECODER = json.JSONDecoder()
@@ -95,12 +86,23 @@ _DECODER = json.JSONDecoder()
 def _case_at(line: bytes, lineno: int, stem: str, defaults: dict[str, Any], where: str) -> Case | None:
     """The case on one JSONL line (None for a blank or ``#`` comment line); SuiteError naming the line.
     ``stem`` is the file's name without its suffix (a case without an id is ``stem-lineno``)."""
+    raw = read_line(line, lineno, where)
+    if raw is NO_CASE:
+        return None
+    return parse_case(raw, defaults, f"{where}: line {lineno}", default_id=f"{stem}-{lineno}")
+
+
+NO_CASE = object()  # read_line of a blank or comment line
+
+
+def read_line(line: bytes, lineno: int, where: str) -> Any:
+    """The JSON value on one JSONL line, or :data:`NO_CASE`; SuiteError naming the line."""
     try:
         text = line.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
         raise SuiteError(f"{where}: not UTF-8 text ({exc.reason}, line {lineno})") from None
     if not text or text[0] == "#":
-        return None
+        return NO_CASE
     loc = f"{where}: line {lineno}"
     raw: Any = _NOT_READ
     if text.count("{") + text.count("[") <= validate.MAX_DEPTH:
@@ -117,73 +119,10 @@ def _case_at(line: bytes, lineno: int, stem: str, defaults: dict[str, Any], wher
             raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
         except ValueError as exc:
             raise SuiteError(f"{loc}: invalid JSON: {exc}") from None
-    return parse_case(raw, defaults, loc, default_id=f"{stem}-{lineno}")
+    return raw
 
 
 _NOT_READ = object()
-
-
-class CaseFile(Sequence[Case]):
-    """The cases of a big JSONL file, read as a stream: only each case's byte offset is kept
-    (8 bytes a case); iterating reads the file in order, indexing seeks to one line. The few cases
-    last asked for are kept, since a suite run asks for each once per model."""
-
-    def __init__(self, path: Path, defaults: dict[str, Any], where: str, offsets: array[int], linenos: array[int],
-                 size: int | None = None) -> None:
-        self.path, self.defaults, self.where = path, defaults, where
-        self.offsets, self.linenos = offsets, linenos
-        self.size = size
-        self._fh: BinaryIO | None = None
-        self._recent: dict[int, Case] = {}
-
-    def __len__(self) -> int:
-        return len(self.offsets)
-
-    def _read(self, i: int) -> Case:
-        if self._fh is None:
-            try:
-                self._fh = self.path.open("rb")
-            except OSError as exc:
-                raise SuiteError(f"{self.where}: cannot read: {exc.strerror}") from None
-            if self.size is not None and os.fstat(self._fh.fileno()).st_size != self.size:
-                raise SuiteError(f"{self.where}: the file changed while the suite was running; load it again")
-        self._fh.seek(self.offsets[i])
-        line = self._fh.readline()
-        lineno = self.linenos[i]
-        case = _case_at(line, lineno, self.path.stem, self.defaults, self.where)
-        if case is None:
-            raise SuiteError(f"{self.where}: line {lineno}: the file changed while the suite was running; load it again")
-        return case
-
-    @overload
-    def __getitem__(self, i: int) -> Case: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Case]: ...
-    def __getitem__(self, i: int | slice) -> Case | list[Case]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        case = self._recent.get(i)
-        if case is None:
-            if len(self._recent) >= 256:
-                self._recent.pop(next(iter(self._recent)))
-            case = self._recent[i] = self._read(i)
-        return case
-
-    def __iter__(self) -> Iterator[Case]:
-        stem = self.path.stem
-        with self.path.open("rb") as fh:
-            for lineno, line in enumerate(fh, 1):
-                case = _case_at(line, lineno, stem, self.defaults, self.where)
-                if case is not None:
-                    yield case
-
-    def __del__(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
 
 
 def unique(case: Case, seen: dict[str, str], loc: str) -> None:
@@ -309,3 +248,11 @@ def _validated(spec: Any, expected: Any) -> dict[str, Any]:
         if len(_CHECK_MEMO) < 4096:
             _CHECK_MEMO[key] = got
     return got
+
+
+def __getattr__(name: str) -> Any:  # CaseFile lives in casefile (which imports this module)
+    if name == "CaseFile":
+        from tuiarena.engine.suite.casefile import CaseFile
+
+        return CaseFile
+    raise AttributeError(name)
