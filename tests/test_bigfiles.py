@@ -224,6 +224,7 @@ def test_plain_and_other_cases_read_from_a_big_file_equal_a_small_file(tmp_path,
     {"id": "a", "input": "  "}, {"id": " ", "input": "q"}, {"id": "a", "input": "q", "checks": [{"type": "nope"}]},
     {"id": "a", "input": "q", "checks": {"type": "contains"}}, {"id": "a", "input": "q", "category": 3},
     {"id": "a", "input": "q", "extra": 1}, {"id": True, "input": "q"}, {"id": "a", "input": "q", "checks": [5]},
+    {"id": "a", "input": "q", "meta": json.loads("[" * 70 + "]" * 70)},
 ])
 def test_a_big_file_gives_the_messages_of_a_small_one(line, tmp_path, monkeypatch):
     path = tmp_path / "b.jsonl"

@@ -103,26 +103,24 @@ def read_line(line: bytes, lineno: int, where: str) -> Any:
         raise SuiteError(f"{where}: not UTF-8 text ({exc.reason}, line {lineno})") from None
     if not text or text[0] == "#":
         return NO_CASE
-    loc = f"{where}: line {lineno}"
-    raw: Any = _NOT_READ
-    if text.count("{") + text.count("[") <= validate.MAX_DEPTH:
+    # (a line shorter than this cannot nest deeper than MAX_DEPTH: no need to count its brackets)
+    if len(text) < _SHALLOW or text.count("{") + text.count("[") <= validate.MAX_DEPTH:
         try:  # the common case, without json.loads's per-call overhead (a 400k-line suite is read twice)
             raw, end = _DECODER.raw_decode(text)
-            if end != len(text):
-                raw = _NOT_READ
+            if end == len(text):
+                return raw
         except (ValueError, RecursionError):
-            raw = _NOT_READ
-    if raw is _NOT_READ:  # malformed, or nested: read again the careful way, for its message
-        try:
-            raw = validate.loads_json(text)
-        except json.JSONDecodeError as exc:
-            raise SuiteError(f"{loc}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-        except ValueError as exc:
-            raise SuiteError(f"{loc}: invalid JSON: {exc}") from None
-    return raw
+            pass
+    try:  # malformed, or nested: read again the careful way, for its message
+        return validate.loads_json(text)
+    except json.JSONDecodeError as exc:
+        raise SuiteError(f"{where}: line {lineno}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise SuiteError(f"{where}: line {lineno}: invalid JSON: {exc}") from None
 
 
-_NOT_READ = object()
+_SHALLOW = 2 * validate.MAX_DEPTH + 2  # MAX_DEPTH + 1 opening brackets and as many closing ones
+
 
 
 def unique(case: Case, seen: dict[str, str], loc: str) -> None:
