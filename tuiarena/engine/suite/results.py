@@ -158,10 +158,12 @@ _NO_RETRIES: list[dict[str, Any]] = []  # shared by the slimmed records (read on
 
 
 def _slim_checks(ev: ScoreGiven) -> ScoreGiven:
-    """A checks verdict with only what the fold reads: passed, score and which JSON checks it ran."""
-    json_types = {c.get("type") for c in ((ev.detail or {}).get("checks") or [])} & JSON_CHECKS
-    return ScoreGiven(passed=ev.passed, score=ev.score, scorer=ev.scorer,
-                      detail={"checks": [{"type": t} for t in sorted(json_types)]} if json_types else {})
+    """A checks verdict with only what the fold reads (passed, score, which JSON checks it ran), in place."""
+    checks = (ev.detail or {}).get("checks") or ()
+    json_types = [t for t in JSON_CHECKS if any(isinstance(c, dict) and c.get("type") == t for c in checks)]
+    ev.detail = {"checks": [{"type": t} for t in sorted(json_types)]} if json_types else {}
+    ev.reason = ev.response_id = ev.run_id = ""
+    return ev
 
 
 def _fold(header: Any, session: str, runs: list[RunStarted], events: Iterable[tuple[int, Any]],
