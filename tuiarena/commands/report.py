@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if args.diff and name not in ("md", "json"):
         raise UserError(f"--diff prints md or json, not {name}")
 
-    if name == "csv" and not args.diff and not _is_suite(resolve_session(args.session)):
+    if not args.diff and name != "html" and _is_suite(resolve_session(args.session)):
+        return _stream_suite(resolve_session(args.session), name, args.out)  # figures only: read as a stream
+    if name == "csv" and not args.diff:
         return _stream_csv(resolve_session(args.session), args.out)  # a stream: a big session needs no memory
     log = read_session(resolve_session(args.session))
     for line in log.skipped_notes():
@@ -86,6 +88,36 @@ def _is_suite(path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(head, dict) and head.get("kind") == "suite"
+
+
+def _stream_suite(path, name: str, out_name: str | None) -> int:
+    """A suite session's report (any format but html) from the file read as a stream, written in pieces."""
+    import sys
+    from pathlib import Path
+
+    from tuiarena.errors import UserError
+    from tuiarena.reports.suite import stream_session
+    from tuiarena.store import paths
+    from tuiarena.store.sessions import SessionLog, read_header
+
+    skipped: list[tuple[int, str]] = []
+    pieces = stream_session(path, name, skipped)
+    for line in SessionLog(path=Path(path), header=read_header(path), skipped=skipped).skipped_notes():
+        print(f"tuiarena: {line}", file=sys.stderr)
+    if out_name:
+        out = Path(out_name).expanduser()
+        if out.is_dir():
+            raise UserError(f"--out {out} is a folder; give a file name such as {out / ('report.' + name)}")
+        paths.write_output(out, "".join(pieces))
+        print(f"tuiarena: wrote {out}", file=sys.stderr)
+        return 0
+    held = ""
+    for piece in filter(None, pieces):
+        if held:
+            sys.stdout.write(held)
+        held = piece
+    sys.stdout.write(held if held.endswith("\n") else held + "\n")  # one write: "\r" then "\n" is a CRLF
+    return 0
 
 
 def _stream_csv(path, out_name: str | None) -> int:

@@ -21,7 +21,7 @@ import asyncio
 import contextvars
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlparse
 from urllib.request import getproxies, proxy_bypass
@@ -229,7 +229,14 @@ class OpenAICompatProvider:
         except openai.OpenAIError as e:
             raise self._map_error(e, log) from None
 
-    async def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
+    def stream(self, model: str, messages: list[Message], params: Params) -> AsyncIterator[StreamEvent]:
+        """The answer as events; a known key the server echoes is blanked even when split across pieces."""
+        from tuiarena.providers.redact_stream import redacted_stream
+        from tuiarena.secrets import secret_values
+
+        return redacted_stream(self._stream(model, messages, params), secret_values())
+
+    async def _stream(self, model: str, messages: list[Message], params: Params) -> AsyncGenerator[StreamEvent, None]:
         import httpx2
 
         from tuiarena.providers.net.body import Body

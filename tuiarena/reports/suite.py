@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from tuiarena import fmt as f
 from tuiarena.engine.suite import requirements as rq
 from tuiarena.engine.suite.aggregate import Aggregator
 from tuiarena.engine.suite.load import Suite
-from tuiarena.engine.suite.results import SuiteResult, fold_suite_log
+from tuiarena.engine.suite.results import SuiteResult, fold_suite_file, fold_suite_log
 from tuiarena.engine.suite.statistics import suite_stats
 from tuiarena.reports import suite_sections as sec
 
@@ -114,6 +115,36 @@ def render_session(log: Any, fmt_name: str) -> str:
     report = report_from_result(result, list(meta.get("warnings") or []))
     name = {"md": "markdown", "htm": "html", "txt": "table"}.get(fmt_name, fmt_name)
     return render(report, name, result)
+
+
+def stream_session(path: Any, fmt_name: str, skipped: list[tuple[int, str]]) -> Iterator[str]:
+    """:func:`render_session` of a session file read as a stream (see ``fold_suite_file``), secrets
+    redacted, in pieces: the csv a batch of rows at a time. Every format but html (which shows the
+    answers' text). The session is folded before the first piece; its unreadable lines are then in
+    ``skipped``. The pieces joined are ``redact_secrets(render_session(read_session(path), fmt_name))``."""
+    from tuiarena.reports.session import redact_secrets
+    from tuiarena.store.sessions import read_header
+
+    name = {"md": "markdown", "htm": "html", "txt": "table"}.get(fmt_name, fmt_name)
+    if name == "html":
+        raise ValueError("the html suite report shows the answers: use render_session(read_session(path), 'html')")
+    result = fold_suite_file(path, skipped)
+    meta = dict(read_header(path).meta or {})
+    report = report_from_result(result, list(meta.get("warnings") or []))
+    del result  # the report holds what the rendering needs
+
+    def pieces() -> Iterator[str]:
+        if name != "csv":
+            yield redact_secrets(render(report, name))
+            return
+        held = ""
+        for chunk in filter(None, csv_chunks(report)):
+            if held:
+                yield redact_secrets(held)
+            held = chunk
+        yield redact_secrets(held.rstrip("\n"))  # as render() ends it
+
+    return pieces()
 
 
 def exit_code(report: dict[str, Any]) -> int:
@@ -258,7 +289,13 @@ CI_KEYS = ("pass_rate_ci", "mean_score_ci", "judge_score_ci", "latency_p95_ci_ms
 def _csv(report: dict[str, Any]) -> str:
     """One table: a row per model (kind "model"), per model and category ("category"), and per case,
     model and repeat ("case", with its status, verdict, check score and judge grade)."""
+    return "".join(csv_chunks(report)).rstrip("\n")
+
+
+def csv_chunks(report: dict[str, Any], batch: int = 2000) -> Iterator[str]:
+    """:func:`_csv`'s table as it is written, ``batch`` rows a piece (lines end in CRLF, the csv default)."""
     buf = io.StringIO()
+    rows_out = 0
     rows = [("all", m, report["summary"][m]) for m in report["models"]]
     rows += [(cat, m, s) for cat, per in report["categories"].items() for m, s in per.items()]
     keys = list(next(iter(report["summary"].values())).keys()) if report["summary"] else []
@@ -284,4 +321,9 @@ def _csv(report: dict[str, Any]) -> str:
                 judge = "failed" if c["judge_failed"] else ("" if c["judge"] is None else c["judge"])
                 w.writerow([case["category"] or "default", m, *blank, "case", case["case_id"], c["repeat"], c["status"],
                             "" if c["passed"] is None else c["passed"], "" if c["score"] is None else c["score"], judge])
-    return buf.getvalue().rstrip("\n")
+                rows_out += 1
+                if rows_out % batch == 0:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+    yield buf.getvalue()

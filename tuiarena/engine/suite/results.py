@@ -13,6 +13,9 @@ parameters), with the categories and weights the header recorded (``case_info``)
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from tuiarena.engine.suite.cases import Case
 from tuiarena.engine.suite.load import JudgeSpec, Suite
 from tuiarena.engine.suite.run import JSON_CHECKS, make_sample
 from tuiarena.model import Params, ResponseDone, RunStarted, ScoreGiven
+from tuiarena.scoring.answers import detect_refusal, parse_json_answer
 
 
 @dataclass(slots=True)
@@ -34,6 +38,9 @@ class Answer:
     record: ResponseDone
     checks: ScoreGiven | None = None
     judge: ScoreGiven | None = None
+    refused: bool | None = None  # read from the text before it was dropped (fold_suite_file); None: read record.text
+    json_valid: bool | None = None
+    offset: int = -1  # of the record's line in the session file (fold_suite_file)
 
 
 @dataclass(slots=True)
@@ -97,9 +104,82 @@ def _cases(meta: dict[str, Any], runs: list[RunStarted]) -> tuple[list[Case], Su
 
 def fold_suite_log(log: Any) -> SuiteResult:
     """Rebuild a suite's results from a session log (anything with ``header`` and ``events``)."""
-    meta = dict(getattr(log.header, "meta", None) or {})
     events = list(log.events)
     runs = [ev for ev in events if type(ev) is RunStarted]
+    return _fold(log.header, str(getattr(log, "path", "")), runs, ((-1, ev) for ev in events), None)
+
+
+def fold_suite_file(path: Path | str, skipped: list[tuple[int, str]] | None = None) -> SuiteResult:
+    """:func:`fold_suite_log` of a session file read as a stream, for the reports that show figures
+    only (every format but html): the file is read twice, first for its runs (response lines only
+    glanced at), then event by event; each answer keeps its figures but not its text (the answers'
+    records have ``text``, ``reasoning`` and timelines emptied), so memory does not grow with the
+    answers' text. Lines skipped as unreadable are appended to ``skipped``, as ``read_session`` lists them."""
+    from tuiarena.store.session_lines import event_at, iter_lines, parse_line
+    from tuiarena.store.sessions import read_header
+
+    path = Path(path)
+    header = read_header(path)
+    runs: list[RunStarted] = []
+    with open(path, "rb") as fh:
+        fh.readline()
+        for line in fh:
+            if not line.startswith(_NOT_RUNS):  # (answers and scores: most of the file, and never a run)
+                ev = parse_line(line)
+                if type(ev) is RunStarted:
+                    runs.append(ev)
+    sink = skipped if skipped is not None else []
+    with open(path, "rb") as again:  # for the few answers whose text turns out to be needed after all
+
+        def json_valid_at(offset: int) -> bool:
+            rec = event_at(again, offset)
+            return isinstance(rec, ResponseDone) and _json_valid(rec.text)
+
+        return _fold(header, str(path), runs, ((o, ev) for o, _n, ev in iter_lines(path, sink)), json_valid_at)
+
+
+_NOT_RUNS = (b'{"type":"response",', b'{"type":"score",')  # how our writer starts those lines
+_JSON_START = re.compile(r'\s*[-\[{"0-9tfnNI]')  # what json.loads may accept a text starting with
+
+
+def _json_valid(text: str) -> bool:
+    """``parse_json_answer(text)[0]``, without reading the text when it can be neither JSON nor hold a fence."""
+    if "```" not in text and _JSON_START.match(text) is None:
+        return False
+    return parse_json_answer(text)[0]
+
+
+def _slim_record(rec: ResponseDone) -> None:
+    """Empty what the figures do not need, in place: a big suite keeps one record per answer."""
+    rec.text = rec.reasoning = rec.run_id = rec.response_id = ""
+    rec.timeline = rec.reasoning_timeline = ""
+    rec.retries = _NO_RETRIES
+    rec.error = None
+    rec.model, rec.status = sys.intern(rec.model), sys.intern(rec.status)
+    if rec.finish_reason is not None:
+        rec.finish_reason = sys.intern(rec.finish_reason)
+
+
+_NO_RETRIES: list[dict[str, Any]] = []  # shared by the slimmed records (read only)
+
+
+def _slim_checks(ev: ScoreGiven) -> ScoreGiven:
+    """A checks verdict with only what the fold reads (passed, score, which JSON checks it ran), in place."""
+    checks = (ev.detail or {}).get("checks") or ()
+    json_types = [t for t in JSON_CHECKS if any(isinstance(c, dict) and c.get("type") == t for c in checks)]
+    ev.detail = {"checks": [{"type": t} for t in sorted(json_types)]} if json_types else {}
+    ev.reason = ev.response_id = ev.run_id = ""
+    return ev
+
+
+def _fold(header: Any, session: str, runs: list[RunStarted], events: Iterable[tuple[int, Any]],
+          json_valid_at: Callable[[int], bool] | None) -> SuiteResult:
+    """The fold of :func:`fold_suite_log`, from the runs and the events with their byte offsets. With
+    ``json_valid_at`` (a stream), each answer's text is read for what the figures need and dropped;
+    whether an answer is valid JSON is read then only when its case has a JSON check, else later by
+    offset when its check verdict turns out to have one."""
+    slim = json_valid_at is not None
+    meta = dict(getattr(header, "meta", None) or {})
     cand_runs = [r for r in runs if not (r.label or "").startswith("judge:")]
     judge_runs = {r.run_id for r in runs if (r.label or "").startswith("judge:")}
     models = list(meta.get("models") or dict.fromkeys(m for r in cand_runs for m in r.models))
@@ -122,11 +202,11 @@ def fold_suite_log(log: Any) -> SuiteResult:
     agg = Aggregator(models, track_cases=repeat > 1)
     planned = max(len(cases), int(meta.get("cases") or 0))
     result = SuiteResult(suite=suite, models=models, repeat=repeat, judge=meta.get("judge"), agg=agg,
-                         expected=planned * repeat * len(models), session=str(getattr(log, "path", "")),
+                         expected=planned * repeat * len(models), session=session,
                          planned_cases=planned)
     answers: dict[str, Answer] = {}
     judge_cost: float | None = 0.0
-    for ev in events:
+    for offset, ev in events:
         kind = type(ev)
         if kind is ResponseDone:
             if ev.run_id in judge_runs:
@@ -137,13 +217,21 @@ def fold_suite_log(log: Any) -> SuiteResult:
             place = where.get(ev.response_id)
             if place is None or place[0].case_id is None:
                 continue
-            answers[ev.response_id] = Answer(place[0].case_id, place[0].repeat, ev.model, ev)
+            new = answers[ev.response_id] = Answer(place[0].case_id, place[0].repeat, ev.model, ev)
+            if slim:  # what the figures need from the text, then the text goes
+                new.offset = offset
+                if ev.status not in ("error", "cancelled"):
+                    new.refused = detect_refusal(ev.text, ev.finish_reason) is not None
+                    case = by_case.get(place[0].case_id)
+                    if case is not None and any(c["type"] in JSON_CHECKS for c in case.checks):
+                        new.json_valid = _json_valid(ev.text)
+                _slim_record(ev)
         elif kind is ScoreGiven:
             ans = answers.get(ev.response_id)
             if ans is None:
                 continue
             if ev.scorer == "checks":
-                ans.checks = ev
+                ans.checks = _slim_checks(ev) if slim else ev
             elif ev.scorer == "judge:rubric":
                 ans.judge = ev
             elif ev.scorer == "judge:pairwise":
@@ -166,7 +254,10 @@ def fold_suite_log(log: Any) -> SuiteResult:
         passed, score = (checks.passed, checks.score) if checks is not None else ((False, 0.0) if failed else (None, None))
         types = {c.get("type") for c in ((checks.detail or {}).get("checks") or [])} if checks is not None else set()
         json_checked = bool(types & JSON_CHECKS) or any(c["type"] in JSON_CHECKS for c in case.checks)
-        agg.add(make_sample(case.id, case.category, case.weight, ans.repeat, rec, passed, score, json_checked))
+        if json_checked and not failed and ans.json_valid is None and json_valid_at is not None:
+            ans.json_valid = json_valid_at(ans.offset)
+        agg.add(make_sample(case.id, case.category, case.weight, ans.repeat, rec, passed, score, json_checked,
+                            refused=ans.refused, json_valid=ans.json_valid))
         if ans.judge is not None and not (ans.judge.score is None and "cancelled" in (ans.judge.reason or "")):
             usable = ans.judge.detail if ans.judge.score is not None else None
             agg.add_judge(rec.model, case.category, usable, case.id, ans.repeat)
@@ -174,4 +265,4 @@ def fold_suite_log(log: Any) -> SuiteResult:
     return result
 
 
-__all__ = ["Answer", "SuiteResult", "case_info", "fold_suite_log"]
+__all__ = ["Answer", "SuiteResult", "case_info", "fold_suite_file", "fold_suite_log"]

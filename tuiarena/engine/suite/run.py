@@ -329,19 +329,25 @@ class SuiteRun:
 
 
 def make_sample(case_id: str, category: str, weight: float, rep: int, rec: ResponseDone, passed: bool | None,
-                score: float | None, json_checked: bool) -> Sample:
-    """The numbers of one scored answer (live, and again when a saved suite session is reopened)."""
+                score: float | None, json_checked: bool, *, refused: bool | None = None,
+                json_valid: bool | None = None) -> Sample:
+    """The numbers of one scored answer (live, and again when a saved suite session is reopened).
+    ``refused`` and ``json_valid``, when given, were read from the text already (a record without it)."""
     failed = rec.status in ("error", "cancelled")
+    if refused is None:
+        refused = not failed and detect_refusal(rec.text, rec.finish_reason) is not None
+    if json_valid is None and json_checked and not failed:
+        json_valid = parse_json_answer(rec.text)[0]
     return Sample(
         model=rec.model, case_id=case_id, category=category, repeat=rep, status=rec.status,
         passed=passed, score=score, weight=weight,
         ttft_ms=rec.ttft_answer_ms if rec.ttft_answer_ms is not None else rec.ttft_ms,
         total_ms=rec.total_ms, tokens_per_s=rec.tokens_per_s, prompt_tokens=rec.prompt_tokens,
         completion_tokens=rec.completion_tokens, cost_usd=rec.cost_usd,
-        refused=not failed and detect_refusal(rec.text, rec.finish_reason) is not None,
+        refused=not failed and refused,
         incomplete=rec.status == "cut" or rec.finish_reason == "length",
         json_checked=json_checked and not failed,
-        json_valid=not (json_checked and not failed) or parse_json_answer(rec.text)[0],
+        json_valid=not (json_checked and not failed) or bool(json_valid),
         cached=rec.cached, itl_p50_ms=rec.itl_p50_ms, itl_p95_ms=rec.itl_p95_ms,
         tokens_per_chunk=rec.tokens_per_chunk, connect_ms=rec.connect_ms,
     )
