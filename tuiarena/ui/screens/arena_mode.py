@@ -3,9 +3,10 @@ leaderboard, with only their own keys (no way to other screens, settings or file
 
 ``ArenaBlindScreen`` is the blind screen with a fixed roster and a shared prompt list that
 starts over (reshuffled) when it runs out; the first battle waits for discovery. Escape only
-moves focus: there is no screen underneath to go back to. ``ArenaLeaderboardScreen`` adds the
-votes per voter and the judge agreement, and re-reads the sessions folder whenever a session file
-changes (checked every second), so every connection's votes show within a second or two.
+moves focus: there is no screen underneath to go back to. ``ArenaLeaderboardScreen`` is the
+app's leaderboard (votes per voter and judge agreement included) re-reading the sessions folder
+whenever a session file changes (checked every second), so every connection's votes show within
+a second or two.
 """
 
 from __future__ import annotations
@@ -13,21 +14,17 @@ from __future__ import annotations
 import os
 import random
 import sys
+from typing import Any
 
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, Static
 
-from tuiarena import fmt
 from tuiarena.engine.arena import invalid_reason
 from tuiarena.engine.run.state import ColumnState
 from tuiarena.ui.screens.blind import BlindScreen
 from tuiarena.ui.screens.blind_column import BlindColumn
 from tuiarena.ui.screens.leaderboard import LeaderboardScreen
 from tuiarena.ui.widgets.column import stats_text
-from tuiarena.ui.widgets.keybar import KeyBar
 
 FOCUS_KEYS = [
     Binding("tab", "app.focus_next", "Focus Next", show=False),
@@ -139,10 +136,10 @@ def sessions_signature(directory: str) -> tuple[tuple[str, int, int], ...]:
 
 
 class ArenaLeaderboardScreen(LeaderboardScreen, inherit_bindings=False):
-    DEFAULT_CSS = """
-    ArenaLeaderboardScreen #lb-voters-title { height: 1; padding: 0 1; }
-    ArenaLeaderboardScreen #lb-voters { height: 1fr; }
-    """
+    """The leaderboard (votes per voter and judge agreement included) with only its own keys, kept
+    current: every connection writes its own session file, so the folder is re-read when any of
+    them changed."""
+
     BINDINGS = [
         *FOCUS_KEYS,
         Binding("i", "toggle_leaked", "Include leaked", id="leaderboard_toggle_leaked"),
@@ -152,19 +149,7 @@ class ArenaLeaderboardScreen(LeaderboardScreen, inherit_bindings=False):
 
     def __init__(self) -> None:
         super().__init__()
-        self.voters = None
         self._signature: tuple[tuple[str, int, int], ...] | None = None
-
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="⚖")
-        yield Static(Text("Reading votes…"), id="lb-status")
-        yield DataTable(id="lb-table", cursor_type="row", zebra_stripes=True)
-        yield Static(Text("Pairwise win rate (row against column; ties count half)"), id="lb-matrix-title")
-        yield DataTable(id="lb-matrix", cursor_type="cell", zebra_stripes=True)
-        yield Static(Text("Votes per voter · agreement with the judge on the same two answers"),
-                     id="lb-voters-title")
-        yield DataTable(id="lb-voters", cursor_type="row", zebra_stripes=True)
-        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.poll)
@@ -176,41 +161,9 @@ class ArenaLeaderboardScreen(LeaderboardScreen, inherit_bindings=False):
         if sessions_signature(str(sessions_dir())) != self._signature:
             self.action_refresh()
 
-    @work(thread=True, exclusive=True, group="leaderboard", exit_on_error=False)
-    def compute(self, include_leaked: bool) -> None:
-        from tuiarena.engine.arena import collect_arena
-        from tuiarena.errors import UserError
-        from tuiarena.scoring.ratings import leaderboard
-        from tuiarena.scoring.voters import voter_table
+    def read_votes(self) -> tuple[list[Any], list[Any], int, list[str]]:
         from tuiarena.store.paths import sessions_dir
 
-        signature = sessions_signature(str(sessions_dir()))
-        try:
-            votes, scores, sessions, warnings = collect_arena([])
-        except UserError as exc:
-            self.app.call_from_thread(self._show_error, str(exc))
-            return
-        board = leaderboard(votes, include_leaked=include_leaked)
-        report = voter_table(votes, scores)
-        self.app.call_from_thread(self.show_all, board, report, sessions, warnings, signature)
-
-    def show_all(self, board, report, sessions: int, warnings: list[str], signature) -> None:
-        self._signature = signature
-        self.show(board, sessions, warnings)
-        self.voters = report
-        table = self.query_one("#lb-voters", DataTable)
-        table.clear(columns=True)
-        for title in ("Voter", "Votes", "A", "B", "Tie", "Both bad", "Judge agreement"):
-            table.add_column(title, key=title)
-        for r in report.rows:
-            agreement = f"{fmt.pct(r.agreement)} of {r.judged}" if r.judged else "–"
-            table.add_row(Text(r.voter), *[Text(str(n), justify="right") for n in
-                                           (r.votes, *(r.outcomes[k] for k in ("a", "b", "tie", "both_bad")))],
-                          Text(agreement, justify="right"), key=r.voter)
-        title = "Votes per voter"
-        if report.judged:
-            title += (f" · humans and the judge agree on {report.agree} of {report.judged} judged battles "
-                      f"({fmt.pct(report.agreement)})")
-        else:
-            title += " · no judge verdicts on these battles yet"
-        self.query_one("#lb-voters-title", Static).update(Text(title))
+        # taken before reading: a write during the read changes it again, so the next poll rereads
+        self._signature = sessions_signature(str(sessions_dir()))
+        return super().read_votes()

@@ -1,10 +1,15 @@
 """The leaderboard: Bradley-Terry ratings with 95% intervals, Elo, battles and win rates from the
-blind votes of every saved session, plus the pairwise win-rate matrix.
+blind votes of every saved session, the pairwise win-rate matrix, and the votes per voter with
+how often the humans agree with the pairwise judge on the same two answers
+(``scoring.voters.voter_table``). The full app and ``tuiarena serve``'s arena
+(``arena_mode.ArenaLeaderboardScreen``) both show this screen.
 
 Votes are read and the bootstrap runs in a thread worker, so the screen paints at once.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -17,6 +22,15 @@ from tuiarena import fmt
 from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = ("Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate")
+VOTER_COLUMNS = ("Voter", "Votes", "A", "B", "Tie", "Both bad", "Judge agreement")
+
+
+def voters_title(report) -> str:
+    """The voters table's title: how often humans and the judge agree overall, when it ran."""
+    if report.judged:
+        return (f"Votes per voter · humans and the judge agree on {report.agree} of {report.judged} "
+                f"judged battles ({fmt.pct(report.agreement)})")
+    return "Votes per voter · no judge verdicts on these battles yet"
 
 
 class LeaderboardScreen(Screen):
@@ -25,6 +39,8 @@ class LeaderboardScreen(Screen):
     LeaderboardScreen #lb-table { height: 1fr; }
     LeaderboardScreen #lb-matrix-title { height: 1; padding: 0 1; }
     LeaderboardScreen #lb-matrix { height: 1fr; }
+    LeaderboardScreen #lb-voters-title { height: 1; padding: 0 1; }
+    LeaderboardScreen #lb-voters { height: 1fr; }
     """
 
     BINDINGS = [
@@ -38,6 +54,7 @@ class LeaderboardScreen(Screen):
         self.sessions = list(sessions or [])
         self.include_leaked = include_leaked
         self.board = None
+        self.voters = None  # the VoterReport last shown
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -45,6 +62,8 @@ class LeaderboardScreen(Screen):
         yield DataTable(id="lb-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text("Pairwise win rate (row against column; ties count half)"), id="lb-matrix-title")
         yield DataTable(id="lb-matrix", cursor_type="cell", zebra_stripes=True)
+        yield Static(Text("Votes per voter"), id="lb-voters-title")
+        yield DataTable(id="lb-voters", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -61,24 +80,33 @@ class LeaderboardScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def read_votes(self) -> tuple[list[Any], list[Any], int, list[str]]:
+        """(votes, pairwise judge scores, sessions read, warnings); runs in the worker thread."""
+        from tuiarena.engine.arena import collect_arena
+
+        return collect_arena(self.sessions)
+
     @work(thread=True, exclusive=True, group="leaderboard", exit_on_error=False)
     def compute(self, include_leaked: bool) -> None:
-        from tuiarena.engine.arena import collect_votes
         from tuiarena.errors import UserError
         from tuiarena.scoring.ratings import leaderboard
+        from tuiarena.scoring.voters import voter_table
 
         try:
-            votes, sessions, warnings = collect_votes(self.sessions)
+            votes, scores, sessions, warnings = self.read_votes()
         except UserError as exc:
             self.app.call_from_thread(self._show_error, str(exc))
             return
         board = leaderboard(votes, include_leaked=include_leaked)
-        self.app.call_from_thread(self.show, board, sessions, warnings)
+        report = voter_table(votes, scores)
+        self.app.call_from_thread(self.show, board, sessions, warnings, report)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#lb-status", Static).update(Text(message, style="bold red"))
 
-    def show(self, board, sessions: int, warnings: list[str]) -> None:
+    def show(self, board, sessions: int, warnings: list[str], voters=None) -> None:
+        if voters is not None:
+            self.show_voters(voters)
         self.board = board
         table = self.query_one("#lb-table", DataTable)
         table.clear(columns=True)
@@ -102,6 +130,20 @@ class LeaderboardScreen(Screen):
             cells = [Text(fmt.pct(board.matrix[a][b]) if a != b else "·", justify="right") for b in models]
             matrix.add_row(Text(f"{i}. {a}"), *cells, key=a)
         self.query_one("#lb-status", Static).update(Text(self._status(board, sessions, warnings)))
+
+    def show_voters(self, report) -> None:
+        """The votes-per-voter table (most votes first) and its title with the overall agreement."""
+        self.voters = report
+        table = self.query_one("#lb-voters", DataTable)
+        table.clear(columns=True)
+        for title in VOTER_COLUMNS:
+            table.add_column(title, key=title)
+        for r in report.rows:
+            counts = (r.votes, *(r.outcomes[k] for k in ("a", "b", "tie", "both_bad")))
+            agreement = f"{fmt.pct(r.agreement)} of {r.judged}" if r.judged else fmt.DASH
+            table.add_row(Text(r.voter), *[Text(str(n), justify="right") for n in counts],
+                          Text(agreement, justify="right"), key=r.voter)
+        self.query_one("#lb-voters-title", Static).update(Text(voters_title(report)))
 
     def _status(self, board, sessions: int, warnings: list[str]) -> str:
         if not board.rows:

@@ -11,6 +11,8 @@
 - a browser id cookie (random, HttpOnly) handed to each app process as ``TUIARENA_BROWSER_ID``,
   so the voter label is asked once per browser.
 - our own page template: a fixed title, no third-party fonts or scripts, ``no-referrer``.
+- a warm pool (``warm``): app processes started ahead with ``--pooled``, each kept once it says
+  its imports are done, refilled one at a time after a burst of arrivals has passed.
 
 Nothing per-connection is taken from the browser except the terminal size and the browser id,
 which must be 32 hex digits. The app command is the server's; the browser never sees it.
@@ -83,7 +85,11 @@ class _ConnectionService(AppService):
         server = self.server
         if server is None or not server.warm:
             return await super()._open_app_process(width, height)
-        process = await server.take_warm()
+        try:
+            process = await server.take_warm()
+        except RuntimeError as exc:
+            log.error("%s; starting one without the pool", exc)
+            return await super()._open_app_process(width, height)
         line = json.dumps({"browser": self.browser_id, "width": width, "height": height}) + "\n"
         assert process.stdin is not None
         process.stdin.write(line.encode())
@@ -91,6 +97,12 @@ class _ConnectionService(AppService):
         self._process, self._stdin = process, process.stdin
         return process
 
+    async def run(self) -> None:
+        """textual-serve's relay, then the socket closed: an app that ended without saying so
+        (it crashed, or never started) leaves the page showing that the session ended rather
+        than a blank terminal on a socket that stays open."""
+        await super().run()
+        await self.remote_close()
 
     async def stop(self) -> None:
         """textual-serve's stop (quit, then wait for the output to end), then wait for the process
@@ -247,15 +259,32 @@ class ArenaServer(Server):
 
     # -- the warm pool --------------------------------------------------------------------------
     async def _spawn_warm(self) -> Process:
-        """An app process started with ``--pooled``: it imports everything, then waits for its
-        connection's JSON line on stdin."""
+        """An app process started with ``--pooled``, returned once it has imported everything
+        (its first line on stdout says so); then it waits for its connection's JSON line on stdin.
+        Raises RuntimeError when it dies first."""
         import shlex
+
+        from tuiarena.ui.serve.app import READY
 
         # exec, not a shell: killing it must kill the app itself (a shell's orphan would keep
         # the pipes open, and waiting for the process would never end)
-        return await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             *shlex.split(self.command), "--pooled", stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=warm_environment())
+        assert process.stdout is not None
+        try:
+            line = await process.stdout.readline()
+        except BaseException:  # cancelled (the server stops): no orphan left importing
+            process.kill()
+            await process.wait()
+            raise
+        if line != READY:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+            err = await process.stderr.read() if process.stderr is not None else b""
+            raise RuntimeError(f"a pooled app process failed to start: {err.decode(errors='replace')[-500:]}")
+        return process
 
     async def take_warm(self) -> Process:
         """A started app process: from the pool when one is left, else a new one."""
@@ -275,11 +304,23 @@ class ArenaServer(Server):
 
     async def _fill(self) -> None:
         # a refill competes for the CPU with the apps just handed out: wait for a burst of
-        # arrivals to pass (no connection for a second) before each new process
+        # arrivals to pass (no connection for a second) before each new process, and start the
+        # next only when the last one is ready (one importing process at a time: at most one
+        # core, never N at once)
         while len(self._pool) < self.warm:
             while (calm := self._last_take + 1.0 - time.monotonic()) > 0:
                 await asyncio.sleep(calm)
-            self._pool.append(await self._spawn_warm())
+            try:
+                process = await self._spawn_warm()
+            except RuntimeError as exc:
+                log.error("%s; connections start their own app process", exc)
+                return
+            self._pool.append(process)
+
+    @property
+    def pool_ready(self) -> int:
+        """Pooled app processes ready for a connection (tests, benchmarks)."""
+        return sum(1 for p in self._pool if p.returncode is None)
 
     # -- running ------------------------------------------------------------------------------------
     async def start(self) -> web.AppRunner:
