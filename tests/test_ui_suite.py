@@ -181,7 +181,7 @@ async def test_blind_series_from_suite(tuiarena_home, monkeypatch):
         await pick_tiny(screen, pilot)
         pushed = []
         monkeypatch.setattr(app, "push_screen", lambda s, *a, **k: pushed.append(s))  # do not start battles
-        await pilot.press("ctrl+b")
+        await pilot.press("f6")  # not ctrl+b: that is tmux's prefix
         await pilot.pause()
         [blind] = pushed
         assert isinstance(blind, BlindScreen)

@@ -96,6 +96,16 @@ class SuiteSetup(Horizontal):
         raw = self.query_one("#repeat", Input).value.strip() or "1"
         return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100 else None
 
+    def problem(self) -> str | None:
+        """Why the suite cannot run as set up (no suite, no model, a bad repeat), or None."""
+        if self.suite is None:
+            return "choose a suite first (the list on the left, or a file path)"
+        if not self.selected_models():
+            return "select at least one model (space in the models list)"
+        if self.repeat() is None:
+            return "repeat must be a whole number from 1 to 100"
+        return None
+
     @property
     def cache(self) -> bool:
         return self.query_one("#cache", Checkbox).value
