@@ -28,7 +28,7 @@ from textual.widgets.option_list import Option
 from tuiarena import fmt
 from tuiarena.errors import UserError
 from tuiarena.ui.screens.suite_widgets import suite_info, suite_label
-from tuiarena.ui.widgets.checklist import CheckList
+from tuiarena.ui.widgets.checklist import CheckList, TickBox
 
 
 class SuiteSetup(Horizontal):
@@ -74,7 +74,7 @@ class SuiteSetup(Horizontal):
                 yield Select[str]([], prompt="no judge", id="judge", compact=True)
                 yield Label(" repeat")
                 yield Input("1", type="integer", max_length=3, id="repeat", compact=True)
-                yield Checkbox("cache", id="cache", compact=True)
+                yield TickBox("cache", id="cache", compact=True)  # [x] / [ ] too
             yield Static(id="warn")
 
     def on_mount(self) -> None:
