@@ -14,7 +14,7 @@ from textual.binding import BindingsMap
 from textual.dom import DOMNode
 
 import tuiarena.ui
-from tests.ui_helpers import make_app, ready
+from tests.ui_helpers import make_app, ready, screen_text, wait_done
 
 PREFIXES = {"ctrl+b", "ctrl+a"}
 
@@ -66,3 +66,33 @@ async def test_no_open_screen_has_a_multiplexer_prefix(tuiarena_home):
                 await pilot.pause()
         assert seen == ["CompareScreen", "BlindScreen", "SuiteScreen", "SessionsScreen", "LeaderboardScreen",
                         "HistoryScreen", "HelpScreen"]
+
+
+async def test_every_screens_hints_name_the_rebound_keys(tuiarena_home):
+    """After ``[keys]``, the hints on the suite, blind and sessions screens name the new keys."""
+    tuiarena_home.mkdir(parents=True)
+    (tuiarena_home / "config.toml").write_text(
+        '[keys]\nsuite_run = "f12"\nsuite_back = "ctrl+w"\nblind_vote_a = "1,left"\nblind_vote_b = "2,right"\n'
+        'sessions_replay = "o"\n')
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(app, pilot)
+        app.compare_screen.query_one("#user").text = "hello"
+        app.compare_screen.action_run()  # one saved session for the sessions screen
+        await wait_done(app, pilot)
+        app.open_screen("suite")
+        await pilot.pause()
+        app.screen.action_tab("matrix")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "f12 runs the chosen suite" in text and "^w cancels a run" in text
+        assert "ctrl+r" not in text and "^r" not in text
+        app.screen.action_tab("summary")
+        await pilot.pause()
+        assert "Run a suite (f12)" in screen_text(app)
+        app.open_screen("blind")
+        await pilot.pause()
+        assert "Vote 1 / ← (A better), 2 / → (B better)" in screen_text(app)
+        app.open_screen("sessions")
+        await pilot.pause()
+        assert "o replays" in screen_text(app) and "p replays" not in screen_text(app)

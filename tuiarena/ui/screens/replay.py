@@ -333,7 +333,8 @@ class ReplayScreen(Screen):
         elif action == "cancel":
             self.action_back()
         elif action == "rerun":
-            self.notify("a replay never calls a model: re-run the session from the sessions screen (R)",
+            rerun = self.app.key_for("sessions_rerun", "R")  # type: ignore[attr-defined]  # the arena app
+            self.notify(f"a replay never calls a model: re-run the session from the sessions screen ({rerun})",
                         severity="warning", timeout=4)
         elif action == "zoom":
             zoom = not column.has_class("-zoomed")

@@ -51,7 +51,7 @@ class SuiteScreen(ArenaScreen):
         Binding("ctrl+t", "export_routing", "Routing", id="suite_export_routing"),
         # f6, not ctrl+b (tmux's prefix): the key after the tabs' f3/f4/f5, and free on this screen
         Binding("f6", "blind", "Judge blind", id="suite_blind",
-                tooltip="judge this suite blind (into a session of its own)"),
+                tooltip="judge this suite blind"),
     ]
 
     def __init__(self, suite: str | Path | None = None, *, session: str | Path | None = None) -> None:
