@@ -360,7 +360,7 @@ async def test_replay_pages_columns_that_do_not_fit(tuiarena_home):
             return [c.model for c in replay.shown_columns if c.display]
 
         assert on_screen() == ["demo/m0", "demo/m1"]
-        assert all(c.size.width >= MIN_COLUMN for c in replay.shown_columns if c.display)
+        assert all(c.outer_size.width >= MIN_COLUMN for c in replay.shown_columns if c.display)
         assert "answers 1–2 of 6" in screen_text(app)
         for _ in range(3):
             await pilot.press("right_square_bracket")

@@ -240,3 +240,33 @@ async def test_sessions_enter_reopens_a_suite_as_it_ended(tuiarena_home, tmp_pat
         assert all(v.strip() for v in cells.values()) and any("✓" in v or "✗" in v for v in cells.values())
         out = screen.write_export("report", tmp_path / "again.html")
         assert out is not None and out.read_text().startswith("<!doctype html>")
+
+
+async def test_cell_detail_pages_answers_that_do_not_fit(tuiarena_home):
+    """At 80x24 six answers are three whole columns a page (never a sliver of a fourth), the page is
+    the chosen model's, and → walks on to the next page (and back round to the first)."""
+    from tuiarena.ui.screens.suite_detail import MIN_ANSWER
+
+    six = ["demo/swift", "demo/steady", "demo/thinker", "demo/verbose", "demo/terse", "demo/flaky"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_suite_screen(app, pilot, models=six)
+        await pick_tiny(screen, pilot)
+        await pilot.press("ctrl+r")
+        await wait_finished(screen, pilot)
+        screen.open_detail("capital", "demo/terse")
+        await pilot.pause()
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, CellDetailScreen)
+
+        def on_screen() -> list[str]:
+            return [c.model for c in detail.query(AnswerColumn) if c.display]
+
+        assert on_screen() == six[3:] and detail.focused.model == "demo/terse"
+        assert all(c.outer_size.width >= MIN_ANSWER for c in detail.query(AnswerColumn) if c.display)
+        assert "answers 4–6 of 6" in screen_text(app)
+        await pilot.press("right", "right")  # flaky, then round to swift: the first page
+        await pilot.pause()
+        assert on_screen() == six[:3] and detail.focused.model == "demo/swift"
+        assert "answers 1–3 of 6" in screen_text(app)
