@@ -270,3 +270,21 @@ async def test_cell_detail_pages_answers_that_do_not_fit(tuiarena_home):
         await pilot.pause()
         assert on_screen() == six[:3] and detail.focused.model == "demo/swift"
         assert "answers 1–3 of 6" in screen_text(app)
+
+
+async def test_setup_boxes_say_checked_without_colour(tuiarena_home):
+    """The models list and the cache box read [x] / [ ]: checked and unchecked differ in the text,
+    not only in colour (a 16-colour or monochrome terminal, a colour-blind user)."""
+    from textual.widgets import Checkbox
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_suite_screen(app, pilot)
+        text = screen_text(app)
+        assert "[x] demo/swift" in text and "[x] demo/terse" in text and "[ ] demo/steady" in text
+        assert "[ ] cache" in text
+        cache = screen.query_one("#cache", Checkbox)
+        cache.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert cache.value and "[x] cache" in screen_text(app)
