@@ -263,3 +263,31 @@ async def test_earlier_turns_show_in_columns_and_a_turn_can_be_edited_or_branche
         run = screen.view.runs[screen.current_run_id]
         assert [m["content"] for m in run.history["demo/swift"] if m["role"] == "user"] == ["First question"]
         assert run.messages[-1]["content"] == "Second question, rephrased"
+
+
+async def test_grid_shows_a_status_change_before_its_second(monkeypatch):
+    """The grid's live figures refresh once a second, but a model that starts streaming says so
+    within GRID_STATUS_S (set to 0 here, so the very next frame): at 80 columns the grid is where
+    the models off the page show their status."""
+    from tuiarena.model import ResponseDelta, ResponseStarted, RunStarted
+    from tuiarena.ui.screens import compare_frames
+
+    monkeypatch.setattr(compare_frames, "GRID_STATUS_S", 0.0)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        screen = app.compare_screen
+        models = ["demo/swift", "demo/steady", "demo/thinker"]
+        rids = {m: f"g{n}" for n, m in enumerate(models)}
+        screen.load_events([RunStarted(run_id="r-grid", models=models, response_ids=rids,
+                                       messages=[{"role": "user", "content": "hi"}])])
+        await pilot.pause()
+        screen.frame()
+        grid = screen.query_one(ResultsGrid)
+        assert [str(grid.get_row(r)[1]) for r in rids.values()] == ["waiting"] * 3
+        screen.load_events([ResponseStarted(run_id="r-grid", response_id="g2", model="demo/thinker"),
+                            ResponseDelta(response_id="g2", text="Hello", ms=120.0)])
+        screen.frame()  # the next frame, well within the grid's second
+        row = grid.get_row("g2")
+        assert str(row[1]) == "streaming" and str(row[2]).strip() == "120"

@@ -336,3 +336,39 @@ async def test_replay_shows_a_re_run_column_latest_answer(tuiarena_home, speed, 
         await wait_for(pilot, lambda: replay.finished)
         await wait_for(pilot, lambda: [c.text for c in replay.shown_columns] == ["second try", "steady answer"])
         assert [c.response_id for c in replay.columns()] == ["rr-swift-2", "rr-steady"]
+
+
+async def test_replay_pages_columns_that_do_not_fit(tuiarena_home):
+    """At 80x24 a six-model run shows two whole columns and a strip naming them, never a sliver of a
+    third; ] turns the page, zoom and unzoom come back to the zoomed column's page."""
+    from tuiarena.ui.screens.replay import MIN_COLUMN
+
+    models = [f"demo/m{i}" for i in range(6)]
+    r = run("six-r1", models, "Say hi")
+    path = write_session(tuiarena_home / "sessions" / "20231114-000000-six1.jsonl",
+                         [r, *(done(r, m, f"Hello from {m}.") for m in models)],
+                         SessionHeader(session_id="six1", name="six", kind="compare", created=1_700_000_000.0))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ReplayScreen(path, instant=True))
+        await pilot.pause()
+        replay = app.screen
+        await wait_for(pilot, lambda: replay.finished and len(replay.shown_columns) == 6)
+        await pilot.pause()
+
+        def on_screen() -> list[str]:
+            return [c.model for c in replay.shown_columns if c.display]
+
+        assert on_screen() == ["demo/m0", "demo/m1"]
+        assert all(c.outer_size.width >= MIN_COLUMN for c in replay.shown_columns if c.display)
+        assert "answers 1–2 of 6" in screen_text(app)
+        for _ in range(3):
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert on_screen() == ["demo/m2", "demo/m3"] and "answers 3–4 of 6" in screen_text(app)
+        await pilot.press("z")  # the focused column (m2) full width
+        await pilot.pause()
+        assert on_screen() == ["demo/m2"]
+        await pilot.press("z")
+        await pilot.pause()
+        assert on_screen() == ["demo/m2", "demo/m3"]

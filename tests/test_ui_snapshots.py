@@ -71,30 +71,25 @@ def scripted_events(models: list[str], *, finished: bool = True, error: bool = F
 
 
 def feed(events):
-    """run_before for snap_compare: load the events and wait until every column has drawn them."""
+    """run_before for snap_compare: load the events and draw them, waiting on the app's own signals
+    (discovery's ``discovered`` event, the mount messages, the Markdown workers), never on the clock."""
 
     async def run_before(pilot):
         app = pilot.app
-        for _ in range(300):
-            screen = app.compare_screen
-            if app.runner is not None and screen is not None and screen.query("#columns"):
-                break
-            await pilot.pause(0.02)
+        await asyncio.wait_for(app.discovered.wait(), 30)  # not a speed limit: see ui_helpers.ready
+        await pilot.pause()
         screen = app.compare_screen
         screen.load_events(events)
-        for _ in range(300):  # every column mounted, drawn, and (when finished) in Markdown
-            await pilot.pause(0.02)
-            await app.workers.wait_for_complete()
-            cols = [c for c in screen.query("OutputColumn") if c in screen.visible_columns()]
-            states = [screen.view.columns.get(c.response_id) for c in cols]
-            if all(c.ready and s is not None and c.shown_version == s.version
-                   and (not s.final or c.rendered) for c, s in zip(cols, states)):
-                break
-        await pilot.pause(0.2)
+        await pilot.pause()  # the columns mount (their messages are processed before this returns)
         screen.layout_columns()
+        for _ in range(2):  # draw every column on the page (a column mounted late is drawn by the second)
+            screen.frame()
+            await pilot.pause()
+        await app.workers.wait_for_complete()  # Markdown renders of the finished columns
+        await pilot.pause()
         for column in screen.query("OutputColumn"):  # the follow position depends on frame timing
             column.body.action_scroll_to(0)
-        await pilot.pause(0.2)
+        await pilot.pause()
         await pilot.wait_for_scheduled_animations()
 
     return run_before

@@ -1,9 +1,10 @@
 """Snapshot tests of the screens around the compare screen: blind arena (before and after a vote),
-sessions, replay, diff, leaderboard, history and help, at 80x24 and 160x45.
+sessions, replay, diff, leaderboard, history, the suite screen's setup tab and help, at 80x24 and
+160x45.
 
 Nothing drawn depends on the clock: sessions are written by hand with fixed times (dates drawn in
 UTC), replays run instantly, demo answers are fixed by their seed, timing figures are masked.
-(The suite screens' snapshots live with the suite tests.)
+(The suite's matrix, summary and cell views are asserted on their text in test_ui_suite.py.)
 """
 
 from __future__ import annotations
@@ -147,6 +148,16 @@ async def test_leaderboard(size, tuiarena_home):
     assert "11 votes from 2 sessions" in text
     for heading in ("Rank", "BT score", "95% CI", "Elo", "Battles", "Win rate", "Pairwise win rate"):
         assert heading in text
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_suite_setup(snap_compare, size, tuiarena_home):
+    """The suite screen's setup tab: shipped suites, the first one described, the roster's models
+    ([x] / [ ]), judge, repeat and the cache box."""
+    from tuiarena.ui.screens.suite import SuiteScreen
+
+    assert snap_compare(make_app(), run_before=opened(SuiteScreen, lambda s: bool(s.query("SuiteSetup")) and s.suite is not None),
+                        terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -204,7 +204,7 @@ async def test_blind_series_from_suite(tuiarena_home, monkeypatch):
         await pick_tiny(screen, pilot)
         pushed = []
         monkeypatch.setattr(app, "push_screen", lambda s, *a, **k: pushed.append(s))  # do not start battles
-        await pilot.press("ctrl+b")
+        await pilot.press("f6")  # not ctrl+b: that is tmux's prefix
         await pilot.pause()
         [blind] = pushed
         assert isinstance(blind, BlindScreen)
@@ -284,3 +284,51 @@ async def test_session_flag_opens_a_suite_as_the_suite_screen_not_a_judge_replay
         assert isinstance(screen, SuiteScreen) and screen.report is not None
         assert screen.report == json.loads((tmp_path / "printed.json").read_text())
         assert str(screen.sub_title) == "suite · flagged (saved)"
+
+
+async def test_cell_detail_pages_answers_that_do_not_fit(tuiarena_home):
+    """At 80x24 six answers are three whole columns a page (never a sliver of a fourth), the page is
+    the chosen model's, and → walks on to the next page (and back round to the first)."""
+    from tuiarena.ui.screens.suite_detail import MIN_ANSWER
+
+    six = ["demo/swift", "demo/steady", "demo/thinker", "demo/verbose", "demo/terse", "demo/flaky"]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_suite_screen(app, pilot, models=six)
+        await pick_tiny(screen, pilot)
+        await pilot.press("ctrl+r")
+        await wait_finished(screen, pilot)
+        screen.open_detail("capital", "demo/terse")
+        await pilot.pause()
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, CellDetailScreen)
+
+        def on_screen() -> list[str]:
+            return [c.model for c in detail.query(AnswerColumn) if c.display]
+
+        assert on_screen() == six[3:] and detail.focused.model == "demo/terse"
+        assert all(c.outer_size.width >= MIN_ANSWER for c in detail.query(AnswerColumn) if c.display)
+        assert "answers 4–6 of 6" in screen_text(app)
+        await pilot.press("right", "right")  # flaky, then round to swift: the first page
+        await pilot.pause()
+        assert on_screen() == six[:3] and detail.focused.model == "demo/swift"
+        assert "answers 1–3 of 6" in screen_text(app)
+
+
+async def test_setup_boxes_say_checked_without_colour(tuiarena_home):
+    """The models list and the cache box read [x] / [ ]: checked and unchecked differ in the text,
+    not only in colour (a 16-colour or monochrome terminal, a colour-blind user)."""
+    from textual.widgets import Checkbox
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_suite_screen(app, pilot)
+        text = screen_text(app)
+        assert "[x] demo/swift" in text and "[x] demo/terse" in text and "[ ] demo/steady" in text
+        assert "[ ] cache" in text
+        cache = screen.query_one("#cache", Checkbox)
+        cache.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert cache.value and "[x] cache" in screen_text(app)

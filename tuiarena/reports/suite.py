@@ -265,7 +265,7 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
         elif agreement and agreement["judge_undecided"]:
             out.append(f"{agreement['judge_undecided']} blind vote(s) on these pairs, but the judge was inconsistent on them")
         elif agreement is not None:
-            out.append("No blind votes on these pairs yet: judge them blind (suite screen, ctrl+b) to measure agreement")
+            out.append("No blind votes on these pairs yet: judge them blind (suite screen, f6) to measure agreement")
     if report["warnings"]:
         out.append(_heading("Warnings", md))
         out.extend(f"- {w}" for w in report["warnings"])

@@ -112,6 +112,11 @@ class Navigation(App[None]):
         keys = (getattr(self, "_keymap", None) or {}).get(binding_id, default)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
+    def keys_for(self, binding_id: str, default: str) -> str:
+        """Every key bound to ``binding_id`` now, as the key bar shows them: ``a / ←``."""
+        keys = (getattr(self, "_keymap", None) or {}).get(binding_id, default)
+        return " / ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(",") if k.strip())
+
     # -- small services ------------------------------------------------------------------------------
     def run_screen_action(self, action: str) -> None:
         screen = self.compare_screen

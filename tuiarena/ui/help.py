@@ -56,7 +56,7 @@ def binding_rows(app) -> list[tuple[str, str, str, str]]:
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $primary; background: $surface; }
+    HelpScreen > Vertical { width: 100%; max-width: 100; height: 90%; border: round $primary; background: $surface; }
     HelpScreen Static { padding: 0 1; color: $text-muted; height: auto; }
     HelpScreen DataTable { height: 1fr; }
     """
@@ -71,8 +71,12 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title in ("Where", "Key", "Action", "Binding id"):
+        for title in ("Key", "Action", "Binding id"):
             table.add_column(title)
-        for row in binding_rows(self.app):
-            table.add_row(*(Text(c) for c in row))
+        place = None
+        for where, key, action, binding_id in binding_rows(self.app):
+            if where != place:  # a heading row per place, so the binding ids fit at 80 columns
+                place = where
+                table.add_row(Text(where, style="bold"), Text(""), Text(""))
+            table.add_row(Text(f" {key}"), Text(action), Text(binding_id))
         table.focus()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -103,11 +104,23 @@ class BlindScreen(BlindTurns):
         yield Static("", id="blind-result")
         yield KeyBar()
 
+    def _key(self, binding_id: str, default: str, every: bool = False) -> str:
+        """The key(s) bound to ``binding_id`` now (after ``[keys]``): hints never name a stale key."""
+        app: Any = self.app
+        return app.keys_for(binding_id, default) if every else app.key_for(binding_id, default)
+
+    def _votes_hint(self, short: bool = False) -> str:
+        k = self._key
+        a, b = k("blind_vote_a", "a,left", True), k("blind_vote_b", "b,right", True)
+        tie, bad = k("blind_vote_tie", "t", True), k("blind_vote_both_bad", "x", True)
+        if short:
+            return f"{a} · {b} · {tie} tie · {bad} both bad"
+        return f"{a} (A better), {b} (B better), {tie} (tie), {bad} (both bad)"
+
     def _intro(self) -> str:
-        src = f"{self.total_prompts} prompts queued; n starts the first" if self.queue else \
-            "write a prompt and press Enter"
-        return (f"Blind arena: {src}. Vote a / ← (A better), b / → (B better), t (tie), x (both bad); "
-                "names are revealed after the vote.")
+        src = f"{self.total_prompts} prompts queued; {self._key('blind_next', 'n')} starts the first" \
+            if self.queue else "write a prompt and press Enter"
+        return f"Blind arena: {src}. Vote {self._votes_hint()}; names are revealed after the vote."
 
     def on_mount(self) -> None:
         self.app.add_listener(self.fold_event)
@@ -144,8 +157,9 @@ class BlindScreen(BlindTurns):
             for column in self.query(BlindColumn):
                 column.sync()
         if self.battle["vote"] is None and self.ready_to_vote():
-            more = "" if self.total_prompts else " · or type a follow-up above (f3) and Enter"
-            self._status(f"Both answers are in. Which is better? a / ← · b / → · t tie · x both bad{more}")
+            more = "" if self.total_prompts else \
+                f" · or type a follow-up above ({self._key('blind_focus_prompt', 'f3')}) and Enter"
+            self._status(f"Both answers are in. Which is better? {self._votes_hint(short=True)}{more}")
 
     # -- battles ------------------------------------------------------------------------------------
     def roster(self) -> list[str]:
@@ -191,7 +205,8 @@ class BlindScreen(BlindTurns):
             self.notify("still discovering models — try again in a moment", severity="warning")
             return False
         if self.battle is not None and self.battle["vote"] is None and not self.ready_to_vote():
-            self.notify("finish this battle first (or ctrl+g to stop it)", severity="warning")
+            self.notify(f"finish this battle first (or {self._key('blind_cancel', 'ctrl+g')} to stop it)",
+                        severity="warning")
             return False
         if self.battle is not None and self.battle["vote"] is None and self.queue_done_or_free():
             return self.follow_up(prompt, params)
@@ -239,7 +254,8 @@ class BlindScreen(BlindTurns):
         if battle is None or battle["vote"] is not None:
             return
         if not self.ready_to_vote():
-            self.notify("wait until both answers are in (ctrl+g stops them)", severity="warning", timeout=3)
+            self.notify(f"wait until both answers are in ({self._key('blind_cancel', 'ctrl+g')} stops them)",
+                        severity="warning", timeout=3)
             return
         a, b = self.columns()
         vote = make_vote(battle["run_id"], battle["left"], battle["right"], a.record, b.record, outcome,
@@ -268,11 +284,13 @@ class BlindScreen(BlindTurns):
                         style="bold yellow")
         self.query_one("#blind-result", Static).update(line)
         more = f" ({len(self.queue)} prompts left)" if self.queue else ""
-        self._status(f"Battle {len(self.votes)} recorded. n: next battle{more} · ctrl+t: leaderboard")
+        self._status(f"Battle {len(self.votes)} recorded. {self._key('blind_next', 'n')}: next battle{more} · "
+                     f"{self._key('blind_leaderboard', 'ctrl+t')}: leaderboard")
 
     def action_next_battle(self) -> None:
         if self.battle is not None and self.battle["vote"] is None and not self.ready_to_vote():
-            self.notify("finish this battle first (or ctrl+g to stop it)", severity="warning", timeout=3)
+            self.notify(f"finish this battle first (or {self._key('blind_cancel', 'ctrl+g')} to stop it)",
+                        severity="warning", timeout=3)
             return
         if self.queue:
             messages, params = self.queue[0]
@@ -288,7 +306,8 @@ class BlindScreen(BlindTurns):
             self.query_one("#blind-result", Static).update("")
             self._status(self._intro())
         if self.total_prompts:
-            self._status(f"All {self.total_prompts} prompts judged. ctrl+t shows the leaderboard.")
+            self._status(f"All {self.total_prompts} prompts judged. {self._key('blind_leaderboard', 'ctrl+t')} "
+                         "shows the leaderboard.")
         self.action_focus_prompt()
 
     def action_focus_prompt(self) -> None:

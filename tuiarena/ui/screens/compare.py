@@ -72,6 +72,7 @@ class CompareScreen(CompareTurns):
         self.page = 0  # which page of answers is on screen when they do not all fit
         self._anchor: OutputColumn | None = None  # the column each layout keeps on screen
         self._grid_at = 0.0
+        self._grid_states: tuple = ()
         self._grid_finals: tuple = ()
         self._column_width = 0  # each column's width as laid out (0: not yet)
         self._frame_soon = False

@@ -2,8 +2,9 @@
 
 Events are folded into the screen's ``ViewState`` as they arrive (cheap, no widget work); this
 frame timer brings the columns on screen up to date inside ``app.batch_update()`` — never once per
-token — and the results grid once a second. A stream that ends is drawn at once, not at the next
-tick, and the grid waits until those columns are on screen.
+token — and the results grid once a second, or within a quarter of a second when a model's status
+changes. A stream that ends is drawn at once, not at the next tick, and the grid waits until those
+columns are on screen.
 
 When the answers would be narrower than :data:`FIT_COLUMN`, they are paged: as many columns as fit
 are shown at once (never a sliver of the next), ``]`` / ``[`` walk the columns and turn the page,
@@ -25,6 +26,7 @@ from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
 
+GRID_STATUS_S = 0.25  # a change of status reaches the results grid within this (its figures: 1 s)
 FIT_COLUMN = 30  # all columns share the width down to this; below it they are paged
 
 
@@ -47,6 +49,7 @@ class CompareFrames(ArenaScreen):
     _live: bool
     _zoomed: OutputColumn | None
     _grid_at: float
+    _grid_states: tuple[str, ...]
     _grid_finals: tuple[str, ...]
     _grid_held: float
     _frame_timer: Timer
@@ -81,17 +84,24 @@ class CompareFrames(ArenaScreen):
                         ended = widget
                     pending = pending or not widget.ready
             # the grid is costly to repaint (~25 ms at 240x60): live figures once a second (each
-            # column's own stats line is live), every final row at once, but only once the columns
-            # that just ended are on screen
-            finals = tuple(c.response_id for c in cols if c.final)
+            # column's own stats line is live), a change of status (and the TTFT that comes with
+            # the first token) within GRID_STATUS_S: at 80 columns the grid is where the models off
+            # the page show theirs. Not at once: first tokens come in bursts, and a repaint in the
+            # middle of one holds the GIL while the engine thread timestamps the others (at once:
+            # +16% TTFT in bench/render.py). A final row waits until the column that just ended is
+            # on screen.
+            states = tuple(c.status for c in cols)
+            finals = tuple(c.response_id for c in cols if c.final)  # these at once
             now = time.monotonic()
             if self._grid_held and now - self._grid_held > 0.5:  # the column went away meanwhile
                 self._grid_held = 0.0
             # (through the column's queue: the callback then waits for the column's repaint)
             if ended is not None and not self._grid_held and ended.call_after_refresh(self._release_grid):
                 self._grid_held = now
-            if not self._grid_held and (finals != self._grid_finals or now - self._grid_at >= 1.0):
-                self._grid_finals, self._grid_at = finals, now
+            since = now - self._grid_at
+            if not self._grid_held and ((states != self._grid_states and since >= GRID_STATUS_S) or since >= 1.0
+                                        or finals != self._grid_finals):
+                self._grid_states, self._grid_finals, self._grid_at = states, finals, now
                 self.query_one(ResultsGrid).sync(cols)
             else:
                 self._dirty = True

@@ -6,6 +6,11 @@ Events come from :func:`tuiarena.engine.sessions.replay.replay_events` in a work
 ``app.batch_update()``, at most ``frame_hz`` times a second, never per token; switching to a new run
 (re-mounting the columns) happens on that timer too, so an instant replay of a thousand runs does
 not mount a thousand sets of columns.
+
+When the columns would be narrower than :data:`MIN_COLUMN`, they are paged as on the compare
+screen: as many as fit are shown whole (never a sliver of the next), ``]`` / ``[`` (``alt+→/←``)
+walk the columns and turn the page, a one-line strip says which answers are on screen, and the
+results grid keeps every model's status in view.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import HorizontalScroll
+from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Header, Static
@@ -31,7 +36,7 @@ from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.results import ResultsGrid
 
-MIN_COLUMN = 36
+MIN_COLUMN = 36  # below this the columns are paged
 
 
 class ReplayColumn(OutputColumn):
@@ -55,6 +60,8 @@ class ReplayScreen(Screen):
     ReplayScreen #replay-status { height: 1; padding: 0 1; background: $panel; }
     ReplayScreen #replay-prompt { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     ReplayScreen #replay-columns { height: 1fr; min-height: 5; }
+    ReplayScreen #replay-pages { height: 1; padding: 0 1; color: $text-muted; display: none; }
+    ReplayScreen.-paged #replay-pages { display: block; }
     ReplayScreen #replay-notes { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     ReplayScreen ResultsGrid { height: auto; max-height: 8; }
     """
@@ -68,6 +75,10 @@ class ReplayScreen(Screen):
         Binding("i", "instant", "Instant", id="replay_instant"),
         Binding("comma", "browse(-1)", "Prev run", id="replay_prev_run", show=False),
         Binding("full_stop", "browse(1)", "Next run (view)", id="replay_next_run", show=False),
+        Binding("alt+right,right_square_bracket", "focus_column(1)", "Next column", id="replay_next_column",
+                show=False),
+        Binding("alt+left,left_square_bracket", "focus_column(-1)", "Previous column", id="replay_prev_column",
+                show=False),
         Binding("escape,q", "back", "Back", id="replay_back"),
     ]
 
@@ -86,13 +97,16 @@ class ReplayScreen(Screen):
         self._dirty = False
         self._worker: Worker[None] | None = None
         self._columns: list[ReplayColumn] = []  # the shown run's widgets (removed ones may linger in the DOM)
+        self.page = 0  # which page of columns is on screen, when they do not all fit
+        self._anchor: OutputColumn | None = None  # the column the page follows (the focused one)
         self.title_text = self.path.name
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
         yield Static(Text("reading session…"), id="replay-status")
         yield Static(id="replay-prompt")
-        yield HorizontalScroll(id="replay-columns")
+        yield Static(id="replay-pages")
+        yield Horizontal(id="replay-columns")
         yield Static(id="replay-notes")
         yield ResultsGrid(mask_timings=getattr(getattr(self.app, "options", None), "mask_timings", False))
         yield KeyBar()
@@ -196,7 +210,8 @@ class ReplayScreen(Screen):
     def _mount_run(self, run_id: str) -> None:
         self._shown_run = run_id
         run = self.view.runs[run_id]
-        area = self.query_one("#replay-columns", HorizontalScroll)
+        area = self.query_one("#replay-columns", Horizontal)
+        self.page, self._anchor = 0, None
         mask = getattr(getattr(self.app, "options", None), "mask_timings", False)
         with self.app.batch_update():
             area.remove_children()
@@ -221,17 +236,45 @@ class ReplayScreen(Screen):
         self.call_after_refresh(self._layout_columns)
 
     def _layout_columns(self) -> None:
-        area = self.query_one("#replay-columns", HorizontalScroll)
+        """Share the width between the columns of the current page (or the zoomed one); hide the others."""
+        area = self.query_one("#replay-columns", Horizontal)
         columns = [c for c in self._columns if c.is_attached]
         if not columns or not area.size.width:
             return
         total, n = area.size.width, len(columns)
-        width = max(MIN_COLUMN, total // n)
-        for i, column in enumerate(columns):
-            if column.has_class("-zoomed"):
-                column.styles.width = "1fr"
-            else:
-                column.styles.width = total - width * (n - 1) if i == n - 1 and width * n <= total else width
+        per = max(1, min(n, total // MIN_COLUMN))
+        pages = (n + per - 1) // per
+        self.page = columns.index(self._anchor) // per if self._anchor in columns else min(self.page, pages - 1)
+        shown = columns[self.page * per:(self.page + 1) * per]
+        zoomed = next((c for c in columns if c.has_class("-zoomed")), None)
+        width = total // len(shown)
+        with self.app.batch_update():
+            self.set_class(pages > 1 and zoomed is None, "-paged")
+            first, last = self.page * per + 1, self.page * per + len(shown)
+            key = self.app.key_for  # type: ignore[attr-defined]  # the arena app: keys as bound now
+            self.query_one("#replay-pages", Static).update(Text(
+                f"answers {first if first == last else f'{first}–{last}'} of {n} · "
+                f"{key('replay_next_column', 'alt+right')} next · {key('replay_prev_column', 'alt+left')} previous"))
+            for column in columns:
+                column.display = column is zoomed if zoomed is not None else column in shown
+                if column is zoomed:
+                    column.styles.width = "1fr"
+                elif column in shown:
+                    column.styles.width = total - width * (len(shown) - 1) if column is shown[-1] else width
+
+    def action_focus_column(self, step: int) -> None:
+        """Focus the next (previous) column, turning the page when it is on another one."""
+        columns = [c for c in self._columns if c.is_attached]
+        if not columns:
+            return
+        current = self.focused.parent if self.focused is not None else None  # a column's text has the focus
+        idx = columns.index(current) if current in columns else -1
+        nxt = columns[(idx + step) % len(columns)] if idx >= 0 else columns[0 if step > 0 else -1]
+        for column in columns:
+            column.remove_class("-zoomed")
+        self._anchor = nxt
+        self._layout_columns()
+        nxt.body.focus()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._layout_columns)
@@ -333,7 +376,8 @@ class ReplayScreen(Screen):
         elif action == "cancel":
             self.action_back()
         elif action == "rerun":
-            self.notify("a replay never calls a model: re-run the session from the sessions screen (R)",
+            rerun = self.app.key_for("sessions_rerun", "R")  # type: ignore[attr-defined]  # the arena app
+            self.notify(f"a replay never calls a model: re-run the session from the sessions screen ({rerun})",
                         severity="warning", timeout=4)
         elif action == "zoom":
             zoom = not column.has_class("-zoomed")
@@ -341,4 +385,5 @@ class ReplayScreen(Screen):
                 other.remove_class("-zoomed")
                 other.display = not zoom or other is column
             column.set_class(zoom, "-zoomed")
+            self._anchor = column  # unzoomed, the page is the one that holds it
             self.call_after_refresh(self._layout_columns)

@@ -164,7 +164,10 @@ class SessionsScreen(SessionActions):
         elif self.filter_text:
             text = f"{len(self.shown)} of {total} sessions match {self.filter_text!r}"
         else:
-            text = f"{total} session{'s' if total != 1 else ''} · Enter opens · p replays · R re-runs (M: with the models picked)"
+            key = self.app.key_for  # as bound now, after [keys]
+            text = (f"{total} session{'s' if total != 1 else ''} · {key('sessions_open', 'enter')} opens · "
+                    f"{key('sessions_replay', 'p')} replays · {key('sessions_rerun', 'R')} re-runs "
+                    f"({key('sessions_rerun_selected', 'M')}: with the models picked)")
         bad = self.unreadable
         if bad:  # listed by name in `tuiarena sessions`; here the count and the first reason
             text += f" · {len(bad)} unreadable file{'s' if len(bad) != 1 else ''} skipped ({bad[0].path.name}: {bad[0].error})"
@@ -303,7 +306,8 @@ class SessionsScreen(SessionActions):
         if s is None:
             return
         if self._is_current_session(s):
-            self.notify("this is the session being recorded: start a new one (ctrl+n) before deleting it",
+            new = self.app.key_for("new_session", "ctrl+n")
+            self.notify(f"this is the session being recorded: start a new one ({new}) before deleting it",
                         severity="warning", markup=False)
             return
         from tuiarena.ui.screens.session_dialogs import ConfirmDialog

@@ -133,7 +133,8 @@ class SessionActions(ArenaScreen[None]):
             return
         children = [x for x in self.sessions if x.parent_session == s.session_id]
         if not children:
-            self.notify("nothing to compare with: press R to re-run this session first", severity="warning")
+            rerun = self.app.key_for("sessions_rerun", "R")
+            self.notify(f"nothing to compare with: press {rerun} to re-run this session first", severity="warning")
             return
         self.app.push_screen(DiffScreen(s.path, children[0].path))  # the newest re-run
 

@@ -5,56 +5,40 @@ The flow mirrors ``tuiarena suite`` (tuiarena/commands/suite.py): its own sessio
 its own Runner (so the events go to that session, not to the compare screen's), a SuiteRun whose
 ``on_result`` hook and the runner sink feed a :class:`LiveSuite`; a timer (~10 Hz) redraws the
 cells that changed inside ``app.batch_update()``.
+
+Its parts, by role: ``suite_setup`` (the setup tab: suite, models, judge, repeat, cache),
+``suite_matrix`` (the matrix tab), ``suite_widgets`` (the summary tab and the cells' text),
+``suite_detail`` (one case's answers side by side), ``suite_state`` (what a run has produced so
+far), ``suite_export`` (the report and routing files). This module runs the suite and ties them
+together.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
-from textual.widgets import (
-    DataTable,
-    Header,
-    Input,
-    OptionList,
-    ProgressBar,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import DataTable, Header, Input, OptionList, TabbedContent, TabPane
 
-from tuiarena import fmt
 from tuiarena.errors import UserError
 from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.screens.suite_detail import CellDetailScreen
+from tuiarena.ui.screens.suite_matrix import SuiteMatrix
 from tuiarena.ui.screens.suite_setup import SuiteSetup
 from tuiarena.ui.screens.suite_state import LiveSuite
-from tuiarena.ui.screens.suite_widgets import SummaryPane, cell_text, short_names
+from tuiarena.ui.screens.suite_widgets import SummaryPane
 from tuiarena.ui.widgets.keybar import KeyBar
 
 FRAME_S = 0.1  # matrix redraw: ~10 Hz, never per token
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "suite"
 
 
 class SuiteScreen(ArenaScreen):
     DEFAULT_CSS = """
     SuiteScreen TabbedContent { height: 1fr; }
     SuiteScreen TabPane { padding: 0; }
-    SuiteScreen #progress-row { height: 1; padding: 0 1; }
-    SuiteScreen #progress { width: auto; }
-    SuiteScreen #progress Bar { width: 16; }
-    SuiteScreen #progress-text { width: 1fr; padding: 0 0 0 1; color: $text-muted; }
-    SuiteScreen #matrix { height: 1fr; }
-    SuiteScreen #matrix-hint { height: 1; padding: 0 1; color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -65,7 +49,9 @@ class SuiteScreen(ArenaScreen):
         Binding("f5", "tab('summary')", "Summary", id="suite_tab_summary", show=False),
         Binding("ctrl+e", "export_report", "Report", id="suite_export_report"),
         Binding("ctrl+t", "export_routing", "Routing", id="suite_export_routing"),
-        Binding("ctrl+b", "blind", "Blind", id="suite_blind"),
+        # f6, not ctrl+b (tmux's prefix): the key after the tabs' f3/f4/f5, and free on this screen
+        Binding("f6", "blind", "Judge blind", id="suite_blind",
+                tooltip="judge this suite blind"),
     ]
 
     def __init__(self, suite: str | Path | None = None, *, session: str | Path | None = None) -> None:
@@ -84,7 +70,6 @@ class SuiteScreen(ArenaScreen):
         self._summary_at = 0.0
         self._judge: str | None = None
         self._warnings: list[str] = []
-        self._names: dict[str, str] = {}
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,11 +78,7 @@ class SuiteScreen(ArenaScreen):
             with TabPane("Setup F3", id="setup"):
                 yield SuiteSetup(self.initial, id="setup-pane")
             with TabPane("Matrix F4", id="matrix-tab"):
-                with Horizontal(id="progress-row"):
-                    yield ProgressBar(total=1, show_eta=False, id="progress")
-                    yield Static(Text("not run yet: ctrl+r runs the chosen suite"), id="progress-text")
-                yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=True)
-                yield Static(Text("enter: answers side by side · esc cancels a run"), id="matrix-hint")
+                yield SuiteMatrix(id="matrix-pane")
             with TabPane("Summary F5", id="summary-tab"):
                 yield SummaryPane(id="summary")
         yield KeyBar()
@@ -114,7 +95,6 @@ class SuiteScreen(ArenaScreen):
     def reopen(self, path: Path) -> None:
         """Show a saved suite session as it ended: matrix, summary, verdicts, recommendation, routing."""
         from tuiarena.engine.suite.results import fold_suite_log
-        from tuiarena.engine.suite.run import CellResult
         from tuiarena.reports.suite import report_from_result
         from tuiarena.store.sessions import read_session
 
@@ -124,24 +104,7 @@ class SuiteScreen(ArenaScreen):
         except (OSError, UserError, ValueError) as exc:
             self.notify(f"cannot reopen {path.name}: {exc}", severity="error", markup=False)
             return
-        live = LiveSuite(result.suite, result.models, result.repeat, judged=bool(result.judge))
-        for ev in log.events:
-            live.sink(ev)
-        for ans in result.answers:
-            c = ans.checks
-            failed = ans.record.status in ("error", "cancelled")
-            live.on_result(CellResult(ans.case_id, ans.repeat, ans.model, ans.record.run_id, ans.record.response_id,
-                                      ans.record.status, c.passed if c else (False if failed else None),
-                                      c.score if c else (0.0 if failed else None), c.reason if c else "", ans.judge))
-        from tuiarena.engine.suite.run import SuiteProgress
-
-        checks = [a.checks for a in result.answers]
-        live.progress = SuiteProgress(
-            done=len(result.answers), total=result.expected,
-            passed=sum(1 for c in checks if c is not None and c.passed is True),
-            failed=sum(1 for c in checks if c is not None and c.passed is False),
-            errors=sum(1 for a in result.answers if a.record.status in ("error", "cancelled")),
-            cost_usd=sum(a.record.cost_usd or 0.0 for a in result.answers))
+        live = LiveSuite.from_session(log, result)
         self.live, self.result, self._judge = live, result, result.judge
         self.sub_title = f"suite · {log.header.name or result.suite.name} (saved)"
         self._warnings = list((log.header.meta or {}).get("warnings") or [])
@@ -159,6 +122,10 @@ class SuiteScreen(ArenaScreen):
     @property
     def setup(self) -> SuiteSetup:
         return self.query_one(SuiteSetup)
+
+    @property
+    def matrix(self) -> SuiteMatrix:
+        return self.query_one(SuiteMatrix)
 
     @property
     def suite(self) -> Any:
@@ -185,19 +152,13 @@ class SuiteScreen(ArenaScreen):
         if ws is None:
             self.notify("still discovering models — try again in a moment", severity="warning")
             return
-        if self.suite is None:
-            self.notify("choose a suite first (the list on the left, or a file path)", severity="warning")
-            return
         setup = self.setup
-        models = setup.selected_models()
-        if not models:
-            self.notify("select at least one model (space in the models list)", severity="warning")
+        problem = setup.problem()
+        if problem is not None:
+            self.notify(problem, severity="warning")
             return
-        repeat = setup.repeat()
-        if repeat is None:
-            self.notify("repeat must be a whole number from 1 to 100", severity="error")
-            return
-        self.start(self.suite, models, judge=setup.judge_model(), repeat=repeat, cache=setup.cache)
+        self.start(setup.suite, setup.selected_models(), judge=setup.judge_model(), repeat=setup.repeat() or 1,
+                   cache=setup.cache)
 
     def start(self, suite: Any, models: list[str], *, judge: str | None = None, repeat: int = 1,
               cache: bool = False) -> None:
@@ -324,17 +285,7 @@ class SuiteScreen(ArenaScreen):
 
     # -- matrix ------------------------------------------------------------------------------------
     def _setup_matrix(self, live: LiveSuite) -> None:
-        table = self.query_one("#matrix", DataTable)
-        table.clear(columns=True)
-        self._names = short_names(live.models)
-        table.add_column("case", key="::case")
-        for m in live.models:
-            table.add_column(Text(fmt.visible(self._names[m])), key=m)
-        for case in live.suite.cases:
-            table.add_row(Text(fmt.visible(case.id), no_wrap=True, overflow="ellipsis"),
-                          *[cell_text([], "pending", live.repeat) for _ in live.models], key=case.id)
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=len(live.suite.cases) * live.repeat * len(live.models), progress=0)
+        self.matrix.setup(live)
         self._drawn_version = -1
 
     def frame(self) -> None:
@@ -342,14 +293,8 @@ class SuiteScreen(ArenaScreen):
         if live is None or live.version == self._drawn_version:
             return
         self._drawn_version = live.version
-        dirty = live.take_dirty()
-        table = self.query_one("#matrix", DataTable)
         with self.app.batch_update():
-            for case_id, model in dirty:
-                results, state = live.cell_state(case_id, model)
-                table.update_cell(case_id, model, cell_text(results, state, live.repeat), update_width=True)
-            if live.progress is not None:
-                self.query_one("#progress", ProgressBar).update(progress=live.progress.done)
+            self.matrix.draw(live)
             self._progress_line()
             if self.job is not None and time.monotonic() - self._summary_at > 1.0 \
                     and self.query_one(TabbedContent).active == "summary-tab":
@@ -370,18 +315,8 @@ class SuiteScreen(ArenaScreen):
                                                                    f"{job.progress.total} answers)", agg=job.agg)
 
     def _progress_line(self, final: str = "") -> None:
-        live = self.live
-        p = live.progress if live is not None else None
-        if p is None:
-            text = final or "starting…"
-        else:
-            cached = f" cached {p.cached}" if p.cached else ""
-            elapsed = "" if self.session_path is not None and self.job is None else f" · {time.monotonic() - self._t0:.1f}s"
-            text = (f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached} · "
-                    f"{fmt.cost(p.cost_usd)}{elapsed}")
-            if final:
-                text = f"{final} · {text}"
-        self.query_one("#progress-text", Static).update(Text(text))
+        reopened = self.session_path is not None and self.job is None  # no run time to show
+        self.matrix.progress_line(self.live, final, None if reopened else time.monotonic() - self._t0)
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         if event.data_table.id != "matrix" or self.live is None:
@@ -409,33 +344,21 @@ class SuiteScreen(ArenaScreen):
             self.notify("run a suite first: nothing to export yet", severity="warning")
             return
         from tuiarena.ui.dialogs import TextPrompt
-
-        ext = "html" if kind == "report" else "toml"
-        stem = _slug(f"suite-{self.report['suite']}" + ("" if kind == "report" else "-routing"))
-        default = str(Path.cwd() / f"{stem}.{ext}")
+        from tuiarena.ui.screens.suite_export import KINDS, default_path
 
         def done(value: str | None) -> None:
             if value and value.strip():
                 self.write_export(kind, Path(value.strip()).expanduser())
 
-        what = "report (.html, .md, .json, .csv or .txt)" if kind == "report" else "routing table"
-        self.app.push_screen(TextPrompt(f"Save the {what} to", default), done)
+        self.app.push_screen(TextPrompt(f"Save the {KINDS[kind]} to", str(default_path(kind, self.report))), done)
 
     def write_export(self, kind: str, path: Path) -> Path | None:
-        from tuiarena import __version__
-        from tuiarena.engine.suite.requirements import routing_toml
-        from tuiarena.reports.suite import render
         from tuiarena.store.paths import write_private
+        from tuiarena.ui.screens.suite_export import export_text
 
-        report = self.report
-        if report is None:
+        if self.report is None:
             return None
-        if kind == "report":  # the same report as `tuiarena suite --out FILE`: the extension picks the format
-            from tuiarena.reports.suite import format_for
-
-            text = render(report, format_for(None, str(path)) if path.suffix else "markdown", self.result) + "\n"
-        else:
-            text = routing_toml(report["routing"], report["suite"], __version__)
+        text = export_text(kind, path, self.report, self.result)
         try:
             write_private(path, text)
         except OSError as exc:

@@ -1,6 +1,7 @@
 """Drill into a matrix cell: every model's answer to one case side by side, each check with its
 reason and the judge's verdict. Model output is data: ``rich.text.Text`` with control characters
-made visible, never markup."""
+made visible, never markup. Columns that would be narrower than :data:`MIN_ANSWER` are paged (whole
+columns, ← → turn the page), as on the compare screen."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import HorizontalScroll, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -18,7 +19,7 @@ from tuiarena import fmt
 from tuiarena.ui.screens.suite_widgets import BAD, MUTED, OK, WARN, _one_line, _v
 from tuiarena.ui.widgets.keybar import KeyBar
 
-MIN_ANSWER = 26  # narrower answer columns scroll sideways instead
+MIN_ANSWER = 26  # below this the answer columns are paged
 
 
 def answer_head(ans: Any) -> Text:
@@ -63,13 +64,16 @@ def answer_head(ans: Any) -> Text:
     return t
 
 
+def per_page(total: int, n: int) -> int:
+    """How many answer columns of at least MIN_ANSWER cells fit side by side in ``total``."""
+    return max(1, min(n, total // MIN_ANSWER))
+
+
 def column_widths(total: int, n: int) -> list[int]:
-    """Equal shares of ``total`` (the last takes the rest), at least MIN_ANSWER each."""
+    """Equal shares of ``total`` for the ``n`` columns of one page (the last takes the rest)."""
     if n <= 0:
         return []
-    width = max(MIN_ANSWER, total // n)
-    if width * n > total:
-        return [width] * n
+    width = total // n
     return [width] * (n - 1) + [total - width * (n - 1)]
 
 
@@ -105,6 +109,8 @@ class CellDetailScreen(Screen):
     CellDetailScreen #detail-prompt { height: auto; max-height: 6; padding: 0 1; color: $text-muted;
                                       border-bottom: solid $panel-lighten-2; }
     CellDetailScreen #detail-columns { height: 1fr; }
+    CellDetailScreen #detail-pages { height: 1; padding: 0 1; color: $text-muted; display: none; }
+    CellDetailScreen.-paged #detail-pages { display: block; }
     CellDetailScreen #detail-pairwise { height: auto; max-height: 4; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -125,11 +131,15 @@ class CellDetailScreen(Screen):
         yield Static(id="detail-title")
         with VerticalScroll(id="detail-prompt"):
             yield Static(id="detail-prompt-text")
-        with HorizontalScroll(id="detail-columns"):
-            widths = column_widths(self.app.size.width, len(self.live.models))
-            for m, w in zip(self.live.models, widths):
+        yield Static(id="detail-pages")
+        with Horizontal(id="detail-columns"):
+            n = len(self.live.models)
+            per = per_page(self.app.size.width, n)
+            widths = column_widths(self.app.size.width, per)
+            for i, m in enumerate(self.live.models):
                 col = AnswerColumn(m)
-                col.styles.width = w
+                col.styles.width = widths[i] if i < per else MIN_ANSWER  # laid out again once mounted
+                col.display = i < per
                 yield col
         with Vertical(id="detail-pairwise"):
             yield Static(id="detail-pairwise-text")
@@ -141,6 +151,7 @@ class CellDetailScreen(Screen):
         chosen = next((c for c in cols if c.model == self.model), cols[0] if cols else None)
         if chosen is not None:
             chosen.add_class("-chosen")
+            chosen.display = True  # (on another page than the first: shown, then laid out below)
             chosen.focus()
         self.set_interval(0.5, self._poll)
         self.call_after_refresh(self.layout_columns)
@@ -150,13 +161,28 @@ class CellDetailScreen(Screen):
         self.call_after_refresh(self.layout_columns)
 
     def layout_columns(self) -> None:
-        """Share the width; below MIN_ANSWER columns each they scroll sideways."""
-        area = self.query_one("#detail-columns", HorizontalScroll)
+        """Share the width between the columns of the focused column's page; hide the others (whole
+        columns only, never a sliver of the next: ← and → walk the columns and turn the page)."""
+        area = self.query_one("#detail-columns", Horizontal)
         cols = list(self.query(AnswerColumn))
-        for col, w in zip(cols, column_widths(area.size.width or self.app.size.width, len(cols))):
-            col.styles.width = w
-        if isinstance(self.focused, AnswerColumn):
-            self.call_after_refresh(area.scroll_to_widget, self.focused, animate=False)
+        if not cols:
+            return
+        total, n = area.size.width or self.app.size.width, len(cols)
+        per = per_page(total, n)
+        focused = self.focused if isinstance(self.focused, AnswerColumn) else None
+        page = cols.index(focused) // per if focused in cols else 0
+        shown = cols[page * per:(page + 1) * per]
+        with self.app.batch_update():
+            for col in cols:
+                col.display = col in shown
+            for col, w in zip(shown, column_widths(total, len(shown))):
+                col.styles.width = w
+            self.set_class(per < n, "-paged")
+            first, last = page * per + 1, page * per + len(shown)
+            key = self.app.key_for  # type: ignore[attr-defined]  # the arena app: keys as bound now
+            self.query_one("#detail-pages", Static).update(Text(
+                f"answers {first if first == last else f'{first}–{last}'} of {n} · "
+                f"{key('suite_detail_right', 'right')} next · {key('suite_detail_left', 'left')} previous"))
 
     def _poll(self) -> None:
         if self.live.version != self._version:
@@ -220,5 +246,6 @@ class CellDetailScreen(Screen):
             return
         idx = cols.index(self.focused) if self.focused in cols else -1
         nxt = cols[(idx + step) % len(cols)]
+        nxt.display = True  # (a hidden widget cannot take the focus)
         nxt.focus()
-        nxt.scroll_visible()
+        self.call_after_refresh(self.layout_columns)

@@ -29,7 +29,7 @@ from tuiarena import fmt
 from tuiarena.engine.suite.load import demo_judge
 from tuiarena.errors import UserError
 from tuiarena.ui.screens.suite_widgets import suite_info, suite_label
-from tuiarena.ui.widgets.checklist import CheckList
+from tuiarena.ui.widgets.checklist import CheckList, TickBox
 
 
 class SuiteSetup(Horizontal):
@@ -75,7 +75,7 @@ class SuiteSetup(Horizontal):
                 yield Select[str]([], prompt="no judge", id="judge", compact=True)
                 yield Label(" repeat")
                 yield Input("1", type="integer", max_length=3, id="repeat", compact=True)
-                yield Checkbox("cache", id="cache", compact=True)
+                yield TickBox("cache", id="cache", compact=True)  # [x] / [ ] too
             yield Static(id="warn")
 
     def on_mount(self) -> None:
@@ -96,6 +96,16 @@ class SuiteSetup(Horizontal):
     def repeat(self) -> int | None:
         raw = self.query_one("#repeat", Input).value.strip() or "1"
         return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100 else None
+
+    def problem(self) -> str | None:
+        """Why the suite cannot run as set up (no suite, no model, a bad repeat), or None."""
+        if self.suite is None:
+            return "choose a suite first (the list on the left, or a file path)"
+        if not self.selected_models():
+            return "select at least one model (space in the models list)"
+        if self.repeat() is None:
+            return "repeat must be a whole number from 1 to 100"
+        return None
 
     @property
     def cache(self) -> bool:

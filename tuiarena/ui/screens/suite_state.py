@@ -4,7 +4,8 @@
 :class:`~tuiarena.engine.suite.run.SuiteRun`. It is called for every event, on the event loop, so
 it only stores and marks cells dirty; the screen's timer reads the dirty cells and redraws them.
 The answers are kept (capped) so a cell can be drilled into: a suite shown in the TUI is small
-enough for that, and the session file has the full texts anyway.
+enough for that, and the session file has the full texts anyway. :meth:`LiveSuite.from_session`
+builds the same state from a saved suite session, to show it as it ended.
 """
 
 from __future__ import annotations
@@ -44,6 +45,30 @@ class LiveSuite:
         self._dirty: set[tuple[str, str]] = set()
         self.progress: Any = None  # the SuiteProgress, updated in place by the SuiteRun
         self.version = 0  # bumped on every change the screen may want to draw
+
+    @classmethod
+    def from_session(cls, log: Any, result: Any) -> LiveSuite:
+        """A finished suite as the screen shows it, from its session ``log`` and its fold ``result``
+        (a :class:`~tuiarena.engine.suite.results.SuiteResult`)."""
+        from tuiarena.engine.suite.run import CellResult, SuiteProgress
+
+        live = cls(result.suite, result.models, result.repeat, judged=bool(result.judge))
+        for ev in log.events:
+            live.sink(ev)
+        for ans in result.answers:
+            c, rec = ans.checks, ans.record
+            failed = rec.status in ("error", "cancelled")
+            live.on_result(CellResult(ans.case_id, ans.repeat, ans.model, rec.run_id, rec.response_id, rec.status,
+                                      c.passed if c else (False if failed else None),
+                                      c.score if c else (0.0 if failed else None), c.reason if c else "", ans.judge))
+        checks = [a.checks for a in result.answers]
+        live.progress = SuiteProgress(
+            done=len(result.answers), total=result.expected,
+            passed=sum(1 for c in checks if c is not None and c.passed is True),
+            failed=sum(1 for c in checks if c is not None and c.passed is False),
+            errors=sum(1 for a in result.answers if a.record.status in ("error", "cancelled")),
+            cost_usd=sum(a.record.cost_usd or 0.0 for a in result.answers))
+        return live
 
     # -- hooks -----------------------------------------------------------------------------------
     def sink(self, event: Any) -> None:

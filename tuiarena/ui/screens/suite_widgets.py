@@ -254,12 +254,15 @@ class SummaryPane(VerticalScroll, can_focus=True):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Run a suite (ctrl+r) to see per-model figures and the recommendation."), id="summary-head")
+        yield Static(id="summary-head")
         yield DataTable(id="summary-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="summary-text")
         yield Static(id="summary-charts")
 
     def on_mount(self) -> None:
+        run = self.app.key_for("suite_run", "ctrl+r")  # type: ignore[attr-defined]  # as bound now, after [keys]
+        self.query_one("#summary-head", Static).update(
+            Text(f"Run a suite ({run}) to see per-model figures and the recommendation."))
         table = self.query_one(DataTable)
         for title in SUMMARY_COLUMNS:
             table.add_column(title, key=title)
