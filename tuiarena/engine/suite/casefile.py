@@ -15,6 +15,7 @@ by ``parse_case`` each time.
 
 from __future__ import annotations
 
+import gc
 import os
 from array import array
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,16 @@ FULL = -1  # shape of a case read by parse_case each time
 
 def scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any], where: str) -> CaseFile:
     """Every line of an open big case file checked; a :class:`CaseFile` of its cases."""
+    gc_was = gc.isenabled()
+    gc.disable()  # a few objects per line, none kept but ids and numbers: the collector only slows this down
+    try:
+        return _scan(fh, stat, path, defaults, where)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any], where: str) -> CaseFile:
     offsets, linenos, shapes = array("q"), array("q"), array("h")
     table: list[tuple[dict[str, Any], ...]] = []
     shape_of: dict[tuple[int, ...], int] = {}
