@@ -65,6 +65,9 @@ async def redacted_stream(events: AsyncGenerator[StreamEvent, None], values: lis
         try:
             async for ev in events:
                 if type(ev) is TextDelta:
+                    if not ev.text:  # (nothing to hold: passed on as it came)
+                        yield ev
+                        continue
                     out = channels[ev.reasoning].feed(ev)
                     if out is not None:
                         yield out

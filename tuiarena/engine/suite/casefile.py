@@ -15,6 +15,7 @@ by ``parse_case`` each time.
 
 from __future__ import annotations
 
+import gc
 import os
 from array import array
 from collections.abc import Iterator, Sequence
@@ -33,9 +34,18 @@ FULL = -1  # shape of a case read by parse_case each time
 
 def scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any], where: str) -> CaseFile:
     """Every line of an open big case file checked; a :class:`CaseFile` of its cases."""
+    gc_was = gc.isenabled()
+    gc.disable()  # a few objects per line, none kept but ids and numbers: the collector only slows this down
+    try:
+        return _scan(fh, stat, path, defaults, where)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any], where: str) -> CaseFile:
     offsets, linenos, shapes = array("q"), array("q"), array("h")
-    table: list[tuple[dict[str, Any], ...]] = []
-    shape_of: dict[tuple[int, ...], int] = {}
+    known = _Shapes()
     ids: set[str] = set()
     stem = path.stem
     plain_ok = not defaults
@@ -45,14 +55,9 @@ def scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any
         raw = read_line(line, lineno, where)
         if raw is NO_CASE:
             continue
-        checks = _plain_checks(raw) if plain_ok else None
-        if checks is not None:
+        shape = _plain_shape(raw, known) if plain_ok else None
+        if shape is not None:
             cid = raw["id"]
-            key = tuple(map(id, checks))  # (the table keeps each list's checks alive: ids stay unique)
-            shape = shape_of.get(key, FULL)
-            if shape == FULL and len(table) < MAX_SHAPES:
-                shape = shape_of[key] = len(table)
-                table.append(checks)
         else:
             cid = parse_case(raw, defaults, f"{where}: line {lineno}", default_id=f"{stem}-{lineno}").id
             shape = FULL
@@ -66,12 +71,39 @@ def scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any
         shapes.append(shape)
     if not offsets:
         raise SuiteError(f"{where}: no cases (one JSON object per line)")
-    return CaseFile(path, defaults, where, offsets, linenos, (stat.st_size, stat.st_mtime_ns), shapes, table)
+    return CaseFile(path, defaults, where, offsets, linenos, (stat.st_size, stat.st_mtime_ns), shapes, known.table)
 
 
-def _plain_checks(raw: Any) -> tuple[dict[str, Any], ...] | None:
-    """The checked checks of a plain case (see the module's docstring), or None: not plain, or not
-    valid (``parse_case`` then says why)."""
+class _Shapes:
+    """The distinct ``checks`` lists of a file's plain cases, checked once each: by their repr (exact
+    for JSON values: it tells 1, 1.0 and true apart) to a shape number, the index of the checked list."""
+
+    __slots__ = ("by_repr", "table")
+
+    def __init__(self) -> None:
+        self.by_repr: dict[str, int] = {}
+        self.table: list[tuple[dict[str, Any], ...]] = []
+
+    def of(self, specs: list[Any]) -> int | None:
+        """The shape of a plain case's checks: its number, FULL when too many, None when not valid."""
+        key = repr(specs)
+        shape = self.by_repr.get(key)
+        if shape is not None:
+            return shape
+        try:
+            checks = tuple([_validated(spec, None) for spec in specs])
+        except CheckSpecError:
+            return None
+        if len(self.table) >= MAX_SHAPES:
+            return FULL
+        shape = self.by_repr[key] = len(self.table)
+        self.table.append(checks)
+        return shape
+
+
+def _plain_shape(raw: Any, known: _Shapes) -> int | None:
+    """The shape of a plain case (see the module's docstring), or None: not plain, or not valid
+    (``parse_case`` then says why)."""
     if raw.__class__ is not dict or not PLAIN_FIELDS.issuperset(raw):
         return None
     cid, text, category = raw.get("id"), raw.get("input"), raw.get("category", "")
@@ -79,15 +111,13 @@ def _plain_checks(raw: Any) -> tuple[dict[str, Any], ...] | None:
         return None
     if not cid or not text or cid.isspace() or text.isspace():
         return None
-    specs = raw.get("checks", ())
-    if specs.__class__ is not list and specs != ():
+    specs = raw.get("checks", _NO_CHECKS)
+    if specs.__class__ is not list:
         return None
-    try:
-        if len(specs) == 1:
-            return (_validated(specs[0], None),)
-        return tuple([_validated(spec, None) for spec in specs])
-    except CheckSpecError:
-        return None
+    return known.of(specs)
+
+
+_NO_CHECKS: list[Any] = []  # (read only)
 
 
 def _plain_case(raw: dict[str, Any], checks: tuple[dict[str, Any], ...], loc: str) -> Case:

@@ -13,6 +13,7 @@ parameters), with the categories and weights the header recorded (``case_info``)
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -135,7 +136,13 @@ def fold_suite_file(path: Path | str, skipped: list[tuple[int, str]] | None = No
             rec = event_at(again, offset)
             return isinstance(rec, ResponseDone) and _json_valid(rec.text)
 
-        return _fold(header, str(path), runs, ((o, ev) for o, _n, ev in iter_lines(path, sink)), json_valid_at)
+        gc_was = gc.isenabled()
+        gc.disable()  # many kept objects and no cycles: the collector would rescan them again and again
+        try:
+            return _fold(header, str(path), runs, ((o, ev) for o, _n, ev in iter_lines(path, sink)), json_valid_at)
+        finally:
+            if gc_was:
+                gc.enable()
 
 
 _NOT_RUNS = (b'{"type":"response",', b'{"type":"score",')  # how our writer starts those lines
