@@ -107,13 +107,14 @@ def format_for(given: str | None, out: str | None) -> str:
     return "table"
 
 
-def render_session(log: Any, fmt_name: str) -> str:
-    """A saved suite session reopened as the suite report, in any format (md, markdown, table, csv, json, html)."""
+def render_session(log: Any, fmt_name: str, answers: bool = True) -> str:
+    """A saved suite session reopened as the suite report, in any format (md, markdown, table, csv, json, html;
+    ``answers=False``: the HTML without the answer texts)."""
     result = fold_suite_log(log)
     meta = dict(getattr(log.header, "meta", None) or {})
     report = report_from_result(result, list(meta.get("warnings") or []))
     name = {"md": "markdown", "htm": "html", "txt": "table"}.get(fmt_name, fmt_name)
-    return render(report, name, result)
+    return render(report, name, result, answers=answers)
 
 
 def exit_code(report: dict[str, Any]) -> int:
@@ -140,7 +141,7 @@ def _heading(text: str, md: bool, level: int = 2) -> str:
     return f"\n{'#' * level} {text}\n" if md else f"\n== {text} =="
 
 
-def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) -> str:
+def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None, answers: bool = True) -> str:
     """The report as ``table``, ``markdown``, ``json``, ``csv`` or ``html`` (html shows the answers
     when ``result`` — the folded session — is given)."""
     if fmt == "json":
@@ -150,7 +151,7 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
     if fmt == "html":
         from tuiarena.reports.suite_html import to_html
 
-        return to_html(report, result)
+        return to_html(report, result, answers)
     md = fmt == "markdown"
     S = report["summary"]
     out = []
