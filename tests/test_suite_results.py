@@ -129,6 +129,11 @@ def test_report_reopens_a_suite_as_it_ended_in_every_format(tmp_path, capsys):
     assert main(["report", session, "--out", str(html)]) == 0
     text = html.read_text()
     assert text.startswith("<!doctype html>") and "<svg" in text and "id=matrix" in text and "http" not in text.split("<body>")[0]
+    answers = json.loads(text.split("id=answers>", 1)[1].split("</script>", 1)[0])
+    assert all(case[1] for case in answers["cases"])  # every case has its answers to open
+    assert main(["report", session, "--no-answers", "--out", str(html)]) == 0
+    bare = json.loads(html.read_text().split("id=answers>", 1)[1].split("</script>", 1)[0])
+    assert not any(case[1] for case in bare["cases"]) and bare["s"] == [] and "<svg" in html.read_text()
     assert main(["report", session, "--format", "csv"]) == 0
     csv_text = capsys.readouterr().out
     assert csv_text.startswith("category,model,responses") and ",case,capital," in csv_text

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         from tuiarena.reports.session import redact_secrets
         from tuiarena.reports.suite import render_session
 
-        text = redact_secrets(render_session(log, name))
+        text = redact_secrets(render_session(log, name, answers=not args.no_answers))
     else:
         from tuiarena.reports.export import export_session
 

@@ -108,13 +108,14 @@ def format_for(given: str | None, out: str | None) -> str:
     return "table"
 
 
-def render_session(log: Any, fmt_name: str) -> str:
-    """A saved suite session reopened as the suite report, in any format (md, markdown, table, csv, json, html)."""
+def render_session(log: Any, fmt_name: str, answers: bool = True) -> str:
+    """A saved suite session reopened as the suite report, in any format (md, markdown, table, csv, json, html;
+    ``answers=False``: the HTML without the answer texts)."""
     result = fold_suite_log(log)
     meta = dict(getattr(log.header, "meta", None) or {})
     report = report_from_result(result, list(meta.get("warnings") or []))
     name = {"md": "markdown", "htm": "html", "txt": "table"}.get(fmt_name, fmt_name)
-    return render(report, name, result)
+    return render(report, name, result, answers=answers)
 
 
 def stream_session(path: Any, fmt_name: str, skipped: list[tuple[int, str]]) -> Iterator[str]:
@@ -171,7 +172,7 @@ def _heading(text: str, md: bool, level: int = 2) -> str:
     return f"\n{'#' * level} {text}\n" if md else f"\n== {text} =="
 
 
-def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) -> str:
+def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None, answers: bool = True) -> str:
     """The report as ``table``, ``markdown``, ``json``, ``csv`` or ``html`` (html shows the answers
     when ``result`` — the folded session — is given)."""
     if fmt == "json":
@@ -181,7 +182,7 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
     if fmt == "html":
         from tuiarena.reports.suite_html import to_html
 
-        return to_html(report, result)
+        return to_html(report, result, answers)
     md = fmt == "markdown"
     S = report["summary"]
     out = []
@@ -241,9 +242,10 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
 
     if report["routing"]:
         out.append(_heading("Routing", md))
-        rows = [[cat, r["model"] or "none qualifies", r.get("fallback", f.DASH) if r["model"] else r.get("reason", "")]
+        rows = [[cat, r["model"] or "none qualifies", r.get("fallback", f.DASH) if r["model"] else _why_none(r.get("reason", ""))]
                 for cat, r in report["routing"].items()]
-        out.append(f.table(["Category", "Model", "Fallback"], rows, md))
+        none = any(not r["model"] for r in report["routing"].values())
+        out.append(f.table(["Category", "Model", "Fallback / why none" if none else "Fallback"], rows, md))
     if report.get("stats"):
         out.append(_heading("Statistics (95% intervals)", md))
         out.extend(sec.stats_lines(report, md))
@@ -275,6 +277,14 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None) 
     if report.get("session"):
         out.append(("\n" if md else "") + f"Session: {report['session']}")
     return "\n".join(out)
+
+
+def _why_none(reason: str) -> str:
+    """A routing reason without its "no model qualifies here" head (the Model column says "none qualifies")."""
+    for head in ("no model qualifies here (", "no model qualifies here: "):
+        if reason.startswith(head):
+            return reason[len(head):].removesuffix(")") if head.endswith("(") else reason[len(head):]
+    return reason
 
 
 def _recommendation(report: dict[str, Any], md: bool) -> list[str]:

@@ -50,7 +50,9 @@ const D=JSON.parse(document.getElementById('answers').textContent),S=D.s;
 const esc=s=>String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 function openCase(i){const tr=document.getElementById('r'+i);const nx=tr.nextElementSibling;
  if(nx&&nx.classList.contains('d')){nx.remove();return}
- const c=D.cases[i];let h='<div class="prompt">'+esc(c[0].map(j=>S[j]).join('\\n\\n'))+'</div><div class="side">';
+ const c=D.cases[i];if(!c[1].length){const d=document.createElement('div');d.className='d muted';
+  d.textContent='No answers in this report (written with --no-answers, or without its session).';tr.after(d);return}
+ let h='<div class="prompt">'+esc(c[0].map(j=>S[j]).join('\\n\\n'))+'</div><div class="side">';
  for(const [who,text,passed,checks,judge] of c[1]){const name=Array.isArray(who)?D.models[who[0]]+' #'+who[1]:D.models[who];
   h+='<div><b>'+esc(name)+'</b> <span class="'+(passed===true?'ok':passed===false?'bad':'muted')+'">'+(passed===true?'pass':passed===false?'fail':'no verdict')+'</span>';
   h+='<pre>'+esc(text)+'</pre><ul>';for(const k of checks)h+='<li class="'+(k[1]?'ok':'bad')+'">'+esc(S[k[0]])+': '+esc(S[k[2]])+'</li>';
@@ -203,7 +205,7 @@ def _matrix(report: dict[str, Any]) -> str:
     return f"{filters}<div id=matrix style='{cols}'>{head}{''.join(rows)}</div>"
 
 
-def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
+def to_html(report: dict[str, Any], result: SuiteResult | None = None, answers: bool = True) -> str:
     """The whole report; without ``result`` (no session) the matrix has no answers to open."""
     title = f"Suite: {report['suite']}"
     judge = f" · judge {_e(report['judge'])}" if report.get("judge") else ""
@@ -235,7 +237,7 @@ def to_html(report: dict[str, Any], result: SuiteResult | None = None) -> str:
     parts.append("<h2>Cases</h2>" + _matrix(report))
     if report.get("session"):
         parts.append(f"<p class=muted>Session: {_e(report['session'])}</p>")
-    parts.append(f"<script type=application/json id=answers>{_answers_json(report, result)}</script>")
+    parts.append(f"<script type=application/json id=answers>{_answers_json(report, result if answers else None)}</script>")
     parts.append(f"<script>{SCRIPT}</script></body></html>")
     return "".join(parts)
 

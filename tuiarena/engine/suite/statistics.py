@@ -27,34 +27,37 @@ def _pair(ci: tuple[float, float] | None) -> list[float] | None:
 def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], float | None],
                 rounds: int = st.ROUNDS) -> dict[str, Any]:
     rows = sorted(rows, key=lambda r: (r.case_id, r.repeat))
+    n_cases = len({r.case_id for r in rows})
+    lat = [r.total_ms for r in rows if r.total_ms is not None]
+    cost_known = all(r.cost_usd is not None for r in rows) and any(r.passed for r in rows)
     if all(r.repeat == 0 for r in rows):  # one answer per case: nothing to fold
         fractions = [1.0 if r.passed else 0.0 for r in rows if r.passed is not None]
-        n_cases = len({r.case_id for r in rows})
-    else:
-        per_case: dict[str, list[float]] = {}
+        scored = [(r.score, r.weight) for r in rows if r.score is not None]
+        grades = [g for r in rows if (g := judged.get((model, r.case_id, r.repeat))) is not None] if judged else []
+        cost_x, cost_y = [r.cost_usd or 0.0 for r in rows], [1.0 if r.passed else 0.0 for r in rows]
+    else:  # the unit is the case: its repeats are one draw of the bootstrap, not several
+        # per case: passes, verdicts, score sum, scores, weight, grade sum, grades, cost
+        acc: dict[str, list[float]] = {}
+        get = judged.get
         for r in rows:
+            a = acc.get(r.case_id)
+            if a is None:
+                a = acc[r.case_id] = [0.0, 0.0, 0.0, 0.0, r.weight, 0.0, 0.0, 0.0]
             if r.passed is not None:
-                per_case.setdefault(r.case_id, []).append(1.0 if r.passed else 0.0)
-        fractions = [sum(v) / len(v) for v in per_case.values()]
-        n_cases = len({r.case_id for r in rows})
-    scored = [(r.score, r.weight) for r in rows if r.score is not None]
-    grades = [g for r in rows if (g := judged.get((model, r.case_id, r.repeat))) is not None] if judged else []
-    lat = [r.total_ms for r in rows if r.total_ms is not None]
-    costs = [r for r in rows if r.cost_usd is not None]
-    cost_known = len(costs) == len(rows) and any(r.passed for r in rows)
-    cost_x, cost_y = [r.cost_usd or 0.0 for r in costs], [1.0 if r.passed else 0.0 for r in costs]
-    if any(r.repeat for r in rows):  # the unit is the case: its repeats are one draw of the bootstrap, not several
-        by_case: dict[str, list[Row]] = {}
-        for r in rows:
-            by_case.setdefault(r.case_id, []).append(r)
-        scored, grades, cost_x, cost_y = [], [], [], []
-        for case_rows in by_case.values():
-            if sc := [r for r in case_rows if r.score is not None]:
-                scored.append((sum(r.score or 0.0 for r in sc) / len(sc), sc[0].weight))
-            if judged and (gs := [g for r in case_rows if (g := judged.get((model, r.case_id, r.repeat))) is not None]):
-                grades.append(sum(gs) / len(gs))
-            cost_x.append(sum(r.cost_usd or 0.0 for r in case_rows))
-            cost_y.append(float(sum(1 for r in case_rows if r.passed)))
+                a[0] += r.passed
+                a[1] += 1
+            if r.score is not None:
+                a[2] += r.score
+                a[3] += 1
+            if judged and (g := get((model, r.case_id, r.repeat))) is not None:
+                a[5] += g
+                a[6] += 1
+            a[7] += r.cost_usd or 0.0
+        values = acc.values()
+        fractions = [a[0] / a[1] for a in values if a[1]]
+        scored = [(a[2] / a[3], a[4]) for a in values if a[3]]
+        grades = [a[5] / a[6] for a in values if a[6]]
+        cost_x, cost_y = [a[7] for a in values], [a[0] for a in values]
     seed = f"{SEED}:{model}"
     return {
         "cases": n_cases,
