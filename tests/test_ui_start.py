@@ -54,10 +54,13 @@ async def test_a_suite_session_on_the_command_line_reopens_as_it_ended(tuiarena_
     (path,) = (tuiarena_home / "sessions").glob("*.jsonl")
     app = TuiArena(AppOptions(probe_local=False, cursor_blink=False), start=StartRequest(session=path))
     async with app.run_test(size=(120, 30)) as pilot:
-        for _ in range(200):
-            if isinstance(app.screen, SuiteScreen) and app.screen.report is not None:
-                break
-            await pilot.pause(0.02)
+        # the screen is pushed after the first frame, before discovery starts; it reopens the
+        # session after its own first refresh. 30 s: not a speed limit (a loaded shared machine)
+        await asyncio.wait_for(app.discovered.wait(), 30)
+        end = asyncio.get_running_loop().time() + 30
+        while not (isinstance(app.screen, SuiteScreen) and app.screen.report is not None):
+            assert asyncio.get_running_loop().time() < end, "the suite session did not reopen"
+            await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SuiteScreen) and screen.report is not None
         assert screen.report["suite"] == "tiny" and f"reopened from {path.name}" in screen_text(app)
