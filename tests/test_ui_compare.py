@@ -291,3 +291,34 @@ async def test_grid_shows_a_status_change_before_its_second(monkeypatch):
         screen.frame()  # the next frame, well within the grid's second
         row = grid.get_row("g2")
         assert str(row[1]) == "streaming" and str(row[2]).strip() == "120"
+
+
+async def test_grid_scrolls_sideways_a_column_at_a_time_keeping_the_model():
+    """At 80 columns the grid's last columns are off screen: → brings the next whole column in (the
+    model column stays), so Error is a few presses away, not ~50."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await select(app, pilot, ["demo/terse"])
+        await type_prompt(app, pilot, "hello")
+        await pilot.press("ctrl+r")
+        await wait_done(app, pilot)
+        await pilot.press("f4")  # the results grid
+
+        def header() -> str:
+            return next(line for line in screen_text(app).splitlines() if line.strip().startswith("Model"))
+
+        assert "Error" not in header()
+        presses = 0
+        while "Error" not in header() and presses < 20:
+            await pilot.press("right")
+            await pilot.pause()
+            presses += 1
+        assert "Error" in header() and presses <= 10
+        lines = screen_text(app).splitlines()
+        row = lines[lines.index(header()) + 1]
+        assert row.strip().startswith("demo/terse") and "Error" in header()  # the model column stayed
+        for _ in range(presses):
+            await pilot.press("left")
+        await pilot.pause()
+        assert "Status" in header() and "TTFT ms" in header()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from tests.replay_helpers import done, run, write_session
-from tests.ui_helpers import make_app, ready, wait_done
+from tests.ui_helpers import make_app, ready, screen_text, wait_done
 from tuiarena.cli import main
 from tuiarena.model import SessionHeader
 from tuiarena.ui.app import AppOptions, StartRequest, TuiArena
@@ -35,6 +35,35 @@ async def test_session_on_the_command_line_opens_it(tuiarena_home):
                 break
             await pilot.pause(0.02)
         assert type(app.screen).__name__ == "ReplayScreen"
+
+
+async def test_a_suite_session_on_the_command_line_reopens_as_it_ended(tuiarena_home, monkeypatch, capsys):
+    """``tuiarena --session`` opens a suite session as Enter on the sessions screen does: the suite
+    screen with its matrix and summary, not a replay of its runs."""
+    from pathlib import Path
+
+    from tuiarena.ui.screens.suite import SuiteScreen
+
+    monkeypatch.setenv("TUIARENA_DEMO_SPEED", "1000")
+    tiny = Path(__file__).parent / "data" / "suite_tiny.toml"
+    import asyncio
+
+    # the headless command (its own event loop, so in a thread) writes the suite session
+    assert await asyncio.to_thread(main, ["suite", str(tiny), "-m", "demo/swift", "-m", "demo/terse"]) in (0, 1)
+    capsys.readouterr()
+    (path,) = (tuiarena_home / "sessions").glob("*.jsonl")
+    app = TuiArena(AppOptions(probe_local=False, cursor_blink=False), start=StartRequest(session=path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        # the screen is pushed after the first frame, before discovery starts; it reopens the
+        # session after its own first refresh. 30 s: not a speed limit (a loaded shared machine)
+        await asyncio.wait_for(app.discovered.wait(), 30)
+        end = asyncio.get_running_loop().time() + 30
+        while not (isinstance(app.screen, SuiteScreen) and app.screen.report is not None):
+            assert asyncio.get_running_loop().time() < end, "the suite session did not reopen"
+            await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SuiteScreen) and screen.report is not None
+        assert screen.report["suite"] == "tiny" and f"reopened from {path.name}" in screen_text(app)
 
 
 def test_unknown_session_is_one_line_and_exit_2(tuiarena_home, capsys):

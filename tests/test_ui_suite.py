@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList, SelectionList, TabbedContent
 
-from tests.ui_helpers import make_app, ready, screen_text
+from tests.ui_helpers import make_app, notifications, ready, screen_text
 from tuiarena.ui.screens.suite import SuiteScreen
 from tuiarena.ui.screens.suite_detail import AnswerColumn, CellDetailScreen
 
@@ -98,7 +98,8 @@ async def test_offline_a_suite_that_wants_a_judge_gets_the_simulated_one(tuiaren
 
 async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_path):
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages: list = []
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         screen = await open_suite_screen(app, pilot)
         await pick_tiny(screen, pilot)
         await pilot.press("ctrl+r")
@@ -112,6 +113,9 @@ async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_
             assert value[:1] in "✓✗", f"cell {key} not scored: {value!r}"
         text = screen_text(app)
         assert "6/6" in text  # the progress line
+        # how it ended is said under the matrix, not in a toast over its first rows
+        assert "suite tiny done: recommended: " in str(screen.query_one("#matrix-hint").render())
+        assert not [n for n in notifications(messages) if "done" in n]
 
         # drill into a cell: the json case, both answers and each check's reason
         table = screen.query_one("#matrix", DataTable)

@@ -146,26 +146,32 @@ class TuiArena(Discovery):
 
     def _first_frame_done(self) -> None:
         if self.start.session is not None:  # --session: the saved session, as Enter on the sessions screen
-            from tuiarena.store.sessions import read_header
-
-            try:
-                suite = read_header(self.start.session).kind == "suite"
-            except Exception:  # unreadable: the replay screen says why
-                suite = False
-            if suite:  # a suite reopens as it ended (not as a replay of its last judge call)
-                from tuiarena.ui.screens.suite import SuiteScreen
-
-                self.push_screen(SuiteScreen(session=self.start.session))
-            else:
-                from tuiarena.ui.screens.replay import ReplayScreen
-
-                self.push_screen(ReplayScreen(self.start.session, instant=True))
+            self.open_session(self.start.session)
             self.start.session = None
         self.collector.settle()
         self.set_interval(2.0, self._idle_tick)
         # Discovery starts after the first frame: it fills the roster, and building the SDK
         # clients (on the engine thread) takes turns with the event loop for the GIL.
         self.discover_models()
+
+    def open_session(self, path: Path) -> None:
+        """A saved session as Enter on the sessions screen opens it: a suite as it ended (matrix,
+        summary), anything else replayed at once."""
+        from tuiarena.store.sessions import read_header
+
+        try:
+            kind = read_header(path).kind
+        except (OSError, UserError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if kind == "suite":
+            from tuiarena.ui.screens.suite import SuiteScreen
+
+            self.push_screen(SuiteScreen(session=path))
+            return
+        from tuiarena.ui.screens.replay import ReplayScreen
+
+        self.push_screen(ReplayScreen(path, instant=True))
 
     # -- events -----------------------------------------------------------------------------------
     def add_listener(self, fn: Callable[[Event], Any]) -> None:

@@ -56,6 +56,7 @@ class ReplayColumn(OutputColumn):
 
 
 class ReplayScreen(Screen):
+    AUTO_FOCUS = ""  # nothing focused at first: the columns come later, and the grid is not the point
     DEFAULT_CSS = """
     ReplayScreen #replay-status { height: 1; padding: 0 1; background: $panel; }
     ReplayScreen #replay-prompt { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }

@@ -256,15 +256,8 @@ class SessionsScreen(SessionActions):
 
     # -- open / replay ------------------------------------------------------------------------------
     def action_open(self) -> None:
-        if (s := self._need()) is not None:
-            if s.kind == "suite":  # a suite reopens as it ended: matrix, summary, recommendation
-                from tuiarena.ui.screens.suite import SuiteScreen
-
-                self.app.push_screen(SuiteScreen(session=s.path))
-                return
-            from tuiarena.ui.screens.replay import ReplayScreen
-
-            self.app.push_screen(ReplayScreen(s.path, instant=True))
+        if (s := self._need()) is not None:  # a suite reopens as it ended: matrix, summary, recommendation
+            self.app.open_session(s.path)
 
     def action_replay(self) -> None:
         if (s := self._need()) is not None:

@@ -264,7 +264,11 @@ class SuiteScreen(ArenaScreen):
         rec = self.report["recommendation"]
         if not self.cancelled and error is None:
             verdict = f"recommended: {rec['cheapest']}" if rec["cheapest"] else "no model meets all requirements"
-            self.notify(f"suite {live.suite.name} done: {verdict} (F5: summary)", timeout=6, markup=False)
+            summary = self.app.key_for("suite_tab_summary", "f5")
+            done = f"suite {live.suite.name} done: {verdict} ({summary}: summary)"
+            self.matrix.hint(done)  # under the matrix: a toast would cover its first rows for seconds
+            if self.query_one(TabbedContent).active != "matrix-tab":
+                self.notify(done, timeout=6, markup=False)
 
     def action_back(self) -> None:
         if self.running:

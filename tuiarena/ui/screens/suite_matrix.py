@@ -41,8 +41,13 @@ class SuiteMatrix(Vertical):
         key = self.app.key_for  # type: ignore[attr-defined]  # the keys as bound now, after [keys]
         self.query_one("#progress-text", Static).update(
             Text(f"not run yet: {key('suite_run', 'ctrl+r')} runs the chosen suite"))
-        self.query_one("#matrix-hint", Static).update(
-            Text(f"enter: answers side by side · {key('suite_back', 'escape')} cancels a run"))
+        self.hint()
+
+    def hint(self, news: str = "") -> None:
+        """The line under the matrix: what enter and esc do, after ``news`` (how the run ended)."""
+        key = self.app.key_for  # type: ignore[attr-defined]
+        keys = f"enter: answers side by side · {key('suite_back', 'escape')} cancels a run"
+        self.query_one("#matrix-hint", Static).update(Text(f"{news} · {keys}" if news else keys))
 
     @property
     def table(self) -> DataTable:
@@ -50,6 +55,7 @@ class SuiteMatrix(Vertical):
 
     def setup(self, live: LiveSuite) -> None:
         """Empty cells for every case and model of ``live`` (a new run or a reopened session)."""
+        self.hint()
         table = self.table
         table.clear(columns=True)
         names = short_names(live.models)

@@ -104,15 +104,21 @@ class ResultsGrid(DataTable):
 
     DEFAULT_CSS = """
     ResultsGrid { height: auto; max-height: 9; scrollbar-size-horizontal: 0; }  /* ← → scroll it sideways */
+    ResultsGrid > .datatable--fixed { background: transparent; }  /* the model column looks like the rest */
     """
 
     BINDINGS = [
         Binding("s", "cycle_sort", "Sort", id="sort_results"),
         Binding("S", "reverse_sort", "Reverse", id="reverse_sort", show=False),
+        # sideways a whole column at a time (the model column stays): Error is ~9 presses away at
+        # 80 columns, not ~50 cell by cell
+        Binding("right", "scroll_column(1)", "Next column", id="results_scroll_right", show=False),
+        Binding("left", "scroll_column(-1)", "Previous column", id="results_scroll_left", show=False),
     ]
 
     def __init__(self, *, mask_timings: bool = False, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.fixed_columns = 1  # the model's name stays in view when the grid scrolls sideways
         self.mask_timings = mask_timings
         self._versions: dict[str, int] = {}
         self._plain: dict[str, list[str]] = {}
@@ -156,6 +162,14 @@ class ResultsGrid(DataTable):
         if changed and self.sort_column:
             self._apply_sort()
         return changed
+
+    def action_scroll_column(self, step: int) -> None:
+        """Scroll sideways so the next (previous) column starts at the left edge, after the model."""
+        widths = [c.get_render_width(self) for c in self.ordered_columns[self.fixed_columns:]]
+        starts = [sum(widths[:i]) for i in range(len(widths))]
+        x = round(self.scroll_x)
+        target = next((s for s in starts if s > x), x) if step > 0 else max((s for s in starts if s < x), default=0)
+        self.scroll_to(x=min(target, self.max_scroll_x), animate=False)
 
     def remove_response(self, response_id: str) -> None:
         if response_id in self.rows:
