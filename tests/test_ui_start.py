@@ -64,6 +64,7 @@ async def test_a_suite_session_on_the_command_line_reopens_as_it_ended(tuiarena_
         screen = app.screen
         assert isinstance(screen, SuiteScreen) and screen.report is not None
         assert screen.report["suite"] == "tiny" and f"reopened from {path.name}" in screen_text(app)
+        assert str(screen.sub_title).endswith("(saved)")  # not "new session"
 
 
 def test_unknown_session_is_one_line_and_exit_2(tuiarena_home, capsys):

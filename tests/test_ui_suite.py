@@ -270,26 +270,6 @@ async def test_sessions_enter_reopens_a_suite_as_it_ended(tuiarena_home, tmp_pat
         assert "suite · suite tiny (saved)" in str(screen.sub_title)  # not "new session"
 
 
-async def test_session_flag_opens_a_suite_as_the_suite_screen_not_a_judge_replay(tuiarena_home, tmp_path):
-    from tuiarena.cli import main
-    from tuiarena.store.sessions import resolve_session
-    from tuiarena.ui.app import StartRequest, TuiArena
-    from tuiarena.ui.app_options import AppOptions
-
-    args = ["suite", str(TINY), "-m", "demo/swift", "--judge", "demo/terse", "--name", "flagged", "--format", "json",
-            "--out", str(tmp_path / "printed.json")]
-    assert await asyncio.to_thread(main, args) == 0
-    app = TuiArena(AppOptions(probe_local=False, demo_speed=200.0, cursor_blink=False, frame_hz=30.0),
-                   StartRequest(session=resolve_session("flagged")))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
-        await pilot.pause(0.3)
-        screen = app.screen
-        assert isinstance(screen, SuiteScreen) and screen.report is not None
-        assert screen.report == json.loads((tmp_path / "printed.json").read_text())
-        assert str(screen.sub_title) == "suite · flagged (saved)"
-
-
 async def test_cell_detail_pages_answers_that_do_not_fit(tuiarena_home):
     """At 80x24 six answers are three whole columns a page (never a sliver of a fourth), the page is
     the chosen model's, and → walks on to the next page (and back round to the first)."""
