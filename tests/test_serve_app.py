@@ -29,12 +29,18 @@ def make(prompts=None, browser=BROWSER) -> ArenaApp:
     return ArenaApp(MODELS, str(prompts) if prompts else None, browser, opts)
 
 
-async def until(pilot, condition, what: str, timeout: float = 10.0) -> None:
+async def until(pilot, condition, what: str, timeout: float = 30.0) -> None:
+    """Wait for ``condition()`` (30 s, no speed limit: a bound for a loaded 2-core machine, as
+    ``ui_helpers.ready``); a timeout says where the app stood."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not condition():
         if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
+            app = pilot.app
+            raise AssertionError(f"timed out waiting for {what} (screen {type(app.screen).__name__}, "
+                                 f"stack {[type(s).__name__ for s in app.screen_stack]}, runner {app.runner}, "
+                                 f"discovered {app.discovered.is_set()}, workers {list(app.workers)}, "
+                                 f"focused {app.focused})")
         await pilot.pause(0.02)
 
 

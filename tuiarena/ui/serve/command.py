@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from tuiarena.errors import UserError
 
     try:
-        from tuiarena.ui.serve.server import ArenaServer, is_loopback, url_for
+        from tuiarena.ui.serve.server import ArenaServer, is_loopback, outward_address, url_for
     except ModuleNotFoundError as exc:  # textual-serve / aiohttp missing from a partial install
         raise UserError(f"tuiarena serve needs the package {exc.name!r}: pip install textual-serve") from None
     if not 1 <= args.port <= 65535:
@@ -128,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
     if generated:
         print("tuiarena serve: not on loopback, so a token is needed; a new one was generated.")
     print(f"Open: {url_for(args.host, args.port, token)}")
+    if args.host in ("0.0.0.0", "::"):
+        address = outward_address()
+        if address:
+            print(f"  or, where that name does not resolve: {url_for(address, args.port, token)}")
     print("Ctrl+C stops the server.", flush=True)
     server.run_forever()
     return 0

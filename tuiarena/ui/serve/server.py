@@ -388,3 +388,17 @@ def url_for(host: str, port: int, token: str | None) -> str:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
 
+
+def outward_address() -> str | None:
+    """This machine's address on the network its default route leads to (for 0.0.0.0, when the
+    voters' machines cannot resolve its name); None when there is no such route. Connecting a UDP
+    socket only picks a route: nothing is sent."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    return None if is_loopback(address) or address == "0.0.0.0" else address
