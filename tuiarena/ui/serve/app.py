@@ -102,7 +102,6 @@ class ArenaApp(TuiArena, inherit_bindings=False):
         self.browser_id = browser_id
         self.voter: str | None = load_voter(browser_id)
         self.sub_title = self._sub_title()
-        self._first_frame_seen = False
 
     def _sub_title(self) -> str:
         return f"blind votes · {self.voter}" if self.voter else "blind votes"
@@ -118,16 +117,6 @@ class ArenaApp(TuiArena, inherit_bindings=False):
         if self.voter is None:
             self.ask_voter()
 
-    def _first_frame_done(self) -> None:
-        """The app's step after its first frame (it starts discovery), once. It is queued on the
-        screen on top when the app mounts, here the voter dialog; a label given before that
-        dialog painted once (keys queued on a loaded server) dismissed it with the step, and the
-        arena waited for models forever: giving the label runs the step if it has not run."""
-        if self._first_frame_seen:
-            return
-        self._first_frame_seen = True
-        super()._first_frame_done()
-
     def ask_voter(self) -> None:
         from tuiarena.ui.dialogs import TextPrompt
 
@@ -135,7 +124,6 @@ class ArenaApp(TuiArena, inherit_bindings=False):
             self.voter = clean_label(value or "")
             save_voter(self.browser_id, self.voter)
             self.sub_title = self._sub_title()
-            self._first_frame_done()
             self.arena_ready()
 
         self.push_screen(TextPrompt("Your name for the leaderboard (optional)"), done)
