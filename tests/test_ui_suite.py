@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -231,6 +232,8 @@ async def test_judge_warning_repeat_and_judge_verdict_in_detail(tuiarena_home):
         for key, value in matrix_cells(screen).items():
             assert value[:1] in "✓✗~–" and "/2" in value, f"cell {key}: {value!r}"
         assert screen.report["judge"] == "demo/swift" and screen.report["repeat"] == 2
+        progress = str(screen.query_one("#progress-text").render())
+        assert re.search(r"judged (\d+)/\1 ", progress), progress  # the judge's own count, all graded
         assert any("also a candidate" in w for w in screen.report["warnings"])
         screen.open_detail("capital", "demo/terse")
         await pilot.pause(0.1)

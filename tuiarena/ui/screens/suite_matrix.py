@@ -78,14 +78,17 @@ class SuiteMatrix(Vertical):
             self.query_one("#progress", ProgressBar).update(progress=live.progress.done)
 
     def progress_line(self, live: LiveSuite | None, final: str = "", elapsed: float | None = None) -> None:
-        """The figures beside the bar: done/total, passed, failed, errors, cached, cost, time."""
+        """The figures beside the bar: done/total, passed, failed, errors, cached, judged (the judge
+        works after the answers: without it the line would sit at N/N while it grades), cost, time."""
         p = live.progress if live is not None else None
         if p is None:
             text = final or "starting…"
         else:
             cached = f" cached {p.cached}" if p.cached else ""
             took = "" if elapsed is None else f" · {elapsed:.1f}s"
-            text = f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached} · {fmt.cost(p.cost_usd)}{took}"
+            judged = f" · judged {p.judged}/{p.judge_queued}" if getattr(p, "judge_queued", 0) else ""
+            text = (f"{p.done}/{p.total} ✓{p.passed} ✗{p.failed} err {p.errors}{cached}{judged}"
+                    f" · {fmt.cost(p.cost_usd)}{took}")
             if final:
                 text = f"{final} · {text}"
         self.query_one("#progress-text", Static).update(Text(text))
