@@ -95,7 +95,6 @@ def _stream_suite(path, name: str, out_name: str | None) -> int:
     import sys
     from pathlib import Path
 
-    from tuiarena.errors import UserError
     from tuiarena.reports.suite import stream_session
     from tuiarena.store import paths
     from tuiarena.store.sessions import SessionLog, read_header
@@ -105,10 +104,7 @@ def _stream_suite(path, name: str, out_name: str | None) -> int:
     for line in SessionLog(path=Path(path), header=read_header(path), skipped=skipped).skipped_notes():
         print(f"tuiarena: {line}", file=sys.stderr)
     if out_name:
-        out = Path(out_name).expanduser()
-        if out.is_dir():
-            raise UserError(f"--out {out} is a folder; give a file name such as {out / ('report.' + name)}")
-        paths.write_output(out, "".join(pieces))
+        out = paths.write_output(out_name, "".join(pieces))  # (refuses a folder or a missing one)
         print(f"tuiarena: wrote {out}", file=sys.stderr)
         return 0
     held = ""

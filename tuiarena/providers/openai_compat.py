@@ -234,7 +234,10 @@ class OpenAICompatProvider:
         from tuiarena.providers.redact_stream import redacted_stream
         from tuiarena.secrets import secret_values
 
-        return redacted_stream(self._stream(model, messages, params), secret_values())
+        values = secret_values()
+        if not values:  # nothing to blank: no layer between the provider and the runner
+            return self._stream(model, messages, params)
+        return redacted_stream(self._stream(model, messages, params), values)
 
     async def _stream(self, model: str, messages: list[Message], params: Params) -> AsyncGenerator[StreamEvent, None]:
         import httpx2

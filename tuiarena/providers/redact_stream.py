@@ -57,10 +57,6 @@ async def redacted_stream(events: AsyncGenerator[StreamEvent, None], values: lis
     """``events`` with every secret in ``values`` blanked across pieces (see the module's docstring).
     Closing this stream closes ``events`` (the provider's response) at once."""
     async with contextlib.aclosing(events):
-        if not values:
-            async for ev in events:
-                yield ev
-            return
         channels = {False: _Channel(values), True: _Channel(values)}  # answer, reasoning
         try:
             async for ev in events:
