@@ -193,6 +193,9 @@ def test_report_out_file_is_private_and_format_follows_suffix(tmp_path, capsys):
     out = tmp_path / "exports" / "r.html"
     assert main(["report", str(path), "--out", str(out)]) == 2  # a missing folder is refused...
     assert not out.parent.exists() and "does not exist" in capsys.readouterr().err
+    csv = out.parent / "r.csv"  # the csv is written as a stream, by its own path: the same rule
+    assert main(["report", str(path), "--out", str(csv)]) == 2
+    assert not out.parent.exists() and "does not exist" in capsys.readouterr().err
     out.parent.mkdir()
     assert main(["report", str(path), "--out", str(out)]) == 0  # ...and used once it exists
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600

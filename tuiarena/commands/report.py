@@ -124,6 +124,7 @@ def _stream_csv(path, out_name: str | None) -> int:
 
     from tuiarena.errors import UserError
     from tuiarena.reports.csv_stream import CsvPlan
+    from tuiarena.store import paths
     from tuiarena.store.sessions import SessionLog
 
     plan = CsvPlan(path)
@@ -136,11 +137,8 @@ def _stream_csv(path, out_name: str | None) -> int:
         plan.write(sys.stdout.write)
         notes()
         return 0
-    out = Path(out_name).expanduser()
-    if out.is_dir():
-        raise UserError(f"--out {out} is a folder; give a file name such as {out / 'report.csv'}")
+    out = paths.check_output(out_name)  # a folder, or a missing one, is refused as for every format
     try:
-        out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")  # created 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
