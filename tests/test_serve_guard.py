@@ -9,11 +9,11 @@ import sys
 import aiohttp
 import pytest
 
+from tuiarena.ui.serve.addresses import is_loopback
 from tuiarena.ui.serve.server import (
     BROWSER_COOKIE,
     TOKEN_COOKIE,
     ArenaServer,
-    is_loopback,
 )
 
 TOKEN = "s3cret-token-for-tests"
@@ -128,13 +128,14 @@ def test_serve_command_rejects_bad_input(capsys, tmp_path):
 
 def test_serve_command_also_prints_the_address_for_0_0_0_0(monkeypatch, capsys):
     from tuiarena.cli import main
+    from tuiarena.ui.serve import addresses
     from tuiarena.ui.serve import server as server_mod
 
     monkeypatch.setattr(server_mod.ArenaServer, "run_forever", lambda self: None)
-    monkeypatch.setattr(server_mod, "outward_address", lambda: "10.1.2.3")
+    monkeypatch.setattr(addresses, "outward_address", lambda: "10.1.2.3")
     assert main(["serve", "--host", "0.0.0.0", "--port", "8124", "--token", "team-secret-1"]) == 0
     out = capsys.readouterr().out
     assert "http://10.1.2.3:8124/?token=team-secret-1" in out
-    monkeypatch.setattr(server_mod, "outward_address", lambda: None)  # no route: the name only
+    monkeypatch.setattr(addresses, "outward_address", lambda: None)  # no route: the name only
     assert main(["serve", "--host", "0.0.0.0", "--port", "8124", "--token", "team-secret-1"]) == 0
     assert "where that name" not in capsys.readouterr().out

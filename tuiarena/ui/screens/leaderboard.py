@@ -33,6 +33,14 @@ def voters_title(report) -> str:
     return "Votes per voter · no judge verdicts on these battles yet"
 
 
+def _emptied(table: DataTable, columns: tuple[str, ...]) -> DataTable:
+    """``table`` cleared, with ``columns`` (keyed by their titles) and no rows."""
+    table.clear(columns=True)
+    for title in columns:
+        table.add_column(title, key=title)
+    return table
+
+
 class LeaderboardScreen(Screen):
     DEFAULT_CSS = """
     LeaderboardScreen #lb-status { height: auto; padding: 0 1; color: $text-muted; }
@@ -108,10 +116,7 @@ class LeaderboardScreen(Screen):
         if voters is not None:
             self.show_voters(voters)
         self.board = board
-        table = self.query_one("#lb-table", DataTable)
-        table.clear(columns=True)
-        for title in COLUMNS:
-            table.add_column(title, key=title)
+        table = _emptied(self.query_one("#lb-table", DataTable), COLUMNS)
         for r in board.rows:
             table.add_row(
                 Text(str(r.rank), justify="right"), Text(r.model),
@@ -134,10 +139,7 @@ class LeaderboardScreen(Screen):
     def show_voters(self, report) -> None:
         """The votes-per-voter table (most votes first) and its title with the overall agreement."""
         self.voters = report
-        table = self.query_one("#lb-voters", DataTable)
-        table.clear(columns=True)
-        for title in VOTER_COLUMNS:
-            table.add_column(title, key=title)
+        table = _emptied(self.query_one("#lb-voters", DataTable), VOTER_COLUMNS)
         for r in report.rows:
             counts = (r.votes, *(r.outcomes[k] for k in ("a", "b", "tie", "both_bad")))
             agreement = f"{fmt.pct(r.agreement)} of {r.judged}" if r.judged else fmt.DASH

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     from tuiarena.errors import UserError
 
     try:
-        from tuiarena.ui.serve.server import ArenaServer, is_loopback, outward_address, url_for
+        from tuiarena.ui.serve import addresses
+        from tuiarena.ui.serve.server import ArenaServer
     except ModuleNotFoundError as exc:  # textual-serve / aiohttp missing from a partial install
         raise UserError(f"tuiarena serve needs the package {exc.name!r}: pip install textual-serve") from None
     if not 1 <= args.port <= 65535:
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if token is not None and len(token.strip()) < 8:
         raise UserError("--token: use at least 8 characters (or leave it out to get a generated one)")
     generated = False
-    if token is None and not is_loopback(args.host):
+    if token is None and not addresses.is_loopback(args.host):
         token, generated = secrets.token_urlsafe(18), True
     prompts = None
     if args.prompts:
@@ -127,11 +128,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"tuiarena serve: warning: the judge {judge} is also in the arena: it may favour its own answers")
     if generated:
         print("tuiarena serve: not on loopback, so a token is needed; a new one was generated.")
-    print(f"Open: {url_for(args.host, args.port, token)}")
+    print(f"Open: {addresses.url_for(args.host, args.port, token)}")
     if args.host in ("0.0.0.0", "::"):
-        address = outward_address()
+        address = addresses.outward_address()
         if address:
-            print(f"  or, where that name does not resolve: {url_for(address, args.port, token)}")
+            print(f"  or, where that name does not resolve: {addresses.url_for(address, args.port, token)}")
     print("Ctrl+C stops the server.", flush=True)
     server.run_forever()
     return 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import json
 import logging
 import os
@@ -38,6 +37,8 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from tuiarena.ui.serve.addresses import LOOPBACK_NAMES, host_name, is_loopback
+
 log = logging.getLogger("tuiarena.serve")
 
 TOKEN_COOKIE = "tuiarena_token"
@@ -45,25 +46,7 @@ BROWSER_COOKIE = "tuiarena_browser"
 BROWSER_ENV = "TUIARENA_BROWSER_ID"
 PAGE_TITLE = "tuiarena arena"
 _BROWSER_ID = re.compile(r"[0-9a-f]{32}")
-_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 TEMPLATES = Path(__file__).with_name("templates")
-
-
-def is_loopback(host: str) -> bool:
-    """True for "localhost" and loopback addresses (127.0.0.0/8, ::1)."""
-    if host.strip("[]").lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _host_name(host_header: str) -> str:
-    """The name part of a Host header ("[::1]:8000" -> "[::1]", "a.b:80" -> "a.b")."""
-    if host_header.startswith("["):
-        return host_header.split("]", 1)[0] + "]"
-    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
 class _ConnectionService(AppService):
@@ -152,7 +135,7 @@ class ArenaServer(Server):
         return hmac.compare_digest(given.encode(), self.token.encode())
 
     def host_ok(self, request: web.Request) -> bool:
-        return not self.loopback or _host_name(request.host).lower() in _LOOPBACK_NAMES
+        return not self.loopback or host_name(request.host).lower() in LOOPBACK_NAMES
 
     def origin_ok(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")
@@ -375,30 +358,3 @@ class ArenaServer(Server):
         """Serve until Ctrl+C / SIGTERM (``tuiarena serve``)."""
         web.run_app(self._make_app(), host=self.host, port=self.port, access_log=None,
                     print=lambda *a: None, handle_signals=True)
-
-
-def url_for(host: str, port: int, token: str | None) -> str:
-    """The address to hand to voters (for 0.0.0.0 / :: the machine's name stands in)."""
-    shown = host
-    if host in ("0.0.0.0", "::", ""):
-        import socket
-
-        shown = socket.gethostname()
-    if ":" in shown and not shown.startswith("["):
-        shown = f"[{shown}]"
-    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
-
-
-def outward_address() -> str | None:
-    """This machine's address on the network its default route leads to (for 0.0.0.0, when the
-    voters' machines cannot resolve its name); None when there is no such route. Connecting a UDP
-    socket only picks a route: nothing is sent."""
-    import socket
-
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
-            address = str(probe.getsockname()[0])
-    except OSError:
-        return None
-    return None if is_loopback(address) or address == "0.0.0.0" else address
