@@ -17,6 +17,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
 
+def start_arena(tmp_path: Path, models: list[str], prompt: str) -> tuple[Any, Callable[[], None]]:
+    """An ``ArenaServer`` on a free loopback port in a thread, voting on ``prompt``, with one app
+    process started ahead (``warm=1``: the production path, ``--warm``); returns it and its stop."""
+    from tuiarena.ui.serve.command import app_command
+    from tuiarena.ui.serve.server import ArenaServer
+
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text(json.dumps({"id": "p1", "input": prompt}) + "\n", encoding="utf-8")
+    server = ArenaServer(app_command("arena", models, str(prompts)), host="127.0.0.1", port=0, warm=1)
+    return server, server.start_in_thread()
+
+
 def chromium_path() -> str | None:
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)

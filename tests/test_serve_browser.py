@@ -14,23 +14,17 @@ from tests.serve_helpers import (
     Stream,
     need_browser,
     session_records,
+    start_arena,
     wait_until,
 )
-from tuiarena.ui.serve.command import app_command
 
 MODELS = ["demo/swift", "demo/steady"]
 
 
 @pytest.fixture
 def arena(tmp_path, tuiarena_home, monkeypatch):
-    from tuiarena.ui.serve.server import ArenaServer
-
     monkeypatch.setenv("TUIARENA_DEMO_SPEED", "40")
-    prompts = tmp_path / "prompts.jsonl"
-    prompts.write_text('{"id": "p1", "input": "Explain recursion in one sentence."}\n', encoding="utf-8")
-    # warm=1: the connection gets a process started ahead (the production path, `--warm`)
-    server = ArenaServer(app_command("arena", MODELS, str(prompts)), host="127.0.0.1", port=0, warm=1)
-    stop = server.start_in_thread()
+    server, stop = start_arena(tmp_path, MODELS, "Explain recursion in one sentence.")
     yield server, tuiarena_home
     stop()
 

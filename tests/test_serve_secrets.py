@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakeserver import FakeServer
-from tests.serve_helpers import CHROMIUM_ARGS, Stream, need_browser, session_records, wait_until
-from tuiarena.ui.serve.command import app_command
+from tests.serve_helpers import CHROMIUM_ARGS, Stream, need_browser, session_records, start_arena, wait_until
 
 KEY = "sk-test-NEVER-IN-BROWSER-123"
 NAMES = ["alpha-secret-one", "beta-secret-two"]  # names that appear nowhere else on the page
@@ -19,15 +18,10 @@ MODELS = [f"openai/{n}" for n in NAMES]
 
 @pytest.fixture
 def keyed_arena(tmp_path, monkeypatch):
-    from tuiarena.ui.serve.server import ArenaServer
-
     fake = FakeServer(ttft=0.02, tokens_per_s=400, n_tokens=40, models=NAMES).start()
     monkeypatch.setenv("OPENAI_API_KEY", KEY)  # the server's environment; its apps inherit it
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-    prompts = tmp_path / "prompts.jsonl"
-    prompts.write_text('{"id": "p1", "input": "Say something."}\n', encoding="utf-8")
-    server = ArenaServer(app_command("arena", MODELS, str(prompts)), host="127.0.0.1", port=0, warm=1)
-    stop = server.start_in_thread()
+    server, stop = start_arena(tmp_path, MODELS, "Say something.")
     yield server, fake
     stop()
     fake.stop()
