@@ -11,7 +11,6 @@ characters escaped, with memory that does not grow with the answers' text.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from tuiarena.fmt import visible
 from tuiarena.model import ResponseDone, RunStarted, ScoreGiven
 from tuiarena.reports.session import RunView, prompt_of, redact_secrets
 from tuiarena.reports.session_formats import CSV_COLUMNS, csv_row
+from tuiarena.runtime import collector_paused
 from tuiarena.store.session_lines import event_at, iter_lines
 from tuiarena.store.sessions import read_header
 
@@ -38,13 +38,8 @@ class CsvPlan:
         self.runs: dict[str, RunStarted] = {}
         self.latest: dict[str, tuple[int, str]] = {}  # response id -> (offset, run id)
         self.scores: dict[str, list[ScoreGiven]] = {}
-        gc_was = gc.isenabled()
-        gc.disable()  # many kept objects and no cycles: the collector would rescan them again and again
-        try:
+        with collector_paused():  # many kept objects and no cycles
             self._scan()
-        finally:
-            if gc_was:
-                gc.enable()
 
     def _scan(self) -> None:
         for offset, _lineno, ev in iter_lines(self.path, self.skipped, quick=_QUICK):

@@ -11,7 +11,6 @@ Listing lives in :mod:`tuiarena.store.session_index` (re-exported here).
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from tuiarena.errors import SessionFileError
 from tuiarena.fmt import visible
 from tuiarena.model import EVENT_TYPES, Event, SessionHeader, SessionRenamed, new_id
+from tuiarena.runtime import collector_paused
 from tuiarena.store import paths
 from tuiarena.store.session_index import (
     SUPPORTED_FORMAT,
@@ -229,13 +229,8 @@ def read_session(path: Path | str) -> SessionLog:
     last = len(lines) - 1
     if lines[last] == b"":
         last -= 1  # the normal trailing newline
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of containers and no cycles: the collector only slows this down
-    try:
+    with collector_paused():  # tens of thousands of containers and no cycles
         _parse_lines(lines, last, log)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return log
 
 

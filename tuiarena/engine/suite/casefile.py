@@ -15,7 +15,6 @@ by ``parse_case`` each time.
 
 from __future__ import annotations
 
-import gc
 import os
 from array import array
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from typing import Any, BinaryIO, overload
 from tuiarena.engine.suite.cases import NO_CASE, Case, _case_at, _validated, parse_case, read_line
 from tuiarena.errors import SuiteError
 from tuiarena.model import Params
+from tuiarena.runtime import collector_paused
 from tuiarena.scoring.checks import CheckSpecError
 
 PLAIN_FIELDS = frozenset({"id", "input", "category", "checks", "meta"})
@@ -34,13 +34,8 @@ FULL = -1  # shape of a case read by parse_case each time
 
 def scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any], where: str) -> CaseFile:
     """Every line of an open big case file checked; a :class:`CaseFile` of its cases."""
-    gc_was = gc.isenabled()
-    gc.disable()  # a few objects per line, none kept but ids and numbers: the collector only slows this down
-    try:
+    with collector_paused():  # a few objects per line, none kept but ids and numbers
         return _scan(fh, stat, path, defaults, where)
-    finally:
-        if gc_was:
-            gc.enable()
 
 
 def _scan(fh: BinaryIO, stat: os.stat_result, path: Path, defaults: dict[str, Any], where: str) -> CaseFile:

@@ -13,7 +13,6 @@ parameters), with the categories and weights the header recorded (``case_info``)
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -26,6 +25,7 @@ from tuiarena.engine.suite.cases import Case
 from tuiarena.engine.suite.load import JudgeSpec, Suite
 from tuiarena.engine.suite.run import JSON_CHECKS, make_sample
 from tuiarena.model import Params, ResponseDone, RunStarted, ScoreGiven
+from tuiarena.runtime import collector_paused
 from tuiarena.scoring.answers import detect_refusal, parse_json_answer
 
 
@@ -136,13 +136,8 @@ def fold_suite_file(path: Path | str, skipped: list[tuple[int, str]] | None = No
             rec = event_at(again, offset)
             return isinstance(rec, ResponseDone) and _json_valid(rec.text)
 
-        gc_was = gc.isenabled()
-        gc.disable()  # many kept objects and no cycles: the collector would rescan them again and again
-        try:
+        with collector_paused():  # many kept objects and no cycles
             return _fold(header, str(path), runs, ((o, ev) for o, _n, ev in iter_lines(path, sink)), json_valid_at)
-        finally:
-            if gc_was:
-                gc.enable()
 
 
 _NOT_RUNS = (b'{"type":"response",', b'{"type":"score",')  # how our writer starts those lines
