@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tuiarena.engine.run.state import ViewState
+from tuiarena.ui.paging import column_widths, page_of, per_page
 from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.results import ResultsGrid
@@ -125,7 +126,7 @@ class CompareFrames(ArenaScreen):
 
     def per_page(self, n: int) -> int:
         area = self.query_one("#columns", Horizontal)
-        return max(1, min(n, area.size.width // FIT_COLUMN)) if area.size.width else max(n, 1)
+        return per_page(area.size.width, n, FIT_COLUMN) if area.size.width else max(n, 1)
 
     def show_column(self, column: OutputColumn) -> None:
         """Turn to the page that holds ``column``."""
@@ -139,27 +140,22 @@ class CompareFrames(ArenaScreen):
         if not columns or not area.size.width:
             return
         total, n = area.size.width, len(columns)
-        per = self.per_page(n)
-        pages = (n + per - 1) // per
         anchor = getattr(self, "_anchor", None)
-        self.page = columns.index(anchor) // per if anchor in columns else min(self.page, pages - 1)
-        shown = columns[self.page * per:(self.page + 1) * per]
-        width = total // len(shown)
-        self._column_width = width
+        at = page_of(n, self.per_page(n), columns.index(anchor) if anchor in columns else None, self.page)
+        self.page = at.page
+        shown = columns[at.start:at.stop]
+        widths = dict(zip(shown, column_widths(total, len(shown))))
+        self._column_width = total // len(shown)
         self.wake()
         with self.app.batch_update():
-            self.set_class(pages > 1, "-paged")
-            if pages > 1:
-                first = self.page * per + 1
-                last = first + len(shown) - 1
-                where = f"{first}" if first == last else f"{first}–{last}"
-                self.query_one("#pages", Static).update(Text(
-                    f"answers {where} of {n} · {self.app.key_for('next_column', 'alt+right')} next · "
-                    f"{self.app.key_for('prev_column', 'alt+left')} previous"))
+            self.set_class(at.pages > 1, "-paged")
+            if at.pages > 1:
+                self.query_one("#pages", Static).update(Text(at.strip(
+                    self.app.key_for("next_column", "alt+right"), self.app.key_for("prev_column", "alt+left"))))
             for column in columns:
                 on_page = column is self._zoomed if self._zoomed is not None else column in shown
                 column.display = on_page
                 if column is self._zoomed:
                     column.styles.width = "1fr"
                 elif on_page:
-                    column.styles.width = total - width * (len(shown) - 1) if column is shown[-1] else width
+                    column.styles.width = widths[column]

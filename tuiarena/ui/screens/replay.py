@@ -32,6 +32,7 @@ from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState, ViewState, apply
 from tuiarena.engine.sessions.replay import ReplayControl, replay_events
 from tuiarena.model import Event, ResponseDone, ResponseStarted, RunStarted
+from tuiarena.ui.paging import column_widths, page_of, per_page
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.results import ResultsGrid
@@ -243,25 +244,23 @@ class ReplayScreen(Screen):
         if not columns or not area.size.width:
             return
         total, n = area.size.width, len(columns)
-        per = max(1, min(n, total // MIN_COLUMN))
-        pages = (n + per - 1) // per
-        self.page = columns.index(self._anchor) // per if self._anchor in columns else min(self.page, pages - 1)
-        shown = columns[self.page * per:(self.page + 1) * per]
+        anchor = columns.index(self._anchor) if self._anchor in columns else None
+        at = page_of(n, per_page(total, n, MIN_COLUMN), anchor, self.page)
+        self.page = at.page
+        shown = columns[at.start:at.stop]
+        widths = dict(zip(shown, column_widths(total, len(shown))))
         zoomed = next((c for c in columns if c.has_class("-zoomed")), None)
-        width = total // len(shown)
         with self.app.batch_update():
-            self.set_class(pages > 1 and zoomed is None, "-paged")
-            first, last = self.page * per + 1, self.page * per + len(shown)
+            self.set_class(at.pages > 1 and zoomed is None, "-paged")
             key = self.app.key_for  # type: ignore[attr-defined]  # the arena app: keys as bound now
-            self.query_one("#replay-pages", Static).update(Text(
-                f"answers {first if first == last else f'{first}–{last}'} of {n} · "
-                f"{key('replay_next_column', 'alt+right')} next · {key('replay_prev_column', 'alt+left')} previous"))
+            self.query_one("#replay-pages", Static).update(Text(at.strip(
+                key("replay_next_column", "alt+right"), key("replay_prev_column", "alt+left"))))
             for column in columns:
                 column.display = column is zoomed if zoomed is not None else column in shown
                 if column is zoomed:
                     column.styles.width = "1fr"
                 elif column in shown:
-                    column.styles.width = total - width * (len(shown) - 1) if column is shown[-1] else width
+                    column.styles.width = widths[column]
 
     def action_focus_column(self, step: int) -> None:
         """Focus the next (previous) column, turning the page when it is on another one."""

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tuiarena import fmt
+from tuiarena.ui.paging import column_widths, page_of, per_page
 from tuiarena.ui.screens.suite_widgets import BAD, MUTED, OK, WARN, _one_line, _v
 from tuiarena.ui.widgets.keybar import KeyBar
 
@@ -62,19 +63,6 @@ def answer_head(ans: Any) -> Text:
     if ans.truncated:
         t.append("\n(answer shown up to 100,000 characters; the session file has it all)", style=MUTED)
     return t
-
-
-def per_page(total: int, n: int) -> int:
-    """How many answer columns of at least MIN_ANSWER cells fit side by side in ``total``."""
-    return max(1, min(n, total // MIN_ANSWER))
-
-
-def column_widths(total: int, n: int) -> list[int]:
-    """Equal shares of ``total`` for the ``n`` columns of one page (the last takes the rest)."""
-    if n <= 0:
-        return []
-    width = total // n
-    return [width] * (n - 1) + [total - width * (n - 1)]
 
 
 class AnswerColumn(VerticalScroll, can_focus=True):
@@ -134,7 +122,7 @@ class CellDetailScreen(Screen):
         yield Static(id="detail-pages")
         with Horizontal(id="detail-columns"):
             n = len(self.live.models)
-            per = per_page(self.app.size.width, n)
+            per = per_page(self.app.size.width, n, MIN_ANSWER)
             widths = column_widths(self.app.size.width, per)
             for i, m in enumerate(self.live.models):
                 col = AnswerColumn(m)
@@ -168,21 +156,18 @@ class CellDetailScreen(Screen):
         if not cols:
             return
         total, n = area.size.width or self.app.size.width, len(cols)
-        per = per_page(total, n)
         focused = self.focused if isinstance(self.focused, AnswerColumn) else None
-        page = cols.index(focused) // per if focused in cols else 0
-        shown = cols[page * per:(page + 1) * per]
+        at = page_of(n, per_page(total, n, MIN_ANSWER), cols.index(focused) if focused in cols else None)
+        shown = cols[at.start:at.stop]
         with self.app.batch_update():
             for col in cols:
                 col.display = col in shown
             for col, w in zip(shown, column_widths(total, len(shown))):
                 col.styles.width = w
-            self.set_class(per < n, "-paged")
-            first, last = page * per + 1, page * per + len(shown)
+            self.set_class(at.pages > 1, "-paged")
             key = self.app.key_for  # type: ignore[attr-defined]  # the arena app: keys as bound now
-            self.query_one("#detail-pages", Static).update(Text(
-                f"answers {first if first == last else f'{first}–{last}'} of {n} · "
-                f"{key('suite_detail_right', 'right')} next · {key('suite_detail_left', 'left')} previous"))
+            self.query_one("#detail-pages", Static).update(Text(at.strip(
+                key("suite_detail_right", "right"), key("suite_detail_left", "left"))))
 
     def _poll(self) -> None:
         if self.live.version != self._version:
