@@ -24,6 +24,29 @@ def _pair(ci: tuple[float, float] | None) -> list[float] | None:
     return [ci[0], ci[1]] if ci is not None else None
 
 
+class _Case:
+    """One case's repeats folded: passes of verdicts, score and judge-grade sums, cost."""
+
+    __slots__ = ("passes", "verdicts", "score_sum", "scores", "weight", "grade_sum", "grades", "cost")
+
+    def __init__(self, weight: float) -> None:
+        self.passes = self.score_sum = self.grade_sum = self.cost = 0.0
+        self.verdicts = self.scores = self.grades = 0
+        self.weight = weight
+
+    def add(self, r: Row, grade: float | None) -> None:
+        if r.passed is not None:
+            self.passes += r.passed
+            self.verdicts += 1
+        if r.score is not None:
+            self.score_sum += r.score
+            self.scores += 1
+        if grade is not None:
+            self.grade_sum += grade
+            self.grades += 1
+        self.cost += r.cost_usd or 0.0
+
+
 def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], float | None],
                 rounds: int = st.ROUNDS) -> dict[str, Any]:
     rows = sorted(rows, key=lambda r: (r.case_id, r.repeat))
@@ -36,28 +59,17 @@ def model_stats(model: str, rows: list[Row], judged: dict[tuple[str, str, int], 
         grades = [g for r in rows if (g := judged.get((model, r.case_id, r.repeat))) is not None] if judged else []
         cost_x, cost_y = [r.cost_usd or 0.0 for r in rows], [1.0 if r.passed else 0.0 for r in rows]
     else:  # the unit is the case: its repeats are one draw of the bootstrap, not several
-        # per case: passes, verdicts, score sum, scores, weight, grade sum, grades, cost
-        acc: dict[str, list[float]] = {}
-        get = judged.get
+        acc: dict[str, _Case] = {}
         for r in rows:
-            a = acc.get(r.case_id)
-            if a is None:
-                a = acc[r.case_id] = [0.0, 0.0, 0.0, 0.0, r.weight, 0.0, 0.0, 0.0]
-            if r.passed is not None:
-                a[0] += r.passed
-                a[1] += 1
-            if r.score is not None:
-                a[2] += r.score
-                a[3] += 1
-            if judged and (g := get((model, r.case_id, r.repeat))) is not None:
-                a[5] += g
-                a[6] += 1
-            a[7] += r.cost_usd or 0.0
+            c = acc.get(r.case_id)
+            if c is None:
+                c = acc[r.case_id] = _Case(r.weight)
+            c.add(r, judged.get((model, r.case_id, r.repeat)) if judged else None)
         values = acc.values()
-        fractions = [a[0] / a[1] for a in values if a[1]]
-        scored = [(a[2] / a[3], a[4]) for a in values if a[3]]
-        grades = [a[5] / a[6] for a in values if a[6]]
-        cost_x, cost_y = [a[7] for a in values], [a[0] for a in values]
+        fractions = [c.passes / c.verdicts for c in values if c.verdicts]
+        scored = [(c.score_sum / c.scores, c.weight) for c in values if c.scores]
+        grades = [c.grade_sum / c.grades for c in values if c.grades]
+        cost_x, cost_y = [c.cost for c in values], [c.passes for c in values]
     seed = f"{SEED}:{model}"
     return {
         "cases": n_cases,
