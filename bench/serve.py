@@ -13,7 +13,7 @@ Prints, against the targets of issue 18, first the server's share alone, then th
   before the press to the vote's ``t_wall`` (stamped when the vote is made, right before its
   ``os.write``; the same clock on one machine), p50/p95 over every vote (target p95 <= 100 ms).
 
-    python bench/serve.py [--sessions 20] [--rounds 3] [--warm 20] [--no-browsers]
+    python bench/serve.py [--sessions 20] [--rounds 3] [--warm 20] [--no-browsers] [--webgl]
 
 Demo models only (offline). The machine may be shared and loaded: the figures say so by being
 noisy, so run it more than once before believing one.
@@ -295,8 +295,11 @@ async def main_async(args: argparse.Namespace) -> int:
         print("THE WHOLE (the same machine also runs the browsers):")
         await wait_pool(home, args.warm)
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            gl = [] if args.webgl else ["--disable-3d-apis"]
+            browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS + gl)
+            browser_cpu_alone = browser_cpu()
             alone, t_alone = await open_session(browser, url, -1)
+            browser_cpu_alone = browser_cpu() - browser_cpu_alone
             await alone.page.context.close()
             await wait_pool(home, args.warm)  # the pool refilled
             t = time.perf_counter()
@@ -306,7 +309,12 @@ async def main_async(args: argparse.Namespace) -> int:
             burst_app_cpu = sum(cpu_seconds(pid) for pid in app_processes(home, serving=True))
             pages = [p for p, _ in opened]
             paints = [s for _, s in opened]
-            print(f"first paint, one session alone: {t_alone * 1000:.0f} ms (target <= 2000)")
+            cores = os.cpu_count() or 1
+            print(f"xterm.js renderer: {'WebGL (on SwiftShader, the CPU: no GPU here)' if args.webgl else 'canvas (--disable-3d-apis)'}")
+            print(f"first paint, one session alone: {t_alone * 1000:.0f} ms (target <= 2000); Chromium CPU for it "
+                  f"{browser_cpu_alone * 1000:.0f} ms, so {args.sessions} pages at once need "
+                  f">= {browser_cpu_alone * args.sessions / cores:.1f} s of this machine's {cores} cores for the "
+                  "browsers alone")
             print(f"first paint, {args.sessions} opened at once: p50 {statistics.median(paints) * 1000:.0f} ms, "
                   f"p95 {pct(paints, 0.95) * 1000:.0f} ms, max {max(paints) * 1000:.0f} ms "
                   f"(all {args.sessions} painted after {(time.perf_counter() - t):.1f} s; CPU meanwhile: "
@@ -362,6 +370,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warm", type=int, default=20, help="the server's --warm (default 20)")
     parser.add_argument("--no-browsers", action="store_true", help="only the server's share (plain clients)")
+    parser.add_argument("--webgl", action="store_true",
+                        help="let xterm.js draw with WebGL: headless Chromium without a GPU runs it on "
+                             "SwiftShader (on the CPU), which a voter's own browser would not; by default "
+                             "the bench turns WebGL off and xterm.js uses its canvas renderer")
     args = parser.parse_args()
     if chromium_path() is None:
         print("bench/serve.py needs chromium (apt-get install chromium) and playwright", file=sys.stderr)

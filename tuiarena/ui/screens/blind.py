@@ -36,6 +36,7 @@ from tuiarena.model import Event, Message, Params, VoteCast, new_id
 from tuiarena.ui.screens.blind_column import BlindColumn
 from tuiarena.ui.screens.blind_turns import BlindTurns
 from tuiarena.ui.widgets.keybar import KeyBar
+from tuiarena.ui.widgets.streamtext import LiveText
 
 
 def _last_user(messages: list[Message]) -> str:
@@ -156,7 +157,7 @@ class BlindScreen(BlindTurns):
         with self.app.batch_update():
             for column in self.query(BlindColumn):
                 column.sync()
-        if self.battle["vote"] is None and self.ready_to_vote():
+        if self.battle["vote"] is None and self.ready_to_vote() and self.answers_drawn():
             more = "" if self.total_prompts else \
                 f" · or type a follow-up above ({self._key('blind_focus_prompt', 'f3')}) and Enter"
             self._status(f"Both answers are in. Which is better? {self._votes_hint(short=True)}{more}")
@@ -243,6 +244,15 @@ class BlindScreen(BlindTurns):
     def ready_to_vote(self) -> bool:
         cols = self.columns()
         return len(cols) == 2 and all(c.final for c in cols)
+
+    def answers_drawn(self) -> bool:
+        """Both finished answers are shown in their final (Markdown) form. The status asks for the
+        vote only then: a voter judges what they will see, and a key pressed at that moment does not
+        wait behind the rendering (votes are taken as soon as both answers are final)."""
+        return all(column.body.rendered for column in self.query(BlindColumn))
+
+    def on_live_text_markdown_shown(self, _message: LiveText.MarkdownShown) -> None:
+        self._dirty = True  # the next frame may now ask for the vote
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "vote":
