@@ -297,6 +297,13 @@ async def main_async(args: argparse.Namespace) -> int:
         async with async_playwright() as pw:
             gl = [] if args.webgl else ["--disable-3d-apis"]
             browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS + gl)
+            floor = []  # Chromium's own cost of a new context with an empty page: no server involved
+            for _ in range(3):
+                before = browser_cpu()
+                context = await browser.new_context()
+                await (await context.new_page()).goto("data:text/html,<p>empty</p>")
+                floor.append(browser_cpu() - before)
+                await context.close()
             browser_cpu_alone = browser_cpu()
             alone, t_alone = await open_session(browser, url, -1)
             browser_cpu_alone = browser_cpu() - browser_cpu_alone
@@ -314,7 +321,9 @@ async def main_async(args: argparse.Namespace) -> int:
             print(f"first paint, one session alone: {t_alone * 1000:.0f} ms (target <= 2000); Chromium CPU for it "
                   f"{browser_cpu_alone * 1000:.0f} ms, so {args.sessions} pages at once need "
                   f">= {browser_cpu_alone * args.sessions / cores:.1f} s of this machine's {cores} cores for the "
-                  "browsers alone")
+                  f"browsers alone (an empty page in a new context costs Chromium "
+                  f"{statistics.median(floor) * 1000:.0f} ms: >= {statistics.median(floor) * args.sessions / cores:.1f} s "
+                  f"for {args.sessions} before any page of ours loads)")
             print(f"first paint, {args.sessions} opened at once: p50 {statistics.median(paints) * 1000:.0f} ms, "
                   f"p95 {pct(paints, 0.95) * 1000:.0f} ms, max {max(paints) * 1000:.0f} ms "
                   f"(all {args.sessions} painted after {(time.perf_counter() - t):.1f} s; CPU meanwhile: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 from tuiarena.commands import limits_args
 from tuiarena.commands._args import TABLE_FORMATS, add_format, add_models
@@ -132,7 +133,7 @@ async def _run(args: argparse.Namespace) -> int:
     from tuiarena.engine.suite import requirements as rq
     from tuiarena.engine.suite.cache import ResponseCache
     from tuiarena.engine.suite.load import demo_judge
-    from tuiarena.engine.suite.results import case_info, fold_suite_log
+    from tuiarena.engine.suite.results import case_info, fold_suite_file, fold_suite_log
     from tuiarena.engine.suite.run import SuiteRun
     from tuiarena.engine.workspace import open_workspace
     from tuiarena.fmt import visible
@@ -211,9 +212,14 @@ async def _run(args: argparse.Namespace) -> int:
 
         from tuiarena.store.sessions import read_session
 
-        log = read_session(writer.path) if writer else SimpleNamespace(
-            header=SimpleNamespace(session_id="", meta=meta), events=kept, path="")
-        result = fold_suite_log(log)
+        log: Any = None
+        if writer and fmt_name != "html" and baseline is None:
+            # figures only, as `tuiarena report` reads it: the session as a stream, without its answers' text
+            result = fold_suite_file(writer.path)
+        else:
+            log = read_session(writer.path) if writer else SimpleNamespace(
+                header=SimpleNamespace(session_id="", meta=meta), events=kept, path="")
+            result = fold_suite_log(log)
         report = report_from_result(result, warnings)
         if result.agg.pairs and report.get("pairwise") is not None:
             report["pairwise"]["human_agreement"] = _human_agreement(result.agg.pairs)
