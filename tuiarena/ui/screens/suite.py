@@ -313,7 +313,7 @@ class SuiteScreen(ArenaScreen):
             return
         self._summary_at = time.monotonic()
         report = build_report(live.suite, job.agg, models=live.models, repeat=live.repeat, judge=self._judge,
-                              warnings=self._warnings, stats=False)
+                              warnings=self._warnings, stats=False, matrix=False)
         done = live.progress.done if live.progress is not None else 0
         self.query_one("#summary", SummaryPane).show(report, state=f"running: figures so far ({done} of "
                                                                    f"{job.progress.total} answers)", agg=job.agg)
