@@ -27,7 +27,7 @@ def test_demo_run_markdown_session_and_routing(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 0, err
     lines = out.splitlines()
-    assert "| Model | Latency (s) | Correctness | Clarity | Conciseness | Total | Verdict |" in lines
+    assert "| Model | Latency (s) | Pass | Verdict |" in lines  # suite_tiny has no judge: no grade columns
     assert "## Requirements" in out and "## Recommendation" in out and "Cheapest meeting all requirements" in out
     assert "demo/* models are offline simulations" in err
     routes = tomllib.loads(routing.read_text())["routes"]

@@ -201,10 +201,19 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None, 
         out.append(f"PARTIAL REPORT: {p['reason']} after {p['answered']} of {p['planned']} answers")
     if md:
         out.append("")
-    rows = [[m, f.seconds(S[m]["latency_p50_ms"]), *sec.judge_cells(report, m), _verdict(report, m)] for m in report["models"]]
-    out.append(f.table(["Model", "Latency (s)", "Correctness", "Clarity", "Conciseness", "Total", "Verdict"], rows, md, {1, 2, 3, 4, 5}))
-    if not md:
-        out.append("Latency = median total time; judge columns = mean 1-5 grades (Total = their sum)")
+    if report["judge"]:
+        rows = [[m, f.seconds(S[m]["latency_p50_ms"]), *sec.judge_cells(report, m), _verdict(report, m)]
+                for m in report["models"]]
+        out.append(f.table(["Model", "Latency (s)", "Correctness", "Clarity", "Conciseness", "Total", "Verdict"], rows, md,
+                           {1, 2, 3, 4, 5}))
+        if not md:
+            out.append("Latency = median total time; judge columns = mean 1-5 grades (Total = their sum)")
+    else:  # no judge: no columns of dashes for grades nobody gave
+        rows = [[m, f.seconds(S[m]["latency_p50_ms"]), f.pct(S[m]["pass_rate"], 1), _verdict(report, m)]
+                for m in report["models"]]
+        out.append(f.table(["Model", "Latency (s)", "Pass", "Verdict"], rows, md, {1, 2}))
+        if not md:
+            out.append("Latency = median total time; Pass = cases whose checks passed (no judge: --judge MODEL grades the answers)")
     out.extend(sec.judge_lines(report))
     out.append(_heading("Recommendation", md))
     out.extend(_recommendation(report, md))
