@@ -255,7 +255,7 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None, 
 
     if report["routing"]:
         out.append(_heading("Routing", md))
-        rows = [[cat, r["model"] or "none qualifies", r.get("fallback", f.DASH) if r["model"] else _why_none(r.get("reason", ""))]
+        rows = [[cat, r["model"] or "none qualifies", r.get("fallback", f.DASH) if r["model"] else r.get("why", r.get("reason", ""))]
                 for cat, r in report["routing"].items()]
         none = any(not r["model"] for r in report["routing"].values())
         out.append(f.table(["Category", "Model", "Fallback / why none" if none else "Fallback"], rows, md))
@@ -290,14 +290,6 @@ def render(report: dict[str, Any], fmt: str, result: SuiteResult | None = None, 
     if report.get("session"):
         out.append(("\n" if md else "") + f"Session: {report['session']}")
     return "\n".join(out)
-
-
-def _why_none(reason: str) -> str:
-    """A routing reason without its "no model qualifies here" head (the Model column says "none qualifies")."""
-    for head in ("no model qualifies here (", "no model qualifies here: "):
-        if reason.startswith(head):
-            return reason[len(head):].removesuffix(")") if head.endswith("(") else reason[len(head):]
-    return reason
 
 
 def _recommendation(report: dict[str, Any], md: bool) -> list[str]:

@@ -149,16 +149,19 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
         ok = sorted((m for m in per_model if not why[m]), key=lambda m: rank_key(per_model[m]))
         if not ok:
             if all(not verdict.get(m, {"meets": True})["meets"] for m in per_model):
-                reason = "no model qualifies overall"
+                detail = reason = "no model qualifies overall"
             elif len({w[0] for w in why.values()}) == 1:
-                reason = f"no model qualifies here: every model {next(iter(why.values()))[0]}"
+                detail = f"every model {next(iter(why.values()))[0]}"
+                reason = f"no model qualifies here: {detail}"
             else:  # name what stopped the models that qualify overall; the rest in one phrase
                 here = [f"{m}: {w[0]}" for m, w in why.items() if w[0] != "does not qualify overall"]
                 n_rest = len(why) - len(here)
                 others = ("; the other does not qualify overall" if n_rest == 1
                           else f"; the {n_rest} others do not qualify overall" if n_rest else "")
-                reason = "no model qualifies here (" + "; ".join(here) + others + ")"
-            routes[category] = {"model": "", "none_qualifies": True, "reason": reason}
+                detail = "; ".join(here) + others
+                reason = f"no model qualifies here ({detail})"
+            # "why": the reason without its head, for tables whose Model column already says "none qualifies"
+            routes[category] = {"model": "", "none_qualifies": True, "reason": reason, "why": detail}
             continue
         best = ok[0]
         rest = ok[1:]
@@ -180,6 +183,7 @@ def routing_table(by_category: dict[str, dict[str, dict[str, Any]]], verdict: di
 def routing_toml(routes: dict[str, dict[str, Any]], suite_name: str, app_version: str = "") -> str:
     import tomli_w
 
-    doc = {"suite": suite_name, "generated_by": f"tuiarena {app_version}".strip(), "routes": routes}
+    kept = {c: {k: v for k, v in r.items() if k != "why"} for c, r in routes.items()}  # ("reason" says it whole)
+    doc = {"suite": suite_name, "generated_by": f"tuiarena {app_version}".strip(), "routes": kept}
     header = "# Routing table from `tuiarena suite`: the best model per category and a fallback.\n"
     return header + tomli_w.dumps(doc)
