@@ -246,3 +246,24 @@ async def test_follow_up_turns_before_the_vote(tuiarena_home):
         await pilot.press("a")
         await pilot.pause()
         assert len(screen.votes) == 1 and screen.votes[0].run_id == screen.battle["run_id"]
+
+
+async def test_blind_arena_opened_by_key_keeps_its_own_session(tuiarena_home):
+    """f7 from the compare screen: battles and votes go to a blind session of their own, not into a
+    compare session (the sessions list then says what they are)."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BlindScreen)
+        screen.start_battle("Explain python generators")
+        await wait_battle(screen, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+    files = list((tuiarena_home / "sessions").glob("*.jsonl"))
+    assert len(files) == 1, files
+    records = [json.loads(line) for line in files[0].read_text().splitlines()]
+    assert records[0]["kind"] == "blind" and records[0]["name"] == "blind arena"
+    assert [r["type"] for r in records].count("run") == 1 and len(vote_records(tuiarena_home)) == 1

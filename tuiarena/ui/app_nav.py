@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 BLINK_FOR_S = 10.0  # the cursor blinks this long after the last key or click, then stays on
 SCREEN_CLASSES = {"blind": "BlindScreen", "leaderboard": "LeaderboardScreen", "sessions": "SessionsScreen",
                   "suite": "SuiteScreen", "history": "HistoryScreen"}
+# what a screen opened by key is given: blind battles (runs and votes) go to a blind session of their
+# own, not into the compare session that happens to be open
+SCREEN_ARGS: dict[str, dict[str, Any]] = {"blind": {"session_name": "blind arena"}}
 # the screen each title names (the header reads "tuiarena — <screen>")
 SCREEN_LABELS = {"CompareScreen": "compare", "BlindScreen": "blind arena", "SuiteScreen": "suites",
                  "CellDetailScreen": "suite cell", "SessionsScreen": "sessions", "ReplayScreen": "replay",
@@ -105,7 +108,7 @@ class Navigation(App[None]):
             while not isinstance(self.screen, cls):
                 self.pop_screen()
             return
-        self.push_screen(cls())
+        self.push_screen(cls(**SCREEN_ARGS.get(name, {})))
 
     def key_for(self, binding_id: str, default: str) -> str:
         """The key bound to ``binding_id`` now (after ``[keys]``), as the key bar shows it."""

@@ -7,8 +7,10 @@ or speeds (live TTFT and tok/s appear only with ``[ui] show_speed_in_blind = tru
 vote each column shows its model and full stats; ``n`` goes to the next battle.
 
 The screen drives the app's Runner (``app.runner``) and folds its events (filtered to its own
-runs) into a ViewState; a timer redraws the columns. Votes are ``VoteCast`` events written to the
-app's session file (``app.session_writer()``); the runs themselves reach it through the runner.
+runs) into a ViewState; a timer redraws the columns. Runs and votes (``VoteCast`` events) go to the
+screen's own blind session file when it has a ``session_name`` (the app's blind arena and a suite
+judged blind), else to the app's session (``app.session_writer()``: in ``tuiarena serve``, the
+connection's own file).
 """
 
 from __future__ import annotations
