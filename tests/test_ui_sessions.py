@@ -316,7 +316,10 @@ async def test_history_screen_draws_sparklines(tuiarena_home):
         assert [h.model for h in hist.histories][:2] == ["demo/swift", "demo/thinker"]
         swift = hist.histories[0]
         assert len(swift.points) == 3 and swift.points[0].pass_rate == 1.0
-        assert len(hist.query(Sparkline)) >= 4
+        assert len(hist.query(".history-spark")) >= 4 and hist.query(Sparkline)
+        flat = hist.query(".history-spark.-flat")  # an unchanging figure: mid-height bars, not "zero" ones
+        assert flat
+        assert all("▁" not in str(w.render()) and "▄" in str(w.render()) for w in flat)
         text = screen_text(app)
         assert "demo/swift · 3 sessions" in text and "pass rate" in text and "p95 latency" in text
 

@@ -45,7 +45,8 @@ class HistoryScreen(Screen):
     HistoryScreen .history-title { height: 1; padding: 0 1; background: $panel; }
     HistoryScreen .history-row { height: 1; padding: 0 1; }
     HistoryScreen .history-label { width: 13; color: $text-muted; }
-    HistoryScreen .history-row Sparkline { margin: 0 1; }
+    HistoryScreen .history-row .history-spark { margin: 0 1; }
+    HistoryScreen .history-spark.-flat { color: $accent; }
     HistoryScreen .history-value { width: 1fr; }
     """
 
@@ -113,8 +114,13 @@ class HistoryScreen(Screen):
             known = [float(v) for v in values if v is not None]
             if not known:
                 continue
-            spark = Sparkline(known, summary_function=max, classes=f"history-spark -{metric}")
-            spark.styles.width = min(max(len(known), 2), MAX_BARS)  # one bar per session up to MAX_BARS
+            width = min(max(len(known), 2), MAX_BARS)  # one bar per session up to MAX_BARS
+            spark: Widget
+            if max(known) == min(known):  # Sparkline draws a flat series as its lowest bars, which read as zero
+                spark = Static(Text("▄" * width), classes=f"history-spark -flat -{metric}")
+            else:
+                spark = Sparkline(known, summary_function=max, classes=f"history-spark -{metric}")
+            spark.styles.width = width
             rows.append(Horizontal(
                 Static(Text(label), classes="history-label"),
                 spark,
