@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 
 from tuiarena.ui.app import AppOptions, TuiArena
+from tuiarena.ui.app_options import StartRequest
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.roster import Roster
 
 
-def make_app(**overrides) -> TuiArena:
+def make_app(start: StartRequest | None = None, **overrides) -> TuiArena:
+    """The app with test options (``overrides`` of :class:`AppOptions`), started as ``start`` asks
+    (``StartRequest(session=path)`` is ``tuiarena --session PATH``)."""
     opts = dict(probe_local=False, demo_speed=200.0, cursor_blink=False, frame_hz=30.0)
     opts.update(overrides)
-    return TuiArena(AppOptions(**opts))
+    return TuiArena(AppOptions(**opts), start)
 
 
 async def ready(app, pilot, timeout: float = 30.0) -> None:

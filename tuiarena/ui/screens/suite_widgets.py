@@ -6,6 +6,7 @@ strings), with control characters made visible by :func:`tuiarena.fmt.visible`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from tuiarena import fmt
 from tuiarena.engine.suite.requirements import RULES
+from tuiarena.store.paths import home
 
 OK, BAD, WARN, MUTED = "green", "red", "yellow", "dim"
 REQUIREMENT_LABELS = {k: v[2] for k, v in RULES.items()}
@@ -237,8 +239,19 @@ def summary_text(report: dict[str, Any]) -> Text:
     for w in report["warnings"]:
         t.append(f"\n⚠ {_one_line(w)}", style=WARN)
     if report.get("session"):
-        t.append(f"\nSession: {report['session']}", style=MUTED)
+        t.append(f"\nSession: {session_place(report['session'])}", style=MUTED)
     return t
+
+
+def session_place(path: str) -> str:
+    """The session file as a user names it: in the sessions folder, its file name (what the sessions
+    screen lists and ``--session``, ``report`` and ``rerun`` take; it fits at 80 columns), else the path."""
+    p = Path(path)
+    try:
+        inside = p.parent.resolve() == (home() / "sessions").resolve()
+    except OSError:
+        inside = False
+    return f"{_v(p.name)} (in the sessions folder)" if inside else _v(path)
 
 
 class SummaryPane(VerticalScroll, can_focus=True):
