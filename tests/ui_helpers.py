@@ -94,3 +94,33 @@ def screen_text(app) -> str:
 
 
 CELL_W = 12.2  # the width of one cell in Textual's SVG screenshots
+
+
+async def shown(app, cls, timeout: float = 30.0):
+    """Wait until a screen of class ``cls`` is the current screen, as Textual's
+    ``screen_change_signal`` announces each push, pop and switch (no polling); returns it. 30 s is
+    not a speed limit (see :func:`ready`): a screen that never comes fails the test, naming it."""
+    came = asyncio.Event()
+
+    def check(_screen=None) -> None:
+        if isinstance(app.screen, cls):
+            came.set()
+
+    app.screen_change_signal.subscribe(app, check, immediate=True)
+    try:
+        check()
+        await asyncio.wait_for(came.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"{cls.__name__} never came on screen (stack: "
+                             f"{[type(s).__name__ for s in app.screen_stack]})") from None
+    finally:
+        app.screen_change_signal.unsubscribe(app)
+    return app.screen
+
+
+async def settle(pilot) -> None:
+    """After a screen announced what it waited for: its workers done, every widget's messages
+    handled (``pilot.pause()`` waits for the screen's widgets), animations over."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()

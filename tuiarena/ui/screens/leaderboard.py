@@ -17,8 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
+from textual.worker import get_current_worker
 
 from tuiarena import fmt
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = ("Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate")
@@ -63,6 +65,7 @@ class LeaderboardScreen(Screen):
         self.include_leaked = include_leaked
         self.board = None
         self.voters = None  # the VoterReport last shown
+        self.computed = Milestone("the leaderboard computed")  # cleared while it is computed anew
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -79,6 +82,7 @@ class LeaderboardScreen(Screen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.computed.clear()
         self.compute(self.include_leaked)
 
     def action_toggle_leaked(self) -> None:
@@ -107,10 +111,13 @@ class LeaderboardScreen(Screen):
             return
         board = leaderboard(votes, include_leaked=include_leaked)
         report = voter_table(votes, scores)
+        if get_current_worker().is_cancelled:  # a newer computation replaced this one: it shows
+            return
         self.app.call_from_thread(self.show, board, sessions, warnings, report)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#lb-status", Static).update(Text(message, style="bold red"))
+        self.computed.reach()  # (what it came to)
 
     def show(self, board, sessions: int, warnings: list[str], voters=None) -> None:
         if voters is not None:
@@ -135,6 +142,7 @@ class LeaderboardScreen(Screen):
             cells = [Text(fmt.pct(board.matrix[a][b]) if a != b else "·", justify="right") for b in models]
             matrix.add_row(Text(f"{i}. {a}"), *cells, key=a)
         self.query_one("#lb-status", Static).update(Text(self._status(board, sessions, warnings)))
+        self.computed.reach()
 
     def show_voters(self, report) -> None:
         """The votes-per-voter table (most votes first) and its title with the overall agreement."""
