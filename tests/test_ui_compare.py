@@ -7,6 +7,7 @@ import json
 from tests.ui_helpers import (
     columns,
     make_app,
+    on_event,
     ready,
     screen_text,
     select,
@@ -215,11 +216,12 @@ async def test_cancelled_column_and_grid_agree_on_tokens():
         await type_prompt(app, pilot, "Explain python generators in depth")
         await pilot.press("ctrl+r")
         screen = app.compare_screen
-        for _ in range(200):  # until some text streamed
-            await pilot.pause(0.02)
+
+        def streamed() -> bool:
             cols = screen.current_columns()
-            if cols and cols[0].answer_chars > 40:
-                break
+            return bool(cols) and cols[0].answer_chars > 40
+
+        await on_event(app, streamed, "some text streamed")
         columns(app)[0].body.focus()
         await pilot.press("escape")
         (col,) = await wait_done(app, pilot)

@@ -63,6 +63,25 @@ async def wait_done(app, pilot, timeout: float = 10.0) -> list:
     return screen.current_columns()
 
 
+async def on_event(app, condition, what: str, timeout: float = 30.0) -> None:
+    """Wait until ``condition()`` holds, checked after each engine event the app hands its screens
+    (the screens fold it first: they listen first), not on a timer; 30 s is not a speed limit."""
+    came = asyncio.Event()
+
+    def check(_event=None) -> None:
+        if condition():
+            came.set()
+
+    app.add_listener(check)
+    try:
+        check()
+        await asyncio.wait_for(came.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"never came: {what}") from None
+    finally:
+        app.remove_listener(check)
+
+
 def notifications(messages: list) -> list[str]:
     """The text of every notification among the messages a ``run_test(message_hook=...)`` saw."""
     from textual.notifications import Notify

@@ -177,7 +177,7 @@ class ReplayScreen(Screen):
 
     def frame(self) -> None:
         if self.finished and not self.drawn and not self._dirty and self._shown_run == self._want_run \
-                and all(c.rendered for c in self._columns):
+                and all(c.rendered for c in self._columns if c.display):  # (the page on screen)
             self.drawn.reach()
         want = self._want_run
         if want is not None and want != self._shown_run and all(c.ready for c in self._columns):
@@ -364,6 +364,8 @@ class ReplayScreen(Screen):
         idx = order.index(self._shown_run) if self._shown_run in order else len(order) - 1
         idx = max(0, min(len(order) - 1, idx + step))
         self.follow = idx == len(order) - 1
+        if order[idx] != self._want_run:
+            self.drawn.clear()  # until that run is on screen
         self._want_run = order[idx]
         self._dirty = True
 
