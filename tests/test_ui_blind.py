@@ -66,7 +66,7 @@ async def test_full_vote_flow_vote_reveal_next(tuiarena_home):
         assert all(c.text for c in screen.columns())
 
         await pilot.press("a")
-        await pilot.pause(0.1)
+        await screen.voted.wait()
         vote = first["vote"]
         assert vote is not None and vote.outcome == "a"
         assert (vote.model_a, vote.model_b) == (first["left"], first["right"])
@@ -87,7 +87,7 @@ async def test_full_vote_flow_vote_reveal_next(tuiarena_home):
         await wait_battle(screen, pilot)
         assert_hidden(screen_text(app))
         await pilot.press("right")
-        await pilot.pause(0.1)
+        await screen.voted.wait()
         assert second["vote"].outcome == "b"
 
         records = vote_records(tuiarena_home)
