@@ -10,6 +10,7 @@ reads the same), and :meth:`Milestone.wait` returns as soon as it is reached, or
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 
 class Milestone:
@@ -26,6 +27,24 @@ class Milestone:
 
     def clear(self) -> None:
         self._event.clear()
+
+    def reach_after_refresh(self, *widgets: Any) -> None:
+        """Reach once each of ``widgets`` has handled what was queued for it and the screen has been
+        repainted after that. A ``DataTable`` measures its columns when it is next idle: reached
+        at once, the milestone let a picture be taken with the old column widths (1 run in 6)."""
+        left = len(widgets)
+        if not left:
+            self.reach()
+            return
+
+        def one() -> None:
+            nonlocal left
+            left -= 1
+            if left == 0:
+                self.reach()
+
+        for widget in widgets:
+            widget.call_after_refresh(one)  # (forwarded to the screen: run after its next repaint)
 
     def set_to(self, reached: bool) -> None:
         """Reached or not, as ``reached`` says (for a flag that goes both ways)."""

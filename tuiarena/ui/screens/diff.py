@@ -144,7 +144,7 @@ class DiffScreen(Screen):
         mounted = self._fill()
         if mounted is not None:
             await mounted  # the first prompt's answers, old and new
-        self.loaded.reach()
+        self.loaded.reach_after_refresh(self.query_one("#diff-prompts"))
 
     def _fill(self) -> AwaitMount | None:
         table = self.query_one("#diff-prompts", DataTable)

@@ -117,7 +117,7 @@ class SessionsScreen(SessionActions):
         self.sessions = sessions
         self.unreadable = unreadable or []
         self._fill()
-        self.loaded.reach()
+        self.loaded.reach_after_refresh(self.query_one("#sessions-table"))
 
     def action_refresh(self) -> None:
         self.load()

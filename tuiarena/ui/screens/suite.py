@@ -117,7 +117,7 @@ class SuiteScreen(ArenaScreen):
         self._progress_line(final=f"reopened {path.name}")
         self.query_one(TabbedContent).active = "summary-tab"
         self.query_one("#summary").focus()
-        self.reported.reach()
+        self.reported.reach_after_refresh(*self.query(DataTable))
 
     def on_screen_resume(self) -> None:
         self.setup.fill_models()
@@ -273,7 +273,7 @@ class SuiteScreen(ArenaScreen):
             self.matrix.hint(done)  # under the matrix: a toast would cover its first rows for seconds
             if self.query_one(TabbedContent).active != "matrix-tab":
                 self.notify(done, timeout=6, markup=False)
-        self.reported.reach()
+        self.reported.reach_after_refresh(*self.query(DataTable))
 
     def action_back(self) -> None:
         if self.running:

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from tuiarena import fmt
 from tuiarena.engine.suite.requirements import RULES
 from tuiarena.store.paths import home
+from tuiarena.ui.widgets.tables import fill_table
 
 OK, BAD, WARN, MUTED = "green", "red", "yellow", "dim"
 REQUIREMENT_LABELS = {k: v[2] for k, v in RULES.items()}
@@ -282,10 +283,8 @@ class SummaryPane(VerticalScroll, can_focus=True):
         table.display = False
 
     def show(self, report: dict[str, Any], state: str = "", agg: Any = None) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for m, row in zip(report["models"], summary_rows(report)):
-            table.add_row(*row, key=m)
+        table = fill_table(self.query_one(DataTable), [(t, t) for t in SUMMARY_COLUMNS],
+                           list(zip(report["models"], summary_rows(report))))
         table.display = True
         self.query_one("#summary-head", Static).update(summary_headline(report, state))
         self.query_one("#summary-text", Static).update(summary_text(report))
