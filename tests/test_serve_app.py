@@ -4,10 +4,9 @@ vote, no model name in any title or notification before the vote, a live leaderb
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import Input
 
+from tests.ui_helpers import ready, shown
 from tuiarena.model import VoteCast
 from tuiarena.store.sessions import SessionWriter, list_sessions, read_session
 from tuiarena.ui.app import AppOptions
@@ -29,19 +28,11 @@ def make(prompts=None, browser=BROWSER) -> ArenaApp:
     return ArenaApp(MODELS, str(prompts) if prompts else None, browser, opts)
 
 
-async def until(pilot, condition, what: str, timeout: float = 30.0) -> None:
-    """Wait for ``condition()`` (30 s, no speed limit: a bound for a loaded 2-core machine, as
-    ``ui_helpers.ready``); a timeout says where the app stood."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            app = pilot.app
-            raise AssertionError(f"timed out waiting for {what} (screen {type(app.screen).__name__}, "
-                                 f"stack {[type(s).__name__ for s in app.screen_stack]}, runner {app.runner}, "
-                                 f"discovered {app.discovered.is_set()}, workers {list(app.workers)}, "
-                                 f"focused {app.focused})")
-        await pilot.pause(0.02)
+async def arena(app, pilot) -> ArenaBlindScreen:
+    """The arena on screen after discovery (the app's ``discovered`` event, Textual's screen-change
+    signal): no polling."""
+    await ready(app, pilot)
+    return await shown(app, ArenaBlindScreen)
 
 
 def key_actions(app) -> set[str]:
@@ -61,14 +52,13 @@ async def test_voter_is_asked_once_per_browser_and_stamped_on_votes(tuiarena_hom
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, TextPrompt)
         await pilot.press(*"carol", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen), "the arena")
-        screen = app.screen
-        await until(pilot, lambda: screen.battle is not None and screen.ready_to_vote(), "both answers")
+        screen = await arena(app, pilot)
+        await screen.answers_in.wait()  # the first prompt's battle
         titles = " ".join([app.title, app.sub_title, str(screen.title), str(screen.sub_title)])
         for model in MODELS:
             assert model not in titles
         await pilot.press("b")
-        await until(pilot, lambda: screen.votes, "the vote")
+        await screen.voted.wait()
     assert load_voter(BROWSER) == "carol"
     [summary] = list_sessions()
     log = read_session(summary.path)
@@ -87,7 +77,7 @@ async def test_only_arena_keys_and_no_command_palette(tuiarena_home):
     app = make(browser="")  # no browser id: asked, nothing stored
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("escape")  # skip the label
-        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen), "the arena")
+        await arena(app, pilot)
         assert app.voter == "" and not app.ENABLE_COMMAND_PALETTE
         assert key_actions(app) <= ALLOWED, key_actions(app) - ALLOWED
         every = {a.binding.action.split("(", 1)[0] for a in app.active_bindings.values()}
@@ -97,14 +87,14 @@ async def test_only_arena_keys_and_no_command_palette(tuiarena_home):
             await pilot.pause()
             assert isinstance(app.screen, ArenaBlindScreen), key
         await pilot.press("ctrl+t")
-        await until(pilot, lambda: isinstance(app.screen, ArenaLeaderboardScreen), "the leaderboard")
+        await shown(app, ArenaLeaderboardScreen)
         assert key_actions(app) <= ALLOWED, key_actions(app) - ALLOWED
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen), "back to voting")
-        app.screen.query_one("#blind-prompt", Input).focus()
+        screen = await shown(app, ArenaBlindScreen)  # back to voting
+        screen.query_one("#blind-prompt", Input).focus()
         await pilot.press(*"own prompt", "enter")  # a voter's own prompt starts a battle
-        await until(pilot, lambda: app.screen.battle is not None, "a battle on the voter's prompt")
-        assert app.screen.battle["prompt"] == "own prompt"
+        await screen.answers_in.wait()
+        assert screen.battle["prompt"] == "own prompt"
 
 
 async def test_notifications_that_could_name_a_path_are_replaced(tuiarena_home, capfd):
@@ -126,15 +116,14 @@ async def test_leaderboard_picks_up_votes_from_other_connections(tuiarena_home):
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.press("escape")
         await pilot.press("ctrl+t")
-        await until(pilot, lambda: isinstance(app.screen, ArenaLeaderboardScreen), "the leaderboard")
-        board = app.screen
-        await until(pilot, lambda: board.voters is not None, "the first computation")
+        board = await shown(app, ArenaLeaderboardScreen)
+        await board.computed.wait()  # the first computation
         assert board.voters.rows == []
         with SessionWriter.create(kind="blind") as other:  # another browser's process votes
             other.write(VoteCast(run_id="r", model_a="demo/swift", model_b="demo/steady", response_a="1",
                                  response_b="2", outcome="a", voter="eve"))
-        board.poll()  # what the one-second timer does
-        await until(pilot, lambda: board.voters is not None and board.voters.rows, "eve's vote")
+        board.poll()  # what the one-second timer does: a file changed, so it computes anew
+        await board.computed.wait()
         assert board.voters.rows[0].voter == "eve"
         assert board.board.votes == 1
 
@@ -146,14 +135,13 @@ async def test_judge_runs_on_the_voted_pair_after_the_vote(tuiarena_home):
     app = ArenaApp(MODELS, None, "", opts, judge="demo/thinker")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen) and app.runner is not None, "the arena")
-        screen = app.screen
+        screen = await arena(app, pilot)
         screen.query_one("#blind-prompt", Input).focus()
         await pilot.press(*"hello", "enter")
-        await until(pilot, lambda: screen.battle is not None and screen.ready_to_vote(), "both answers")
+        await screen.answers_in.wait()
         assert not [w for w in app.workers if w.group == "judge"]  # nothing judged before the vote
         await pilot.press("t")
-        await until(pilot, lambda: screen.votes, "the vote")
+        await screen.voted.wait()
         await app.workers.wait_for_complete()
     [summary] = list_sessions()
     events = read_session(summary.path).events
@@ -170,19 +158,18 @@ async def test_a_failed_answer_is_revealed_without_its_error_text(tuiarena_home,
     app = ArenaApp(["demo/swift", "demo/nosuchmodel"], None, "", opts)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, ArenaBlindScreen) and app.runner is not None, "the arena")
-        screen = app.screen
+        screen = await arena(app, pilot)
         screen.query_one("#blind-prompt", Input).focus()
         await pilot.press(*"hello", "enter")
-        await until(pilot, lambda: screen.battle is not None and screen.ready_to_vote(), "both answers")
+        await screen.answers_in.wait()
         [failed] = [c for c in screen.columns() if c.status != "done"]
         assert failed.record.error  # the error the voter must not see
         await pilot.press("a")
-        await until(pilot, lambda: screen.votes, "the vote")
+        await screen.voted.wait()  # the names revealed with the vote, and what failed
 
-        def shown() -> str:
+        def stats() -> str:
             return " ".join(str(c.query_one(".blind-stats").render()) for c in screen.query(ArenaColumn))
 
-        await until(pilot, lambda: "this answer failed" in shown(), "the revealed failure")
-        assert failed.record.error not in shown()
+        assert "this answer failed" in stats()
+        assert failed.record.error not in stats()
     assert failed.record.error in capfd.readouterr().err  # the host's log has it

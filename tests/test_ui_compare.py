@@ -7,6 +7,7 @@ import json
 from tests.ui_helpers import (
     columns,
     make_app,
+    on_event,
     ready,
     screen_text,
     select,
@@ -72,13 +73,17 @@ async def test_cancel_focused_column_and_cancel_all():
         await select(app, pilot, ["demo/verbose", "demo/steady"])
         await type_prompt(app, pilot, "Write a long essay about rust")
         await pilot.press("ctrl+r")
-        await pilot.pause(0.3)
+        screen = app.compare_screen
+
+        def first(status: str = "") -> bool:
+            cols = screen.current_columns()
+            return bool(cols) and (cols[0].status == status if status else cols[0].answer_chars > 0)
+
+        await on_event(app, first, "the first answer streaming")
         columns(app)[0].body.focus()
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        screen = app.compare_screen
+        await on_event(app, lambda: first("cancelled"), "the first answer cancelled")
         cols = screen.current_columns()
-        assert cols[0].status == "cancelled"
         assert not cols[1].final
         await pilot.press("ctrl+g")
         cols = await wait_done(app, pilot)
@@ -181,7 +186,8 @@ async def test_many_models_at_80x24_stay_usable():
         third = widgets[2]
         third.body.focus()
         await pilot.press("z", "z")  # zoom and back: the column stays on screen, focused
-        await pilot.pause(0.2)
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
         assert app.compare_screen.focused_column() is third
         assert third in app.compare_screen.visible_columns() and third.region.width >= 30
         assert third.region.x >= 0 and third.region.right <= 80
@@ -215,11 +221,12 @@ async def test_cancelled_column_and_grid_agree_on_tokens():
         await type_prompt(app, pilot, "Explain python generators in depth")
         await pilot.press("ctrl+r")
         screen = app.compare_screen
-        for _ in range(200):  # until some text streamed
-            await pilot.pause(0.02)
+
+        def streamed() -> bool:
             cols = screen.current_columns()
-            if cols and cols[0].answer_chars > 40:
-                break
+            return bool(cols) and cols[0].answer_chars > 40
+
+        await on_event(app, streamed, "some text streamed")
         columns(app)[0].body.focus()
         await pilot.press("escape")
         (col,) = await wait_done(app, pilot)

@@ -127,10 +127,7 @@ async def test_a_column_out_of_view_catches_up_when_its_page_is_shown(tuiarena_h
         screen = app.compare_screen
         assert last not in screen.visible_columns()
         screen.show_column(last)
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if last.text == cols[-1].text and last.shown_final_at:
-                break
+        await last.body.rendered.wait()  # drawn in full once shown: its final Markdown on screen
         assert last in screen.visible_columns()
         assert last.text == cols[-1].text and last.body.text == cols[-1].text
         assert last.shown_final_at is not None

@@ -4,11 +4,9 @@ the arena's leaderboard shows them (the same screen code)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import DataTable
 
-from tests.ui_helpers import make_app, ready, screen_text
+from tests.ui_helpers import make_app, ready, screen_text, shown
 from tuiarena.model import ScoreGiven, VoteCast
 from tuiarena.store.sessions import SessionWriter
 from tuiarena.ui.screens.leaderboard import LeaderboardScreen
@@ -42,12 +40,8 @@ async def test_full_app_leaderboard_shows_votes_per_voter_and_judge_agreement(tu
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(app, pilot)
         await pilot.press("f10")  # the app's key for the leaderboard
-        loop = asyncio.get_running_loop()
-        end = loop.time() + 20
-        while not (isinstance(app.screen, LeaderboardScreen) and app.screen.voters is not None):
-            assert loop.time() < end, "the leaderboard did not compute"
-            await pilot.pause(0.02)
-        screen = app.screen
+        screen = await shown(app, LeaderboardScreen)
+        await screen.computed.wait()
         await pilot.pause()
         report = screen.voters
         assert [(r.voter, r.votes, r.judged, r.agree) for r in report.rows] == [
@@ -69,11 +63,7 @@ async def test_leaderboard_without_judge_says_so(tuiarena_home):
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
         screen = LeaderboardScreen()
-        app.push_screen(screen)
-        loop = asyncio.get_running_loop()
-        end = loop.time() + 20
-        while screen.voters is None:
-            assert loop.time() < end, "the leaderboard did not compute"
-            await pilot.pause(0.02)
+        await app.push_screen(screen)
+        await screen.computed.wait()
         await pilot.pause()
         assert "no judge verdicts on these battles yet" in screen_text(app)

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Sparkline
 
 from tests.replay_helpers import done, run, score, vote, write_session
-from tests.ui_helpers import make_app, ready, screen_text
+from tests.ui_helpers import make_app, ready, screen_text, settle, shown
 from tuiarena.model import SessionHeader
 from tuiarena.ui.screens.diff import DiffScreen
 from tuiarena.ui.screens.history import HistoryScreen
@@ -49,18 +49,15 @@ def other_sessions(home):
 
 async def open_sessions(app, pilot) -> SessionsScreen:
     app.open_screen("sessions")
-    await pilot.pause()
-    screen = app.screen
-    assert isinstance(screen, SessionsScreen)
-    for _ in range(200):
-        if screen.loaded:
-            break
-        await pilot.pause(0.02)
+    screen = await shown(app, SessionsScreen)
+    await screen.loaded.wait()
     await pilot.pause()
     return screen
 
 
 async def wait_for(pilot, predicate, timeout: float = 30.0) -> None:
+    """Polls: for what follows a key through several hops (a dialog's answer, its callback, a
+    worker thread, a reload) with no one moment the screen announces (see the report of issue 17)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not predicate():
@@ -194,8 +191,8 @@ async def test_open_shows_the_final_state_instantly(tuiarena_home):
         await pilot.pause()
         replay = app.screen
         assert isinstance(replay, ReplayScreen) and replay.control.instant
-        await wait_for(pilot, lambda: replay.finished)
-        await pilot.pause(0.2)
+        await replay.drawn.wait()
+        await settle(pilot)
         cols = replay.shown_columns
         assert [c.model for c in cols] == ["demo/swift", "demo/thinker"]
         assert cols[0].text == "Hi there!"
@@ -203,7 +200,9 @@ async def test_open_shows_the_final_state_instantly(tuiarena_home):
         assert "finished" in text and "run 2/2" in text and "429 Too Many Requests" in text and "TTFT" in text
         assert replay.query_one(ResultsGrid).row_count == 2
         await pilot.press("comma")  # back to run 1
-        await pilot.pause(0.2)
+        await pilot.pause()  # (the key handled: the replay waits for run 1 on screen)
+        await replay.drawn.wait()
+        await settle(pilot)
         cols = replay.shown_columns
         assert cols[0].text == "13 is prime." and "17" in cols[1].text
         text = screen_text(app)
@@ -219,8 +218,8 @@ async def test_replay_at_high_speed_then_pause_and_step(tuiarena_home):
     async with app.run_test(size=(120, 40)) as pilot:
         await app.push_screen(ReplayScreen(path, speed=1000))
         replay = app.screen
-        await wait_for(pilot, lambda: replay.finished)
-        await pilot.pause(0.2)
+        await replay.drawn.wait()
+        await settle(pilot)
         col = replay.view.columns["prime1-r1-thinker"]
         assert col.text == "**17** is prime and odd." and col.reasoning == "Primes: 11, 13, 17, 19."
         assert col.record is not None and col.record.ttft_ms == 80
@@ -239,7 +238,7 @@ async def test_replay_at_high_speed_then_pause_and_step(tuiarena_home):
         await pilot.pause(0.1)
         assert replay.control.paused and len(replay.view.run_order) == 1
         await pilot.press("i")  # instant: the rest at once
-        await wait_for(pilot, lambda: replay.finished)
+        await replay.finished.wait()
         assert len(replay.view.run_order) == 2
 
 
@@ -260,11 +259,9 @@ async def test_rerun_against_selected_models_then_diff(tuiarena_home, monkeypatc
         assert new.parent_session == "prime1" and new.models == ["demo/swift", "demo/terse"]
         assert new.runs == 2
         await pilot.press("D")
-        await pilot.pause()
-        diff = app.screen
-        assert isinstance(diff, DiffScreen)
-        await wait_for(pilot, lambda: diff.loaded)
-        await pilot.pause(0.1)
+        diff = await shown(app, DiffScreen)
+        await diff.loaded.wait()
+        await settle(pilot)
         assert diff.query_one("#diff-prompts", DataTable).row_count == 2
         text = screen_text(app)
         assert "2 matched" in text and "Δ total" in text and "13 is prime." in text and "old · demo/swift" in text
@@ -308,11 +305,9 @@ async def test_history_screen_draws_sparklines(tuiarena_home):
         screen.query_one("#sessions-table", DataTable).move_cursor(row=3)  # p1: swift + thinker first
         await pilot.pause()
         await pilot.press("h")
-        await pilot.pause()
-        hist = app.screen
-        assert isinstance(hist, HistoryScreen)
-        await wait_for(pilot, lambda: hist.loaded)
-        await pilot.pause(0.1)
+        hist = await shown(app, HistoryScreen)
+        await hist.loaded.wait()
+        await settle(pilot)
         assert [h.model for h in hist.histories][:2] == ["demo/swift", "demo/thinker"]
         swift = hist.histories[0]
         assert len(swift.points) == 3 and swift.points[0].pass_rate == 1.0
@@ -333,11 +328,11 @@ async def test_replay_shows_a_re_run_column_latest_answer(tuiarena_home, speed, 
                          [r, first, done(r, "demo/steady", "steady answer"), again],
                          SessionHeader(session_id="rc", name="re-run column", created=1.0))
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         await app.push_screen(ReplayScreen(path, speed=speed, instant=instant))
         replay = app.screen
-        await wait_for(pilot, lambda: replay.finished)
-        await wait_for(pilot, lambda: [c.text for c in replay.shown_columns] == ["second try", "steady answer"])
+        await replay.drawn.wait()
+        assert [c.text for c in replay.shown_columns] == ["second try", "steady answer"]
         assert [c.response_id for c in replay.columns()] == ["rr-swift-2", "rr-steady"]
 
 
@@ -353,11 +348,11 @@ async def test_replay_pages_columns_that_do_not_fit(tuiarena_home):
                          SessionHeader(session_id="six1", name="six", kind="compare", created=1_700_000_000.0))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(ReplayScreen(path, instant=True))
+        replay = ReplayScreen(path, instant=True)
+        await app.push_screen(replay)
+        await replay.drawn.wait()
         await pilot.pause()
-        replay = app.screen
-        await wait_for(pilot, lambda: replay.finished and len(replay.shown_columns) == 6)
-        await pilot.pause()
+        assert len(replay.shown_columns) == 6
 
         def on_screen() -> list[str]:
             return [c.model for c in replay.shown_columns if c.display]

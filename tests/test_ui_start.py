@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from tests.replay_helpers import done, run, write_session
-from tests.ui_helpers import make_app, ready, screen_text, wait_done
+from tests.ui_helpers import make_app, ready, screen_text, shown, wait_done
 from tuiarena.cli import main
 from tuiarena.model import SessionHeader
 from tuiarena.ui.app import AppOptions, StartRequest, TuiArena
@@ -29,12 +29,11 @@ async def test_session_on_the_command_line_opens_it(tuiarena_home):
     path = write_session(tuiarena_home / "sessions" / "20231114-000000-s1.jsonl", [r, done(r, "demo/swift", "Paris.")],
                          SessionHeader(session_id="s1", name="geo", kind="compare", created=1_700_000_000.0))
     app = TuiArena(AppOptions(probe_local=False, cursor_blink=False), start=StartRequest(session=path))
-    async with app.run_test(size=(120, 30)) as pilot:
-        for _ in range(200):
-            if type(app.screen).__name__ == "ReplayScreen" and app.screen.finished:
-                break
-            await pilot.pause(0.02)
-        assert type(app.screen).__name__ == "ReplayScreen"
+    async with app.run_test(size=(120, 30)):
+        from tuiarena.ui.screens.replay import ReplayScreen
+
+        replay = await shown(app, ReplayScreen)
+        await replay.finished.wait()
 
 
 async def test_a_suite_session_on_the_command_line_reopens_as_it_ended(tuiarena_home, monkeypatch, capsys):
@@ -57,12 +56,10 @@ async def test_a_suite_session_on_the_command_line_reopens_as_it_ended(tuiarena_
         # the screen is pushed after the first frame, before discovery starts; it reopens the
         # session after its own first refresh. 30 s: not a speed limit (a loaded shared machine)
         await asyncio.wait_for(app.discovered.wait(), 30)
-        end = asyncio.get_running_loop().time() + 30
-        while not (isinstance(app.screen, SuiteScreen) and app.screen.report is not None):
-            assert asyncio.get_running_loop().time() < end, "the suite session did not reopen"
-            await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SuiteScreen) and screen.report is not None
+        screen = await shown(app, SuiteScreen)
+        await screen.reported.wait()
+        await pilot.pause()
+        assert screen.report is not None
         assert screen.report["suite"] == "tiny" and f"reopened from {path.name}" in screen_text(app)
         assert str(screen.sub_title).endswith("(saved)")  # not "new session"
 

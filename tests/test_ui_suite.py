@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, OptionList, SelectionList, TabbedContent
 
-from tests.ui_helpers import make_app, notifications, ready, screen_text
+from tests.ui_helpers import make_app, notifications, ready, screen_text, shown
 from tuiarena.ui.screens.suite import SuiteScreen
 from tuiarena.ui.screens.suite_detail import AnswerColumn, CellDetailScreen
 
@@ -123,9 +123,8 @@ async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_
         table.focus()
         table.move_cursor(row=CASES.index("json"), column=1)
         await pilot.press("enter")
-        await pilot.pause(0.1)
-        detail = app.screen
-        assert isinstance(detail, CellDetailScreen)
+        detail = await shown(app, CellDetailScreen)
+        await detail.laid_out.wait()
         columns = list(detail.query(AnswerColumn))
         assert [c.model for c in columns] == MODELS
         for col in columns:
@@ -139,7 +138,7 @@ async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_
 
         # the summary: per-model figures and a verdict
         await pilot.press("f5")
-        await pilot.pause(0.1)
+        await pilot.pause()
         summary = screen_text(app)
         assert "Recommendation" in summary and "cheapest meeting all" in summary
         assert "meets all" in summary
@@ -236,9 +235,8 @@ async def test_judge_warning_repeat_and_judge_verdict_in_detail(tuiarena_home):
         assert re.search(r"judged (\d+)/\1 ", progress), progress  # the judge's own count, all graded
         assert any("also a candidate" in w for w in screen.report["warnings"])
         screen.open_detail("capital", "demo/terse")
-        await pilot.pause(0.1)
-        detail = app.screen
-        assert isinstance(detail, CellDetailScreen)
+        detail = await shown(app, CellDetailScreen)
+        await detail.laid_out.wait()
         heads = [str(c.query_one(".answer-head").render()) for c in detail.query(AnswerColumn)]
         assert all("judge" in h for h in heads), heads
         await pilot.press("r")  # the second repeat
@@ -260,9 +258,10 @@ async def test_sessions_enter_reopens_a_suite_as_it_ended(tuiarena_home, tmp_pat
         await ready(app, pilot)
         await open_sessions(app, pilot)
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        screen = app.screen
-        assert isinstance(screen, SuiteScreen) and screen.report is not None
+        screen = await shown(app, SuiteScreen)
+        await screen.reported.wait()
+        await pilot.pause()
+        assert screen.report is not None
         assert screen.report == printed  # the same report as `tuiarena suite` printed
         assert screen.query_one(TabbedContent).active == "summary-tab"
         assert "reopened" in screen_text(app)
@@ -286,10 +285,9 @@ async def test_cell_detail_pages_answers_that_do_not_fit(tuiarena_home):
         await pilot.press("ctrl+r")
         await wait_finished(screen, pilot)
         screen.open_detail("capital", "demo/terse")
+        detail = await shown(app, CellDetailScreen)
+        await detail.laid_out.wait()
         await pilot.pause()
-        await pilot.pause()
-        detail = app.screen
-        assert isinstance(detail, CellDetailScreen)
 
         def on_screen() -> list[str]:
             return [c.model for c in detail.query(AnswerColumn) if c.display]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 
 from tuiarena.ui.app import AppOptions, TuiArena
+from tuiarena.ui.app_options import StartRequest
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.roster import Roster
 
 
-def make_app(**overrides) -> TuiArena:
+def make_app(start: StartRequest | None = None, **overrides) -> TuiArena:
+    """The app with test options (``overrides`` of :class:`AppOptions`), started as ``start`` asks
+    (``StartRequest(session=path)`` is ``tuiarena --session PATH``)."""
     opts = dict(probe_local=False, demo_speed=200.0, cursor_blink=False, frame_hz=30.0)
     opts.update(overrides)
-    return TuiArena(AppOptions(**opts))
+    return TuiArena(AppOptions(**opts), start)
 
 
 async def ready(app, pilot, timeout: float = 30.0) -> None:
@@ -60,6 +63,25 @@ async def wait_done(app, pilot, timeout: float = 10.0) -> list:
     return screen.current_columns()
 
 
+async def on_event(app, condition, what: str, timeout: float = 30.0) -> None:
+    """Wait until ``condition()`` holds, checked after each engine event the app hands its screens
+    (the screens fold it first: they listen first), not on a timer; 30 s is not a speed limit."""
+    came = asyncio.Event()
+
+    def check(_event=None) -> None:
+        if condition():
+            came.set()
+
+    app.add_listener(check)
+    try:
+        check()
+        await asyncio.wait_for(came.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"never came: {what}") from None
+    finally:
+        app.remove_listener(check)
+
+
 def notifications(messages: list) -> list[str]:
     """The text of every notification among the messages a ``run_test(message_hook=...)`` saw."""
     from textual.notifications import Notify
@@ -91,3 +113,33 @@ def screen_text(app) -> str:
 
 
 CELL_W = 12.2  # the width of one cell in Textual's SVG screenshots
+
+
+async def shown(app, cls, timeout: float = 30.0):
+    """Wait until a screen of class ``cls`` is the current screen, as Textual's
+    ``screen_change_signal`` announces each push, pop and switch (no polling); returns it. 30 s is
+    not a speed limit (see :func:`ready`): a screen that never comes fails the test, naming it."""
+    came = asyncio.Event()
+
+    def check(_screen=None) -> None:
+        if isinstance(app.screen, cls):
+            came.set()
+
+    app.screen_change_signal.subscribe(app, check, immediate=True)
+    try:
+        check()
+        await asyncio.wait_for(came.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"{cls.__name__} never came on screen (stack: "
+                             f"{[type(s).__name__ for s in app.screen_stack]})") from None
+    finally:
+        app.screen_change_signal.unsubscribe(app)
+    return app.screen
+
+
+async def settle(pilot) -> None:
+    """After a screen announced what it waited for: its workers done, every widget's messages
+    handled (``pilot.pause()`` waits for the screen's widgets), animations over."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()

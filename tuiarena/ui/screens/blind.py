@@ -35,6 +35,7 @@ from tuiarena.engine.arena import (
 )
 from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Message, Params, VoteCast, new_id
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.blind_column import BlindColumn
 from tuiarena.ui.screens.blind_turns import BlindTurns
 from tuiarena.ui.widgets.keybar import KeyBar
@@ -91,6 +92,8 @@ class BlindScreen(BlindTurns):
         self.battle: dict | None = None  # run_id, left, right, prompt, response ids, vote
         self.votes: list[VoteCast] = []
         self._dirty = False
+        self.answers_in = Milestone("both answers in")  # this turn's, on screen: the vote is open
+        self.voted = Milestone("the vote recorded")  # and the names revealed
 
     PROMPT_PLACEHOLDER = "Prompt for a blind battle — Enter starts it (before the vote: a follow-up)"
     COLUMN: type[BlindColumn] = BlindColumn  # the arena mode's voters get a column that hides more
@@ -160,6 +163,7 @@ class BlindScreen(BlindTurns):
             for column in self.query(BlindColumn):
                 column.sync()
         if self.battle["vote"] is None and self.ready_to_vote() and self.answers_drawn():
+            self.answers_in.reach()
             more = "" if self.total_prompts else \
                 f" · or type a follow-up above ({self._key('blind_focus_prompt', 'f3')}) and Enter"
             self._status(f"Both answers are in. Which is better? {self._votes_hint(short=True)}{more}")
@@ -230,6 +234,8 @@ class BlindScreen(BlindTurns):
         self.battle = {"run_id": run_id, "left": left, "right": right, "prompt": prompt,
                        "ids": (run.response_ids[left], run.response_ids[right]), "vote": None,
                        "messages": list(messages), "turns": 1, "history": {left: [], right: []}}
+        self.answers_in.clear()
+        self.voted.clear()
         for column, rid in zip(self.query(BlindColumn), self.battle["ids"]):
             column.start(self.view.columns[rid])
         self.query_one("#blind-result", Static).update("")
@@ -280,6 +286,7 @@ class BlindScreen(BlindTurns):
         battle["vote"] = vote
         self.reveal(vote, a, b)
         self.refresh_bindings()
+        self.voted.reach()
 
     def reveal(self, vote: VoteCast, a: ColumnState, b: ColumnState) -> None:
         for column in self.query(BlindColumn):

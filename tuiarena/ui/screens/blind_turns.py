@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tuiarena.engine.run.state import ColumnState, ViewState
 from tuiarena.model import Params, new_id
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.base import ArenaScreen
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class BlindTurns(ArenaScreen[None]):
     view: ViewState
     _writer: SessionWriter | None
     _dirty: bool
+    answers_in: Milestone
 
     if TYPE_CHECKING:
         def columns(self) -> list[ColumnState]: ...
@@ -67,6 +69,7 @@ class BlindTurns(ArenaScreen[None]):
                                            history={m: list(h) for m, h in battle["history"].items()})
         battle.update(run_id=run_id, prompt=prompt, messages=messages, turns=battle["turns"] + 1,
                       ids=(run.response_ids[battle["left"]], run.response_ids[battle["right"]]))
+        self.answers_in.clear()
         for column, rid in zip(self.query(BlindColumn), battle["ids"]):
             column.start(self.view.columns[rid])
         self._status(f"Turn {battle['turns']}: streaming… vote when both answers are in (the vote judges "

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, Header, Static
 
 from tuiarena import fmt
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.widgets.keybar import KeyBar
 
 MAX_ANSWER = 20_000  # characters shown per answer; the export has them whole
@@ -94,7 +95,7 @@ class DiffScreen(Screen):
         self.diffs: list = []
         self.shown: list = []
         self.only_changes = False
-        self.loaded = False
+        self.loaded = Milestone("the sessions compared")
         self._detail_for: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -127,23 +128,25 @@ class DiffScreen(Screen):
         diffs = diff_sessions(old, new)
         head = (f"old {old.header.session_id} ({fmt.visible(old.name or 'unnamed')}) → new {new.header.session_id} "
                 f"({fmt.visible(new.name or 'unnamed')})")
-        self.app.call_from_thread(self.show, diffs, summarise(diffs), head)
+        self.app.call_from_thread(self.show, diffs, summarise(diffs), head)  # type: ignore[arg-type]  # awaited on the loop
 
     def _error(self, message: str) -> None:
         self.query_one("#diff-summary", Static).update(Text(message, style="bold red"))
 
-    def show(self, diffs: list, summary: dict, head: str) -> None:
+    async def show(self, diffs: list, summary: dict, head: str) -> None:
         self.diffs = diffs
-        self.loaded = True
         text = Text(head + "\n")
         text.append(f"{summary['prompts']} prompts · {summary['matched']} matched · {summary['added']} added · "
                     f"{summary['removed']} removed · ")
         text.append(f"{summary['regressions']} regressions", style="bold red" if summary["regressions"] else "")
         text.append(f" · {summary['improvements']} improvements · {summary['changed_answers']} answers changed")
         self.query_one("#diff-summary", Static).update(text)
-        self._fill()
+        mounted = self._fill()
+        if mounted is not None:
+            await mounted  # the first prompt's answers, old and new
+        self.loaded.reach_after_refresh(self.query_one("#diff-prompts"))
 
-    def _fill(self) -> None:
+    def _fill(self) -> AwaitMount | None:
         table = self.query_one("#diff-prompts", DataTable)
         table.clear()
         self.shown = [d for d in self.diffs
@@ -168,21 +171,20 @@ class DiffScreen(Screen):
                 key=str(i),
             )
         self._detail_for = None
-        self._show_detail(0 if self.shown else None)
+        return self._show_detail(0 if self.shown else None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "diff-prompts":
             self._show_detail(event.cursor_row)
 
-    def _show_detail(self, index: int | None) -> None:
+    def _show_detail(self, index: int | None) -> AwaitMount | None:
         if index == self._detail_for:
-            return
+            return None
         self._detail_for = index
         detail = self.query_one("#diff-detail", VerticalScroll)
         detail.remove_children()
         if index is None or not (0 <= index < len(self.shown)):
-            detail.mount(Static(Text("no prompts to compare" if self.loaded else "", style="dim")))
-            return
+            return detail.mount(Static(Text("no prompts to compare" if self.loaded else "", style="dim")))
         d = self.shown[index]
         widgets: list[Widget] = [Static(Text(fmt.visible(d.prompt)), classes="diff-change")]
         for m in d.models:
@@ -192,8 +194,9 @@ class DiffScreen(Screen):
             new.border_title = Text(f"new · {m.new_model or fmt.DASH}")
             widgets.append(Vertical(Static(change_line(m), classes="diff-change"),
                                     Horizontal(old, new, classes="diff-pair"), classes="diff-pair"))
-        detail.mount_all(widgets)
+        mounted = detail.mount_all(widgets)
         detail.scroll_home(animate=False)
+        return mounted
 
     def action_toggle_changed(self) -> None:
         self.only_changes = not self.only_changes

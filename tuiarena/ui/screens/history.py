@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Header, Sparkline, Static
 
 from tuiarena import fmt
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.widgets.keybar import KeyBar
 
 MAX_BARS = 60  # beyond this many sessions, neighbouring sessions share a bar (their max)
@@ -60,7 +61,7 @@ class HistoryScreen(Screen):
         self.models = list(models) if models else None
         self.focus_models = list(focus_models or [])
         self.histories: list = []
-        self.loaded = False
+        self.loaded = Milestone("the history drawn")
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -84,12 +85,11 @@ class HistoryScreen(Screen):
         from tuiarena.engine.sessions.history import model_history
 
         histories = model_history(self.models)
-        self.app.call_from_thread(self.show, histories)
+        self.app.call_from_thread(self.show, histories)  # type: ignore[arg-type]  # a coroutine: awaited on the loop
 
-    def show(self, histories: list) -> None:
+    async def show(self, histories: list) -> None:
         first = [h for m in self.focus_models for h in histories if h.model == m]
         self.histories = first + [h for h in histories if h not in first]
-        self.loaded = True
         body = self.query_one("#history-body", VerticalScroll)
         body.remove_children()
         blocks = [self._block(h) for h in self.histories if h.points]
@@ -100,7 +100,8 @@ class HistoryScreen(Screen):
             status = (f"{n} model{'s' if n != 1 else ''} · one bar per session, oldest left · "
                       "pass rate over answers with a verdict; latency over answers that did not fail")
         self.query_one("#history-status", Static).update(Text(status))
-        body.mount_all(blocks)
+        await body.mount_all(blocks)
+        self.loaded.reach()
 
     def _block(self, h) -> Vertical:
         last = h.points[-1]

@@ -17,9 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
+from textual.worker import get_current_worker
 
 from tuiarena import fmt
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.widgets.keybar import KeyBar
+from tuiarena.ui.widgets.tables import fill_table
 
 COLUMNS = ("Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate")
 VOTER_COLUMNS = ("Voter", "Votes", "A", "B", "Tie", "Both bad", "Judge agreement")
@@ -31,14 +34,6 @@ def voters_title(report) -> str:
         return (f"Votes per voter · humans and the judge agree on {report.agree} of {report.judged} "
                 f"judged battles ({fmt.pct(report.agreement)})")
     return "Votes per voter · no judge verdicts on these battles yet"
-
-
-def _emptied(table: DataTable, columns: tuple[str, ...]) -> DataTable:
-    """``table`` cleared, with ``columns`` (keyed by their titles) and no rows."""
-    table.clear(columns=True)
-    for title in columns:
-        table.add_column(title, key=title)
-    return table
 
 
 class LeaderboardScreen(Screen):
@@ -63,6 +58,7 @@ class LeaderboardScreen(Screen):
         self.include_leaked = include_leaked
         self.board = None
         self.voters = None  # the VoterReport last shown
+        self.computed = Milestone("the leaderboard computed")  # cleared while it is computed anew
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -79,6 +75,7 @@ class LeaderboardScreen(Screen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self.computed.clear()
         self.compute(self.include_leaked)
 
     def action_toggle_leaked(self) -> None:
@@ -107,44 +104,44 @@ class LeaderboardScreen(Screen):
             return
         board = leaderboard(votes, include_leaked=include_leaked)
         report = voter_table(votes, scores)
+        if get_current_worker().is_cancelled:  # a newer computation replaced this one: it shows
+            return
         self.app.call_from_thread(self.show, board, sessions, warnings, report)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#lb-status", Static).update(Text(message, style="bold red"))
+        self.computed.reach()  # (what it came to)
 
     def show(self, board, sessions: int, warnings: list[str], voters=None) -> None:
         if voters is not None:
             self.show_voters(voters)
         self.board = board
-        table = _emptied(self.query_one("#lb-table", DataTable), COLUMNS)
-        for r in board.rows:
-            table.add_row(
-                Text(str(r.rank), justify="right"), Text(r.model),
-                Text(f"{r.score:.0f}", justify="right"),
-                Text(f"{r.lower:.0f} – {r.upper:.0f}", justify="right"),
-                Text(f"{r.elo:.0f}", justify="right"), Text(str(r.battles), justify="right"),
-                Text(fmt.pct(r.win_rate), justify="right"), key=r.model,
-            )
-        matrix = self.query_one("#lb-matrix", DataTable)
-        matrix.clear(columns=True)
+        fill_table(self.query_one("#lb-table", DataTable), [(c, c) for c in COLUMNS], [
+            (r.model, [Text(str(r.rank), justify="right"), Text(r.model),
+                       Text(f"{r.score:.0f}", justify="right"),
+                       Text(f"{r.lower:.0f} – {r.upper:.0f}", justify="right"),
+                       Text(f"{r.elo:.0f}", justify="right"), Text(str(r.battles), justify="right"),
+                       Text(fmt.pct(r.win_rate), justify="right")])
+            for r in board.rows])
         models = [r.model for r in board.rows]
-        matrix.add_column("Model", key="model")
-        for i, _m in enumerate(models, 1):
-            matrix.add_column(str(i), key=f"c{i}")
-        for i, a in enumerate(models, 1):
-            cells = [Text(fmt.pct(board.matrix[a][b]) if a != b else "·", justify="right") for b in models]
-            matrix.add_row(Text(f"{i}. {a}"), *cells, key=a)
+        fill_table(self.query_one("#lb-matrix", DataTable),
+                   [("Model", "model"), *((str(i), f"c{i}") for i in range(1, len(models) + 1))],
+                   [(a, [Text(f"{i}. {a}"), *(Text(fmt.pct(board.matrix[a][b]) if a != b else "·", justify="right")
+                                            for b in models)])
+                    for i, a in enumerate(models, 1)])
         self.query_one("#lb-status", Static).update(Text(self._status(board, sessions, warnings)))
+        self.computed.reach_after_refresh(*self.query(DataTable))  # (drawn)
 
     def show_voters(self, report) -> None:
         """The votes-per-voter table (most votes first) and its title with the overall agreement."""
         self.voters = report
-        table = _emptied(self.query_one("#lb-voters", DataTable), VOTER_COLUMNS)
+        rows = []
         for r in report.rows:
             counts = (r.votes, *(r.outcomes[k] for k in ("a", "b", "tie", "both_bad")))
             agreement = f"{fmt.pct(r.agreement)} of {r.judged}" if r.judged else fmt.DASH
-            table.add_row(Text(r.voter), *[Text(str(n), justify="right") for n in counts],
-                          Text(agreement, justify="right"), key=r.voter)
+            rows.append((r.voter, [Text(r.voter), *[Text(str(n), justify="right") for n in counts],
+                                   Text(agreement, justify="right")]))
+        fill_table(self.query_one("#lb-voters", DataTable), [(c, c) for c in VOTER_COLUMNS], rows)
         self.query_one("#lb-voters-title", Static).update(Text(voters_title(report)))
 
     def _status(self, board, sessions: int, warnings: list[str]) -> str:

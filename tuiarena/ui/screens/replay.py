@@ -32,6 +32,7 @@ from tuiarena import fmt
 from tuiarena.engine.run.state import ColumnState, ViewState, apply
 from tuiarena.engine.sessions.replay import ReplayControl, replay_events
 from tuiarena.model import Event, ResponseDone, ResponseStarted, RunStarted
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.paging import column_widths, page_of, per_page
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
@@ -89,7 +90,8 @@ class ReplayScreen(Screen):
         self.path = Path(path)
         self.control = ReplayControl(speed=speed, instant=instant)
         self.view = ViewState()
-        self.finished = False
+        self.finished = Milestone("the session read to its end")
+        self.drawn = Milestone("the last run on screen")  # once finished: its columns drawn, Markdown rendered
         self.error: str | None = None
         self.follow = True  # show each run as it starts (off while browsing older runs)
         self.frame_hz = frame_hz
@@ -152,7 +154,7 @@ class ReplayScreen(Screen):
                 self.fold(event)
         if self.view.run_order and (self.follow or self._want_run is None):
             self._want_run = self.view.run_order[-1]
-        self.finished = True
+        self.finished.reach()
         self._dirty = True
 
     def fold(self, event: Event) -> None:
@@ -174,6 +176,9 @@ class ReplayScreen(Screen):
         return [c for c in self._columns if c.is_attached]
 
     def frame(self) -> None:
+        if self.finished and not self.drawn and not self._dirty and self._shown_run == self._want_run \
+                and all(c.rendered for c in self._columns if c.display):  # (the page on screen)
+            self.drawn.reach()
         want = self._want_run
         if want is not None and want != self._shown_run and all(c.ready for c in self._columns):
             self._mount_run(want)  # never remove columns that are still mounting
@@ -359,6 +364,8 @@ class ReplayScreen(Screen):
         idx = order.index(self._shown_run) if self._shown_run in order else len(order) - 1
         idx = max(0, min(len(order) - 1, idx + step))
         self.follow = idx == len(order) - 1
+        if order[idx] != self._want_run:
+            self.drawn.clear()  # until that run is on screen
         self._want_run = order[idx]
         self._dirty = True
 

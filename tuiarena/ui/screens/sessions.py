@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from tuiarena import fmt
 from tuiarena.errors import UserError
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.sessions_actions import SessionActions
 from tuiarena.ui.widgets.keybar import KeyBar
 
@@ -68,7 +69,7 @@ class SessionsScreen(SessionActions):
         self.unreadable: list = []  # summaries of files that are not readable sessions (with .error)
         self.shown: list = []  # after the filter
         self.filter_text = ""
-        self.loaded = False
+        self.loaded = Milestone("the sessions listed")
         self.rerunning = False
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
@@ -115,8 +116,8 @@ class SessionsScreen(SessionActions):
     def _loaded(self, sessions: list, unreadable: list | None = None) -> None:
         self.sessions = sessions
         self.unreadable = unreadable or []
-        self.loaded = True
         self._fill()
+        self.loaded.reach_after_refresh(self.query_one("#sessions-table"))
 
     def action_refresh(self) -> None:
         self.load()

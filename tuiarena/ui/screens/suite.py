@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Input, OptionList, TabbedContent, TabPane
 
 from tuiarena.errors import UserError
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.base import ArenaScreen
 from tuiarena.ui.screens.suite_detail import CellDetailScreen
 from tuiarena.ui.screens.suite_matrix import SuiteMatrix
@@ -70,6 +71,7 @@ class SuiteScreen(ArenaScreen):
         self._summary_at = 0.0
         self._judge: str | None = None
         self._warnings: list[str] = []
+        self.reported = Milestone("the suite's report on screen")  # a run ended or a session reopened
 
     # -- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -115,6 +117,7 @@ class SuiteScreen(ArenaScreen):
         self._progress_line(final=f"reopened {path.name}")
         self.query_one(TabbedContent).active = "summary-tab"
         self.query_one("#summary").focus()
+        self.reported.reach_after_refresh(*self.query(DataTable))
 
     def on_screen_resume(self) -> None:
         self.setup.fill_models()
@@ -199,6 +202,7 @@ class SuiteScreen(ArenaScreen):
             warnings.append(f"the judge {judge} shares a backend with {', '.join(shared)}: it runs after "
                             "every candidate answer, so their latencies are not affected")
         self.live, self.report, self.cancelled = live, None, False
+        self.reported.clear()
         self.sub_title = f"suite · {suite.name}"
         self._warnings = warnings
         self._judge = judge
@@ -269,6 +273,7 @@ class SuiteScreen(ArenaScreen):
             self.matrix.hint(done)  # under the matrix: a toast would cover its first rows for seconds
             if self.query_one(TabbedContent).active != "matrix-tab":
                 self.notify(done, timeout=6, markup=False)
+        self.reported.reach_after_refresh(*self.query(DataTable))
 
     def action_back(self) -> None:
         if self.running:

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tuiarena import fmt
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.paging import column_widths, page_of, per_page
 from tuiarena.ui.screens.suite_widgets import BAD, MUTED, OK, WARN, _one_line, _v
 from tuiarena.ui.widgets.keybar import KeyBar
@@ -114,6 +115,7 @@ class CellDetailScreen(Screen):
         super().__init__()
         self.live, self.case_id, self.model, self.repeat = live, case_id, model, repeat
         self._version = -1
+        self.laid_out = Milestone("the answers laid out")  # the columns of the chosen one's page sized
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -168,6 +170,7 @@ class CellDetailScreen(Screen):
             key = self.app.key_for  # type: ignore[attr-defined]  # the arena app: keys as bound now
             self.query_one("#detail-pages", Static).update(Text(at.strip(
                 key("suite_detail_right", "right"), key("suite_detail_left", "left"))))
+        self.laid_out.reach()
 
     def _poll(self) -> None:
         if self.live.version != self._version:

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from tuiarena import fmt
 from tuiarena.engine.suite.load import demo_judge
 from tuiarena.errors import UserError
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.suite_widgets import suite_info, suite_label
 from tuiarena.ui.widgets.checklist import CheckList, TickBox
 
@@ -61,6 +62,7 @@ class SuiteSetup(Horizontal):
         self.initial = initial
         self.suites: dict[str, Any] = {}  # option id (path) -> Suite, or the error text of a broken file
         self.suite: Any = None
+        self.listed = Milestone("the suites listed")  # the shipped ones, the first one described
 
     def compose(self) -> ComposeResult:
         with Vertical(id="suites-box"):
@@ -195,6 +197,7 @@ class SuiteSetup(Horizontal):
             self.choose(next(iter(self.suites)))
         else:
             self.query_one("#suite-info", Static).update(Text("No shipped suites found: give a suite file path below."))
+        self.listed.reach()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "suites" and event.option.id:

@@ -6,6 +6,7 @@ strings), with control characters made visible by :func:`tuiarena.fmt.visible`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -15,6 +16,8 @@ from textual.widgets import DataTable, Static
 
 from tuiarena import fmt
 from tuiarena.engine.suite.requirements import RULES
+from tuiarena.store.paths import home
+from tuiarena.ui.widgets.tables import fill_table
 
 OK, BAD, WARN, MUTED = "green", "red", "yellow", "dim"
 REQUIREMENT_LABELS = {k: v[2] for k, v in RULES.items()}
@@ -237,8 +240,19 @@ def summary_text(report: dict[str, Any]) -> Text:
     for w in report["warnings"]:
         t.append(f"\n⚠ {_one_line(w)}", style=WARN)
     if report.get("session"):
-        t.append(f"\nSession: {report['session']}", style=MUTED)
+        t.append(f"\nSession: {session_place(report['session'])}", style=MUTED)
     return t
+
+
+def session_place(path: str) -> str:
+    """The session file as a user names it: in the sessions folder, its file name (what the sessions
+    screen lists and ``--session``, ``report`` and ``rerun`` take; it fits at 80 columns), else the path."""
+    p = Path(path)
+    try:
+        inside = p.parent.resolve() == (home() / "sessions").resolve()
+    except OSError:
+        inside = False
+    return f"{_v(p.name)} (in the sessions folder)" if inside else _v(path)
 
 
 class SummaryPane(VerticalScroll, can_focus=True):
@@ -269,10 +283,8 @@ class SummaryPane(VerticalScroll, can_focus=True):
         table.display = False
 
     def show(self, report: dict[str, Any], state: str = "", agg: Any = None) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for m, row in zip(report["models"], summary_rows(report)):
-            table.add_row(*row, key=m)
+        table = fill_table(self.query_one(DataTable), [(t, t) for t in SUMMARY_COLUMNS],
+                           list(zip(report["models"], summary_rows(report))))
         table.display = True
         self.query_one("#summary-head", Static).update(summary_headline(report, state))
         self.query_one("#summary-text", Static).update(summary_text(report))

@@ -241,7 +241,7 @@ class OutputColumn(Vertical):
     @property
     def rendered(self) -> bool:
         """The stream has ended and its final form (Markdown, error) is on screen."""
-        return self._ready and self._final_key is not None and self._live.rendered
+        return self._ready and self._final_key is not None and bool(self._live.rendered)
 
     def on_mount(self) -> None:
         self._live = self.query_one(LiveText)

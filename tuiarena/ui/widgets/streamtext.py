@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from tuiarena.fmt import visible
+from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.widgets.lines import OwnLines, fresh
 from tuiarena.ui.widgets.wrap import Wrapped, wrap_line
 
@@ -79,7 +80,7 @@ class LiveText(OwnLines, can_focus=True):
         self._md_gen = 0
         self.error: list[str] = []  # wrapped error lines, shown in the error colour
         self._error_raw = ""
-        self.rendered = False  # True once the final Markdown is on screen
+        self.rendered = Milestone("the final Markdown on screen")  # (or no Markdown to render)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -94,7 +95,8 @@ class LiveText(OwnLines, can_focus=True):
         self.reasoning.clear()
         self.answer.clear()
         self.top, self.follow = 0, True
-        self.markdown, self._md_strips, self.rendered = None, None, False
+        self.markdown, self._md_strips = None, None
+        self.rendered.clear()
         self._md_gen += 1
         self.error, self._error_raw = [], ""
         self.refresh()
@@ -111,7 +113,7 @@ class LiveText(OwnLines, can_focus=True):
         self.error = [ln for part in error.split("\n") for ln in wrap_line(part, max(self._width, 1))] if error else []
         self.markdown = markdown or None
         self._md_strips = None
-        self.rendered = not self.markdown
+        self.rendered.set_to(not self.markdown)
         if self.markdown and self._width:
             # the plain text is painted first; streams that end together are painted before the
             # Markdown thread starts taking turns with the event loop for the GIL
@@ -132,7 +134,8 @@ class LiveText(OwnLines, can_focus=True):
         # together, eight rendering threads would starve the event loop of the GIL.
         strips = await asyncio.wrap_future(_markdown_pool().submit(render_markdown, text, width))
         if gen == self._md_gen and width == self._width:
-            self._md_strips, self._md_width, self.rendered = strips, width, True
+            self._md_strips, self._md_width = strips, width
+            self.rendered.reach()
             self._settle(streaming=False)
             self.post_message(self.MarkdownShown())
 
