@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tests.ui_helpers import ready, shown
+from tests.ui_helpers import notifications, ready, shown
 from tuiarena.model import VoteCast
 from tuiarena.store.sessions import SessionWriter, list_sessions, read_session
 from tuiarena.ui.app import AppOptions
@@ -99,12 +99,13 @@ async def test_only_arena_keys_and_no_command_palette(tuiarena_home):
 
 async def test_notifications_that_could_name_a_path_are_replaced(tuiarena_home, capfd):
     app = make(browser="")
-    async with app.run_test(size=(100, 30)) as pilot:
+    messages: list = []
+    async with app.run_test(size=(100, 30), message_hook=messages.append) as pilot:
         app.notify("cannot write the vote to the session file: /secret/path/x.jsonl", severity="error")
         app.notify("discovery: openai at https://internal.example failed", severity="warning")
         app.notify("write a prompt first", severity="warning")
         await pilot.pause()
-        shown = " ".join(n.message for n in app._notifications)  # as tests/test_ui_app.py reads them
+        shown = " ".join(notifications(messages))  # what reached the screen, as tests/test_ui_app.py reads it
         assert GENERIC.split(";")[0] in shown and "write a prompt first" in shown
         assert "/secret" not in shown and "internal.example" not in shown
     err = capfd.readouterr().err

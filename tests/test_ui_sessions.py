@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Sparkline
 
 from tests.replay_helpers import done, run, score, vote, write_session
-from tests.ui_helpers import make_app, ready, screen_text, settle, shown
+from tests.ui_helpers import make_app, notifications, ready, screen_text, settle, shown
 from tuiarena.model import SessionHeader
 from tuiarena.ui.screens.diff import DiffScreen
 from tuiarena.ui.screens.history import HistoryScreen
@@ -287,12 +287,13 @@ async def test_rerun_uses_the_sessions_own_models(tuiarena_home, monkeypatch):
 async def test_diff_without_rerun_explains(tuiarena_home):
     prime_session(tuiarena_home)
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages: list = []
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
         await open_sessions(app, pilot)
         await pilot.press("D")
         await pilot.pause()
         assert isinstance(app.screen, SessionsScreen)
-        assert any("press R" in str(n.message) for n in app._notifications)
+        assert any("press R" in n for n in notifications(messages))
 
 
 async def test_history_screen_draws_sparklines(tuiarena_home):
