@@ -13,7 +13,7 @@ Prints, against the targets of issue 18, first the server's share alone, then th
   before the press to the vote's ``t_wall`` (stamped when the vote is made, right before its
   ``os.write``; the same clock on one machine), p50/p95 over every vote (target p95 <= 100 ms).
 
-    python bench/serve.py [--sessions 20] [--rounds 3] [--warm 20] [--no-browsers] [--webgl]
+    python bench/serve.py [--sessions 20] [--rounds 3] [--warm 20] [--no-browsers] [--canvas]
 
 Demo models only (offline). The machine may be shared and loaded: the figures say so by being
 noisy, so run it more than once before believing one.
@@ -295,7 +295,7 @@ async def main_async(args: argparse.Namespace) -> int:
         print("THE WHOLE (the same machine also runs the browsers):")
         await wait_pool(home, args.warm)
         async with async_playwright() as pw:
-            gl = [] if args.webgl else ["--disable-3d-apis"]
+            gl = ["--disable-3d-apis"] if args.canvas else []
             browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS + gl)
             floor = []  # Chromium's own cost of a new context with an empty page: no server involved
             for _ in range(3):
@@ -317,7 +317,7 @@ async def main_async(args: argparse.Namespace) -> int:
             pages = [p for p, _ in opened]
             paints = [s for _, s in opened]
             cores = os.cpu_count() or 1
-            print(f"xterm.js renderer: {'WebGL (on SwiftShader, the CPU: no GPU here)' if args.webgl else 'canvas (--disable-3d-apis)'}")
+            print(f"xterm.js renderer: {'canvas (--disable-3d-apis)' if args.canvas else 'WebGL (on SwiftShader, the CPU: no GPU here)'}")
             print(f"first paint, one session alone: {t_alone * 1000:.0f} ms (target <= 2000); Chromium CPU for it "
                   f"{browser_cpu_alone * 1000:.0f} ms, so {args.sessions} pages at once need "
                   f">= {browser_cpu_alone * args.sessions / cores:.1f} s of this machine's {cores} cores for the "
@@ -379,10 +379,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warm", type=int, default=20, help="the server's --warm (default 20)")
     parser.add_argument("--no-browsers", action="store_true", help="only the server's share (plain clients)")
-    parser.add_argument("--webgl", action="store_true",
-                        help="let xterm.js draw with WebGL: headless Chromium without a GPU runs it on "
-                             "SwiftShader (on the CPU), which a voter's own browser would not; by default "
-                             "the bench turns WebGL off and xterm.js uses its canvas renderer")
+    parser.add_argument("--canvas", action="store_true",
+                        help="turn WebGL off in the browsers (xterm.js then draws on a 2D canvas); by default "
+                             "xterm.js uses WebGL, which headless Chromium without a GPU runs on SwiftShader, on "
+                             "the CPU (measured: no difference beyond the run-to-run noise)")
     args = parser.parse_args()
     if chromium_path() is None:
         print("bench/serve.py needs chromium (apt-get install chromium) and playwright", file=sys.stderr)
