@@ -14,6 +14,7 @@ from tuiarena.scoring.ratings import (
     bootstrap_scores,
     bradley_terry,
     elo,
+    interval_text,
     leaderboard,
     quantile,
     ranks_from_intervals,
@@ -190,6 +191,23 @@ def test_rank_rule():
     intervals = {"a": (1100, 1200), "b": (1050, 1150), "c": (900, 1040), "d": (800, 1060)}
     # c: lower bounds above 1040 are a (1100) and b (1050) -> 3; d: only a (1100 > 1060) -> 2.
     assert ranks_from_intervals(intervals) == {"a": 1, "b": 1, "c": 3, "d": 2}
+
+
+def test_intervals_never_look_certain_from_a_few_votes_or_one_sided_ones():
+    # one vote: every resample is that vote, so the bootstrap gives "1095 – 1095"; shown as no interval
+    one = leaderboard([Vote("p", "q", "a")], rounds=50)
+    assert [(r.lower, r.upper) for r in one.rows] == [(None, None), (None, None)]
+    assert [r.rank for r in one.rows] == [1, 1] and {interval_text(r) for r in one.rows} == {"few votes"}
+    # six votes all one way: ordered, but the winner has no upper bound and the loser no lower one
+    swept = {r.model: r for r in leaderboard([Vote("p", "q", "a")] * 6, rounds=50).rows}
+    assert swept["p"].upper is None and swept["q"].lower is None
+    assert swept["p"].lower is not None and swept["q"].upper is not None
+    assert (swept["p"].rank, swept["q"].rank) == (1, 2)
+    assert interval_text(swept["p"]).startswith("≥ ") and interval_text(swept["q"]).startswith("≤ ")
+    # mixed outcomes with enough battles: a real interval around the score
+    mixed = leaderboard([Vote("p", "q", "a")] * 4 + [Vote("p", "q", "b")] * 3, rounds=50).rows
+    assert all(r.lower is not None and r.upper is not None and r.lower < r.score < r.upper for r in mixed)
+    assert ranks_from_intervals({"a": (None, None), "b": (900, 950)}) == {"a": 1, "b": 1}
 
 
 def test_leaderboard_rows_and_matrix():

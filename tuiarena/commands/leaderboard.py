@@ -53,10 +53,11 @@ def render_voters(report) -> list[str]:
 def render(board, sessions: int, voters=None) -> str:
     """The leaderboard, the pairwise matrix and (given) the voter table as plain text tables."""
     from tuiarena import fmt
+    from tuiarena.scoring.ratings import FEW_VOTES_NOTE, interval_text
 
     rows = []
     for n, r in enumerate(board.rows, 1):
-        rows.append([n, r.rank, r.model, f"{r.score:.0f}", f"{r.lower:.0f} – {r.upper:.0f}",
+        rows.append([n, r.rank, r.model, f"{r.score:.0f}", interval_text(r),
                      f"{r.elo:.0f}", r.battles, fmt.pct(r.win_rate)])
     out = [fmt.table(["#", "Rank", "Model", "BT score", "95% CI", "Elo", "Battles", "Win rate"],
                      rows, right={0, 1, 3, 4, 5, 6, 7})]
@@ -78,6 +79,8 @@ def render(board, sessions: int, voters=None) -> str:
     if board.excluded_invalid:
         notes.append(f"{board.excluded_invalid} vote(s) on failed or cut responses left out.")
     notes.append("Rank = 1 + models whose interval lies entirely above this one's.")
+    if any(r.lower is None or r.upper is None for r in board.rows):
+        notes.append(FEW_VOTES_NOTE)
     out.extend(notes)
     return "\n".join(out)
 

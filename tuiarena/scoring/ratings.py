@@ -16,7 +16,8 @@ Pure Python (stdlib only); no textual / rich.
 * ``leaderboard(votes)``: BT scores with 95% percentile intervals from ``rounds`` bootstrap
   resamples of the votes (seeded, so the same votes give the same table), rank = 1 + the number
   of models whose lower bound is above this model's upper bound, Elo, battles, win rate, and the
-  pairwise win-rate matrix.
+  pairwise win-rate matrix. No interval under 5 battles, and no bound on a side the resamples
+  cannot vary (``honest_interval``): a few votes all one way otherwise read as certainty.
 
 Bootstrap: resampling N votes with replacement is a multinomial draw over the distinct
 (pair, outcome) cells with probabilities count/N, so we draw that multinomial directly by binomial
@@ -257,12 +258,47 @@ def quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def ranks_from_intervals(intervals: Mapping[str, tuple[float, float]]) -> dict[str, int]:
-    """rank = 1 + number of models whose lower bound is above this model's upper bound."""
+def ranks_from_intervals(intervals: Mapping[str, tuple[float | None, float | None]]) -> dict[str, int]:
+    """rank = 1 + number of models whose lower bound is above this model's upper bound (a bound of
+    None is unbounded: such a model is not ranked below, or above, any other on that side)."""
+    lows = [-math.inf if lo is None else lo for lo, _ in intervals.values()]
     return {
-        m: 1 + sum(1 for lo, _ in intervals.values() if lo > hi)
+        m: 1 + sum(1 for lo in lows if lo > (math.inf if hi is None else hi))
         for m, (_, hi) in intervals.items()
     }
+
+
+MIN_BATTLES_FOR_INTERVAL = 5
+FEW_VOTES_NOTE = ("No interval under 5 battles; \"≥\" / \"≤\": the votes all went one way, so "
+                  "resampling them cannot bound that side.")
+
+
+def honest_interval(lower: float, upper: float, battles: int, wins: int, losses: int) -> tuple[float | None, float | None]:
+    """The bootstrap interval, or None for a side the votes cannot bound. Resampling a few votes, or
+    votes that all went one way, gives every resample the same fit: a zero-width interval that
+    looks certain ("1095 – 1095" after one vote). Under ``MIN_BATTLES_FOR_INTERVAL`` battles there
+    is no interval; with no spread, a model that never lost has no upper bound, one that never won
+    no lower bound, and any other no interval."""
+    if battles < MIN_BATTLES_FOR_INTERVAL:
+        return None, None
+    if upper - lower > 1e-9:
+        return lower, upper
+    if losses == 0 and wins > 0:
+        return lower, None
+    if wins == 0 and losses > 0:
+        return None, upper
+    return None, None
+
+
+def interval_text(row: Row) -> str:
+    """The 95% interval as a table shows it: "905 – 1095", "≥ 1095", "≤ 905", "few votes" or "no spread"."""
+    if row.lower is None and row.upper is None:
+        return "few votes" if row.battles < MIN_BATTLES_FOR_INTERVAL else "no spread"
+    if row.upper is None:
+        return f"≥ {row.lower:.0f}"
+    if row.lower is None:
+        return f"≤ {row.upper:.0f}"
+    return f"{row.lower:.0f} – {row.upper:.0f}"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -275,8 +311,8 @@ class Row:
     rank: int
     model: str
     score: float  # Bradley-Terry, Elo-like scale
-    lower: float  # 95% bootstrap interval
-    upper: float
+    lower: float | None  # 95% bootstrap interval; None: a side the votes cannot bound (honest_interval)
+    upper: float | None
     elo: float
     battles: int
     wins: int
@@ -329,11 +365,6 @@ def leaderboard(
     p = fit_bt(counts.wins_matrix(prior))
     scores = _to_scale(p)
     boots = bootstrap_scores(counts, rounds, seed, prior, start=p) if rounds > 0 else []
-    intervals = {}
-    for i, m in enumerate(models):
-        column = sorted(b[i] for b in boots) or [scores[i]]
-        intervals[m] = (quantile(column, 0.025), quantile(column, 0.975))
-    ranks = ranks_from_intervals(intervals)
     ratings = elo(used)
 
     n = len(models)
@@ -351,6 +382,12 @@ def leaderboard(
         total = wi + wj + t
         matrix[models[i]][models[j]] = (wi + 0.5 * t) / total
         matrix[models[j]][models[i]] = (wj + 0.5 * t) / total
+    intervals: dict[str, tuple[float | None, float | None]] = {}
+    for i, m in enumerate(models):
+        column = sorted(b[i] for b in boots) or [scores[i]]  # (no rounds: no spread, so no interval)
+        intervals[m] = honest_interval(quantile(column, 0.025), quantile(column, 0.975),
+                                       wins[i] + losses[i] + ties[i], wins[i], losses[i])
+    ranks = ranks_from_intervals(intervals)
     rows = []
     for i, m in enumerate(models):
         battles = wins[i] + losses[i] + ties[i]

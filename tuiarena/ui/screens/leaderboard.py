@@ -113,13 +113,15 @@ class LeaderboardScreen(Screen):
         self.computed.reach()  # (what it came to)
 
     def show(self, board, sessions: int, warnings: list[str], voters=None) -> None:
+        from tuiarena.scoring.ratings import interval_text
+
         if voters is not None:
             self.show_voters(voters)
         self.board = board
         fill_table(self.query_one("#lb-table", DataTable), [(c, c) for c in COLUMNS], [
             (r.model, [Text(str(r.rank), justify="right"), Text(r.model),
                        Text(f"{r.score:.0f}", justify="right"),
-                       Text(f"{r.lower:.0f} – {r.upper:.0f}", justify="right"),
+                       Text(interval_text(r), justify="right"),
                        Text(f"{r.elo:.0f}", justify="right"), Text(str(r.battles), justify="right"),
                        Text(fmt.pct(r.win_rate), justify="right")])
             for r in board.rows])
@@ -145,12 +147,16 @@ class LeaderboardScreen(Screen):
         self.query_one("#lb-voters-title", Static).update(Text(voters_title(report)))
 
     def _status(self, board, sessions: int, warnings: list[str]) -> str:
+        from tuiarena.scoring.ratings import FEW_VOTES_NOTE
+
         if not board.rows:
             what = "No usable blind votes yet: open the blind arena and vote to build a leaderboard."
         else:
             what = (f"{board.votes} vote{'s' if board.votes != 1 else ''} from {sessions} session{'s' if sessions != 1 else ''}; "
                     f"95% intervals from {board.rounds} bootstrap resamples. Rank = 1 + models whose "
                     "interval lies entirely above.")
+            if any(r.lower is None or r.upper is None for r in board.rows):
+                what += f" {FEW_VOTES_NOTE}"
         if board.excluded_leaked:
             what += f" {board.excluded_leaked} identity-leaked vote(s) left out (i includes them)."
         elif self.include_leaked:
