@@ -173,3 +173,9 @@ def test_html_report_escapes_model_text_and_keeps_every_answer():
     assert "alert(1)" in answers[0][1] and answers[0][2] is False
     assert parsed["s"][answers[0][3][0][2]] == "missing 'zzz'"  # the check's reason travels with the answer
     assert "class='r x fail'" in html  # the failures-only filter keeps it
+
+
+def test_a_projected_monthly_bill_reads_in_cents():
+    from tuiarena.reports.suite_sections import monthly
+
+    assert [monthly(v) for v in (0.4, 5.2249, 1234.5, 0.0012, None)] == ["$0.40", "$5.22", "$1,234.50", "$0.0012", "unknown"]

@@ -140,7 +140,7 @@ async def test_run_fills_matrix_drill_in_summary_and_exports(tuiarena_home, tmp_
         await pilot.press("f5")
         await pilot.pause()
         summary = screen_text(app)
-        assert "Recommendation" in summary and "cheapest meeting all" in summary
+        assert "Recommendation" in summary and "Cheapest meeting all requirements" in summary
         assert "meets all" in summary
         assert screen.report["recommendation"]["cheapest"] in MODELS
 

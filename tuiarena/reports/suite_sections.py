@@ -72,8 +72,8 @@ def stats_lines(report: dict[str, Any], md: bool) -> list[str]:
 
 
 def monthly(value: float | None) -> str:
-    """A projected monthly bill: whole cents from a dollar up ($5.22, $1,234.50), else two significant digits."""
-    return f.cost(value) if value is None or value < 1 else f"${value:,.2f}"
+    """A projected monthly bill in whole cents ($0.40, $5.22, $1,234.50); under a cent, two significant digits."""
+    return f.cost(value) if value is None or value < 0.01 else f"${value:,.2f}"
 
 
 def recommendation_parts(report: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from tuiarena import fmt
 from tuiarena.engine.suite.requirements import RULES
+from tuiarena.reports.suite_sections import recommendation_parts
 from tuiarena.store.paths import home
 from tuiarena.ui.widgets.tables import fill_table
 
@@ -176,24 +177,16 @@ def summary_text(report: dict[str, Any]) -> Text:
     """Requirements with each model's failing constraints, the recommendation, routing, flaky cases."""
     t = Text()
     rec = report["recommendation"]
-    S = report["summary"]
     t.append("Recommendation\n", style="bold")
-    if rec["cheapest"] is None:
-        t.append(f"  No recommendation: {_one_line(rec.get('reason') or 'no model meets all requirements')}.\n", style=BAD)
-    else:
-        def line(label: str, m: str) -> None:
-            s = S[m]
-            monthly = rec["monthly_cost"].get(m)
+    for label, model, detail in recommendation_parts(report):  # the same words as the printed report
+        if rec["cheapest"] is None:
+            t.append(f"  {label} {_one_line(detail)}\n", style=BAD)
+        elif model:
             t.append(f"  {label}: ")
-            t.append(_v(m), style=f"bold {OK}")
-            tail = f", projected {fmt.cost(monthly)}/month" if monthly is not None else ""
-            t.append(f" (pass {fmt.pct(s['pass_rate'])}, {fmt.cost(s['cost_per_request'])}/request{tail})\n")
-
-        line("cheapest meeting all", rec["cheapest"])
-        if rec["best"] != rec["cheapest"]:
-            line("best quality meeting all", rec["best"])
+            t.append(_v(model), style=f"bold {OK}")
+            t.append(f" {detail}\n")
         else:
-            t.append("  it is also the best-quality model that meets them\n", style=MUTED)
+            t.append(f"  {label}\n", style=MUTED)
     req = report["requirements"]
     t.append("\nRequirements\n", style="bold")
     if not req:
@@ -283,8 +276,12 @@ class SummaryPane(VerticalScroll, can_focus=True):
         table.display = False
 
     def show(self, report: dict[str, Any], state: str = "", agg: Any = None) -> None:
-        table = fill_table(self.query_one(DataTable), [(t, t) for t in SUMMARY_COLUMNS],
-                           list(zip(report["models"], summary_rows(report))))
+        columns, rows = list(SUMMARY_COLUMNS), summary_rows(report)
+        if not report.get("judge"):  # no judge ran: no column of dashes (the verdicts need the room at 80 columns)
+            judge = columns.index("Judge")
+            columns.pop(judge)
+            rows = [row[:judge] + row[judge + 1:] for row in rows]
+        table = fill_table(self.query_one(DataTable), [(t, t) for t in columns], list(zip(report["models"], rows)))
         table.display = True
         self.query_one("#summary-head", Static).update(summary_headline(report, state))
         self.query_one("#summary-text", Static).update(summary_text(report))
