@@ -23,6 +23,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tuiarena.engine.arena import (
@@ -130,7 +131,8 @@ class BlindScreen(BlindTurns):
 
     def on_mount(self) -> None:
         self.app.add_listener(self.fold_event)
-        self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame)
+        # the frame timer runs only while something is to be drawn (wake): an idle arena does not tick
+        self._frame_timer = self.set_interval(1 / max(self.app.options.frame_hz, 1), self.frame, pause=True)
         prompt = self.query_one("#blind-prompt", Input)
         compare = getattr(self.app, "compare_screen", None)
         if compare is not None and not self.queue:
@@ -153,10 +155,18 @@ class BlindScreen(BlindTurns):
         if not concerns(self.view, self.run_ids, event):
             return
         apply(self.view, event)
+        self.wake()
+
+    def wake(self) -> None:
+        """Something to draw: the frame timer runs until the screen is up to date again."""
         self._dirty = True
+        timer: Timer | None = getattr(self, "_frame_timer", None)  # (none before on_mount)
+        if timer is not None:
+            timer.resume()
 
     def frame(self) -> None:
         if not self._dirty or self.battle is None:
+            self._frame_timer.pause()
             return
         self._dirty = False
         with self.app.batch_update():
@@ -241,7 +251,7 @@ class BlindScreen(BlindTurns):
         self.query_one("#blind-result", Static).update("")
         self._status("Streaming… vote when both answers are in.")
         self.query_one(BlindColumn).body.focus()
-        self._dirty = True
+        self.wake()
         return True
 
     def columns(self) -> list[ColumnState]:
@@ -260,7 +270,7 @@ class BlindScreen(BlindTurns):
         return all(column.body.rendered for column in self.query(BlindColumn))
 
     def on_live_text_markdown_shown(self, _message: LiveText.MarkdownShown) -> None:
-        self._dirty = True  # the next frame may now ask for the vote
+        self.wake()  # the next frame may now ask for the vote
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "vote":

@@ -33,6 +33,7 @@ class BlindTurns(ArenaScreen[None]):
 
     if TYPE_CHECKING:
         def columns(self) -> list[ColumnState]: ...
+        def wake(self) -> None: ...
         def _status(self, text: str) -> None: ...
 
     def writer(self) -> SessionWriter:
@@ -75,5 +76,5 @@ class BlindTurns(ArenaScreen[None]):
         self._status(f"Turn {battle['turns']}: streaming… vote when both answers are in (the vote judges "
                      "the whole conversation).")
         self.query_one(BlindColumn).body.focus()
-        self._dirty = True
+        self.wake()
         return True
