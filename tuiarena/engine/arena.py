@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tuiarena.model import ModelRef, ResponseDone, ScoreGiven, VoteCast, from_record
+from tuiarena.store.vote_lines import VoteReader
 
 OUTCOMES = ("a", "b", "tie", "both_bad")
 OUTCOME_LABELS = {"a": "A is better", "b": "B is better", "tie": "tie", "both_bad": "both bad"}
@@ -82,6 +83,7 @@ def shuffle_sides(pair: Sequence[str], rng: random.Random) -> Pair:
 # Identity leaks
 # ----------------------------------------------------------------------------------------------
 
+_READER = VoteReader()  # what each session file held when last read (see collect_arena)
 _V = r"(?:[-\s]?\d(?:[\w.]*\w)?)?"  # an optional version: "-4o", " 3.1", "2.5"
 _NAMES = [
     r"Chat\s?GPT",
@@ -232,35 +234,33 @@ def collect_votes(session_refs: list[str]) -> tuple[list[VoteCast], int, list[st
 def collect_arena(session_refs: list[str]) -> tuple[list[VoteCast], list[ScoreGiven], int, list[str]]:
     """(votes, pairwise judge scores, sessions read, warnings) from the named sessions, or from every
     saved session holding votes (one file per ``tuiarena serve`` connection: they are merged here).
-    Named sessions that can't be read raise SessionFileError."""
+    Named sessions that can't be read raise SessionFileError. Files are read through one process-wide
+    ``VoteReader``: vote and judge lines only, and a file read before only where it grew."""
     from tuiarena.errors import SessionFileError
-    from tuiarena.store.sessions import list_sessions, read_session, resolve_session
+    from tuiarena.store.sessions import list_sessions, resolve_session
 
     warnings: list[str] = []
     votes: list[VoteCast] = []
     scores: list[ScoreGiven] = []
-
-    def take(events: list[Any]) -> None:
-        for ev in events:
-            if isinstance(ev, VoteCast):
-                votes.append(ev)
-            elif isinstance(ev, ScoreGiven) and ev.scorer == "judge:pairwise":
-                scores.append(ev)
-
     if session_refs:
         paths = list(dict.fromkeys(resolve_session(ref) for ref in session_refs))
         for path in paths:
-            take(read_session(path).events)
+            got_votes, got_scores = _READER.read(path)
+            votes += got_votes
+            scores += got_scores
         return votes, scores, len(paths), warnings
     read = 0
-    for summary in list_sessions():
+    summaries = list_sessions()
+    _READER.forget_others({str(s.path) for s in summaries})
+    for summary in summaries:
         if not summary.votes:
             continue
         try:
-            log = read_session(summary.path)
+            got_votes, got_scores = _READER.read(summary.path)
         except SessionFileError as exc:
             warnings.append(str(exc))
             continue
         read += 1
-        take(log.events)
+        votes += got_votes
+        scores += got_scores
     return votes, scores, read, warnings
