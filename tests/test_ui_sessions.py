@@ -81,6 +81,7 @@ async def test_list_newest_first_and_filter(tuiarena_home):
         await pilot.press("slash")
         assert screen.query_one("#sessions-filter", Input).has_focus
         await pilot.press(*"thinker")
+        await pilot.pause()
         assert screen.filter_text == "thinker"  # typed; the list is refilled once typing pauses
         await screen.filtered.wait()
         assert table.row_count == 1 and table_ids(screen) == ["prime1"]
@@ -136,7 +137,8 @@ async def test_delete_asks_first(tuiarena_home):
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await messages.notified(f"deleted {path.name}", "delete failed")  # then the list is read anew
+        note = await messages.notified("deleted", "delete failed")  # then the list is read anew
+        assert note == f"deleted {path.name}"
         await screen.loaded.wait()
         assert not path.exists() and table_ids(screen) == ["blind1", "terse1"]
 
