@@ -353,8 +353,7 @@ def test_the_environment(tmp_path, tuiarena_home, capsys, monkeypatch):
 
 
 async def test_the_ui_shows_a_hostile_model_name_as_text(hostile, tuiarena_home):
-    from tests.test_ui_sessions import wait_for
-    from tests.ui_helpers import make_app
+    from tests.ui_helpers import make_app, ready
     from tuiarena.ui.widgets.roster import Roster
 
     tuiarena_home.mkdir(parents=True, exist_ok=True)
@@ -362,7 +361,8 @@ async def test_the_ui_shows_a_hostile_model_name_as_text(hostile, tuiarena_home)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         roster = app.compare_screen.query_one(Roster)
-        await wait_for(pilot, lambda: any(i.startswith("hostile/") for i in roster.entries))
+        await ready(app, pilot)  # discovery filled the roster
+        assert any(i.startswith("hostile/") for i in roster.entries)
         names = [e.model for e in roster.entries.values()]
         assert "evil\\x1b]0;model-title\\x07\\x1b[31mred" in names
         assert not any("\x1b" in n or "\x07" in n for n in names)

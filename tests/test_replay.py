@@ -175,10 +175,10 @@ async def test_pause_holds_the_next_run_until_resumed(tmp_path):
             got.append(ev)
 
     task = asyncio.create_task(consume())
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await asyncio.wait_for(control.held.wait(), 2)  # the replay waits for resume() (held says so)
     assert [type(ev) for ev in got] == [SessionHeader]
     control.resume()
+    assert not control.held.is_set()
     await asyncio.wait_for(task, 2)
     assert sum(isinstance(ev, ResponseDone) for ev in got) == 4
 
@@ -212,18 +212,16 @@ async def test_step_pauses_before_the_next_run(tmp_path):
                 control.step()
 
     task = asyncio.create_task(consume())
-    for _ in range(200):
-        await asyncio.sleep(0)
+    await asyncio.wait_for(control.held.wait(), 2)
     assert control.paused
     runs = [ev for ev in got if isinstance(ev, RunStarted)]
     assert [r.run_id for r in runs] == ["r1"]
     assert sum(isinstance(ev, ResponseDone) for ev in got) == 2
-    control.step()  # next run, then pause again
-    for _ in range(200):
-        await asyncio.sleep(0)
-    assert control.paused and control.run_index == 2
-    control.resume()
+    control.step()  # the next (last) run at once; the pause it asks for has nothing left to hold
+    assert not control.held.is_set()
     await asyncio.wait_for(task, 2)
+    assert control.paused and control.run_index == 2 and not control.held.is_set()
+    assert sum(isinstance(ev, ResponseDone) for ev in got) == 4
 
 
 async def test_speed_change_mid_run_takes_effect(tmp_path):

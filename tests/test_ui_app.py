@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -128,8 +129,11 @@ async def test_theme_switch_persists(tuiarena_home):
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
         assert app.theme == "tuiarena-dark"
+        changed = asyncio.Event()  # Textual announces the theme; the app, subscribed first, saves it then
+        app.theme_changed_signal.subscribe(app.screen, lambda _theme: changed.set(), immediate=True)
         app.set_theme("high-contrast")
-        await pilot.pause(0.1)
+        await asyncio.wait_for(changed.wait(), 30)
+        assert json.loads((tuiarena_home / "state.json").read_text())["theme"] == "high-contrast"
     assert json.loads((tuiarena_home / "state.json").read_text())["theme"] == "high-contrast"
     assert (tuiarena_home / "config.toml").read_text() == config  # the user's file is never rewritten
     app2 = make_app()

@@ -114,7 +114,8 @@ async def test_zoom_copy_and_rerun_one_column():
         assert app.clipboard == first[1].text
         old_rid = col_widget.response_id
         await pilot.press("r")
-        await pilot.pause(0.05)
+        await on_event(app, lambda: col_widget.response_id != old_rid and col_widget.response_id in screen.view.columns,
+                       "the re-run's answer started")
         cols = await wait_done(app, pilot)
         assert col_widget.response_id != old_rid
         assert cols[1].response_id == col_widget.response_id and cols[1].status == "done"

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Sparkline
 
 from tests.replay_helpers import done, run, score, vote, write_session
-from tests.ui_helpers import make_app, notifications, ready, screen_text, settle, shown
+from tests.ui_helpers import Messages, make_app, notifications, ready, screen_text, settle, shown
 from tuiarena.model import SessionHeader
 from tuiarena.ui.screens.diff import DiffScreen
 from tuiarena.ui.screens.history import HistoryScreen
@@ -55,17 +55,6 @@ async def open_sessions(app, pilot) -> SessionsScreen:
     return screen
 
 
-async def wait_for(pilot, predicate, timeout: float = 30.0) -> None:
-    """Polls: for what follows a key through several hops (a dialog's answer, its callback, a
-    worker thread, a reload) with no one moment the screen announces (see the report of issue 17)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
-
-
 def table_ids(screen: SessionsScreen) -> list[str]:
     return [s.session_id for s in screen.shown]
 
@@ -92,8 +81,10 @@ async def test_list_newest_first_and_filter(tuiarena_home):
         await pilot.press("slash")
         assert screen.query_one("#sessions-filter", Input).has_focus
         await pilot.press(*"thinker")
-        await wait_for(pilot, lambda: table.row_count == 1)  # the filter applies once typing pauses
-        assert table_ids(screen) == ["prime1"]
+        await pilot.pause()
+        assert screen.filter_text == "thinker"  # typed; the list is refilled once typing pauses
+        await screen.filtered.wait()
+        assert table.row_count == 1 and table_ids(screen) == ["prime1"]
         await pilot.press("escape")  # clears the filter, stays on the screen
         await pilot.pause()
         assert isinstance(app.screen, SessionsScreen) and table.row_count == 3
@@ -110,14 +101,17 @@ async def test_list_newest_first_and_filter(tuiarena_home):
 async def test_rename_persists(tuiarena_home):
     path = prime_session(tuiarena_home)
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(120, 40), message_hook=messages) as pilot:
         screen = await open_sessions(app, pilot)
         await pilot.press("r")
         await pilot.pause()
         box = app.screen.query_one(Input)
         box.value = "renamed primes"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.loaded and screen.sessions and screen.sessions[0].name == "renamed primes")
+        await messages.notified("renamed to renamed primes")  # then the list is read anew
+        await screen.loaded.wait()
+        assert screen.sessions[0].name == "renamed primes"
         assert "renamed primes" in screen_text(app)
     last = json.loads(path.read_text().splitlines()[-1])
     assert last["type"] == "rename" and last["name"] == "renamed primes"
@@ -127,7 +121,8 @@ async def test_delete_asks_first(tuiarena_home):
     path = prime_session(tuiarena_home)
     other_sessions(tuiarena_home)
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(120, 40), message_hook=messages) as pilot:
         screen = await open_sessions(app, pilot)
         screen.query_one("#sessions-table", DataTable).move_cursor(row=2)
         await pilot.pause()
@@ -142,15 +137,18 @@ async def test_delete_asks_first(tuiarena_home):
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: not path.exists() and "prime1" not in table_ids(screen))
-        assert table_ids(screen) == ["blind1", "terse1"]
+        note = await messages.notified("deleted", "delete failed")  # then the list is read anew
+        assert note == f"deleted {path.name}"
+        await screen.loaded.wait()
+        assert not path.exists() and table_ids(screen) == ["blind1", "terse1"]
 
 
 @pytest.mark.parametrize("suffix,marker", [("csv", "session_id,run_index"), ("html", "<html")])
 async def test_export_writes_a_private_file(tuiarena_home, tmp_path, suffix, marker):
     prime_session(tuiarena_home)
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(120, 40), message_hook=messages) as pilot:
         await open_sessions(app, pilot)
         await pilot.press("e")
         await pilot.pause()
@@ -161,8 +159,8 @@ async def test_export_writes_a_private_file(tuiarena_home, tmp_path, suffix, mar
         dialog.query_one(Input).value = str(target)
         dialog.query_one(Input).focus()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: target.exists())
-        await app.workers.wait_for_complete()
+        note = await messages.notified("exported", "export failed")  # once the file is written
+        assert note == f"exported {suffix} to {target}"
     assert marker in target.read_text()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
@@ -228,15 +226,14 @@ async def test_replay_at_high_speed_then_pause_and_step(tuiarena_home):
         # slow: pause holds it, n finishes the run and pauses before the next
         await app.push_screen(ReplayScreen(path, speed=0.001))
         replay = app.screen
-        await wait_for(pilot, lambda: replay.view.run_order)
-        await pilot.press("space")
-        await pilot.pause()
-        assert replay.control.paused
+        await pilot.press("space")  # before run 1 or in its first moments (0.001x): held either way
+        await asyncio.wait_for(replay.control.held.wait(), 30)
+        assert replay.control.paused and len(replay.view.run_order) <= 1
         assert not any(c.final for c in replay.view.columns.values())
         await pilot.press("n")
-        await wait_for(pilot, lambda: all(c.final for c in replay.view.columns_of("prime1-r1")))
-        await pilot.pause(0.1)
-        assert replay.control.paused and len(replay.view.run_order) == 1
+        await asyncio.wait_for(replay.control.held.wait(), 30)  # run 1 played at once, held before run 2
+        assert replay.control.paused and replay.view.run_order == ["prime1-r1"]
+        assert replay.view.columns_of("prime1-r1") and all(c.final for c in replay.view.columns_of("prime1-r1"))
         await pilot.press("i")  # instant: the rest at once
         await replay.finished.wait()
         assert len(replay.view.run_order) == 2
@@ -246,15 +243,18 @@ async def test_rerun_against_selected_models_then_diff(tuiarena_home, monkeypatc
     monkeypatch.setenv("TUIARENA_DEMO_SPEED", "1000")
     prime_session(tuiarena_home)
     app = make_app(demo_speed=1000.0)
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(120, 40), message_hook=messages) as pilot:
         await ready(app, pilot)
         from tuiarena.ui.widgets.roster import Roster
 
         app.compare_screen.query_one(Roster).select(["demo/swift", "demo/terse"])
         screen = await open_sessions(app, pilot)
         await pilot.press("M")  # M: against the models picked on the compare screen
-        await wait_for(pilot, lambda: len(screen.sessions) == 2 and not screen.rerunning)
-        await pilot.pause(0.1)
+        note = await messages.notified("re-run saved", "re-run failed")  # then the list is read anew
+        assert note.startswith("re-run saved")
+        await screen.loaded.wait()
+        assert len(screen.sessions) == 2 and not screen.rerunning
         new = screen.current
         assert new.parent_session == "prime1" and new.models == ["demo/swift", "demo/terse"]
         assert new.runs == 2
@@ -271,15 +271,18 @@ async def test_rerun_uses_the_sessions_own_models(tuiarena_home, monkeypatch):
     monkeypatch.setenv("TUIARENA_DEMO_SPEED", "1000")
     prime_session(tuiarena_home)
     app = make_app(demo_speed=1000.0)
-    async with app.run_test(size=(120, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(120, 40), message_hook=messages) as pilot:
         await ready(app, pilot)
         from tuiarena.ui.widgets.roster import Roster
 
         app.compare_screen.query_one(Roster).select(["demo/terse"])  # not what R uses
         screen = await open_sessions(app, pilot)
         await pilot.press("R")
-        await wait_for(pilot, lambda: len(screen.sessions) == 2 and not screen.rerunning)
-        await pilot.pause(0.1)
+        note = await messages.notified("re-run saved", "re-run failed")  # then the list is read anew
+        assert note.startswith("re-run saved")
+        await screen.loaded.wait()
+        assert len(screen.sessions) == 2 and not screen.rerunning
         new = screen.current
         assert new.parent_session == "prime1" and new.models == ["demo/swift", "demo/thinker"]
 

@@ -59,6 +59,30 @@ async def wait_finished(screen: SuiteScreen, pilot, timeout: float = 15.0) -> No
     await pilot.wait_for_scheduled_animations()
 
 
+async def streaming(screen: SuiteScreen, count: int, timeout: float = 30.0) -> None:
+    """Wait until text of ``count`` candidate answers has streamed in, checked on each event of the
+    suite's run (a sink of its runner: every event goes to every sink, in order); 30 s is not a
+    speed limit."""
+    from tuiarena.model import ResponseDelta
+
+    came = asyncio.Event()
+    answers: set[str] = set()
+
+    def check(event) -> None:
+        if type(event) is ResponseDelta:
+            answers.add(event.response_id)
+            if len(answers) >= count:
+                came.set()
+
+    screen.runner.sinks.append(check)
+    try:
+        await asyncio.wait_for(came.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"fewer than {count} answers streamed") from None
+    finally:
+        screen.runner.sinks.remove(check)
+
+
 def matrix_cells(screen: SuiteScreen) -> dict[tuple[str, str], str]:
     table = screen.query_one("#matrix", DataTable)
     return {(c, m): str(table.get_cell(c, m)) for c in CASES for m in screen.live.models}
@@ -175,7 +199,7 @@ async def test_cancel_mid_run_keeps_app_responsive(tuiarena_home, monkeypatch):
         screen = await open_suite_screen(app, pilot, models=["demo/verbose", "demo/steady"])
         await pick_tiny(screen, pilot)
         await pilot.press("ctrl+r")
-        await pilot.pause(0.3)
+        await streaming(screen, 2)  # both models' first answers streaming: cancel mid-answer
         assert screen.running
         await pilot.press("escape")
         await wait_finished(screen, pilot, timeout=10)

@@ -89,6 +89,35 @@ def notifications(messages: list) -> list[str]:
     return [m.notification.message for m in messages if isinstance(m, Notify)]
 
 
+class Messages(list):
+    """The messages a ``run_test(message_hook=messages)`` saw, in order (a list, as
+    ``messages.append`` was); :meth:`notified` awaits a notification, woken by each message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._came = asyncio.Event()
+
+    def __call__(self, message) -> None:
+        self.append(message)
+        self._came.set()
+
+    async def notified(self, *texts: str, timeout: float = 30.0) -> str:
+        """The first notification that contains one of ``texts``, seen already or yet to come; the
+        app posts one as each action ends (renamed, deleted, exported, re-run saved or failed).
+        30 s is not a speed limit: a notification that never comes fails the test, naming it."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while True:
+            for note in notifications(self):
+                if any(t in note for t in texts):
+                    return note
+            self._came.clear()
+            try:
+                await asyncio.wait_for(self._came.wait(), max(0.0, end - loop.time()))
+            except TimeoutError:
+                raise AssertionError(f"no notification with {texts} (got {notifications(self)})") from None
+
+
 def columns(app) -> list[OutputColumn]:
     return list(app.compare_screen.query(OutputColumn))
 

@@ -134,7 +134,8 @@ class TuiArena(Discovery):
                 screen.keys_changed()
         if self.problems:
             self.notify("\n".join(self.problems), title="configuration", severity="error", markup=False, timeout=12)
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        # saved as Textual announces the theme (not one message later): whoever listens after us sees it saved
+        self.theme_changed_signal.subscribe(self, self._theme_changed, immediate=True)
         self.collector.start_up()
 
     def on_ready(self) -> None:

@@ -50,6 +50,8 @@ class ReplayControl:
         self.instant = instant
         self._playing = asyncio.Event()
         self._playing.set()
+        # set while the replay waits for resume() or step() (a UI, or a test, can await the hold)
+        self.held = asyncio.Event()
         self._skip = False
         self._pause_after_run = False
         self.changed = 0  # bumped on every control change; the replay re-anchors its clock
@@ -78,6 +80,7 @@ class ReplayControl:
 
     def resume(self) -> None:
         self._playing.set()
+        self.held.clear()
         self.changed += 1
 
     def toggle_pause(self) -> bool:
@@ -95,6 +98,7 @@ class ReplayControl:
         self._skip = True
         self._pause_after_run = True
         self._playing.set()
+        self.held.clear()
         self.changed += 1
 
     # -- used by replay_events -------------------------------------------------------------
@@ -109,9 +113,14 @@ class ReplayControl:
             self._playing.clear()
 
     async def wait_playing(self) -> None:
-        """Return at once when playing; otherwise wait for resume() or step()."""
+        """Return at once when playing; otherwise wait for resume() or step() (``held`` is set
+        meanwhile)."""
         if not self._playing.is_set():
-            await self._playing.wait()
+            self.held.set()
+            try:
+                await self._playing.wait()
+            finally:
+                self.held.clear()
 
 
 @dataclass(slots=True)

@@ -69,7 +69,8 @@ class SessionsScreen(SessionActions):
         self.unreadable: list = []  # summaries of files that are not readable sessions (with .error)
         self.shown: list = []  # after the filter
         self.filter_text = ""
-        self.loaded = Milestone("the sessions listed")
+        self.loaded = Milestone("the sessions listed")  # cleared while a reload reads them anew
+        self.filtered = Milestone("the filter applied")  # cleared while typing, until the list is refilled
         self.rerunning = False
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
@@ -101,8 +102,14 @@ class SessionsScreen(SessionActions):
         return {**fixed, "name": name, "models": min(60, max(10, room - name))}
 
     # -- data ------------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="sessions-list", exit_on_error=False)
     def load(self) -> None:
+        """Read the list anew: ``loaded`` is cleared now and reached once the new list is drawn (a
+        rename, a delete or a re-run ends with this)."""
+        self.loaded.clear()
+        self._read()
+
+    @work(thread=True, exclusive=True, group="sessions-list", exit_on_error=False)
+    def _read(self) -> None:
         from tuiarena.store.sessions import list_sessions
 
         try:
@@ -155,6 +162,13 @@ class SessionsScreen(SessionActions):
                     break
         self._status()
         self._detail()
+        applied = self.filter_text
+
+        def drawn() -> None:  # (not if a key changed the filter since: its own refill reaches it)
+            if self.filter_text == applied:
+                self.filtered.reach()
+
+        table.call_after_refresh(drawn)
 
     def _status(self) -> None:
         from tuiarena.store import paths
@@ -228,6 +242,7 @@ class SessionsScreen(SessionActions):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "sessions-filter":
             self.filter_text = event.value.strip()
+            self.filtered.clear()
             if self._filter_timer is not None:  # typing: refill once the keys pause
                 self._filter_timer.stop()
             self._filter_timer = self.set_timer(FILTER_DELAY_S, self._fill)
