@@ -59,6 +59,27 @@ def table_ids(screen: SessionsScreen) -> list[str]:
     return [s.session_id for s in screen.shown]
 
 
+async def test_keys_typed_in_a_burst_after_the_filter_key_go_to_the_filter(tuiarena_home):
+    """Over SSH a fast typist or a paste delivers "/blind" at once: every key used to be forwarded to
+    the list before the app acted on "/", so the "d" of "blind" opened the delete dialog."""
+    from textual import events
+
+    from tuiarena.ui.screens.session_dialogs import ConfirmDialog
+
+    prime_session(tuiarena_home)
+    other_sessions(tuiarena_home)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sessions(app, pilot)
+        for key, char in [("slash", "/"), *((c, c) for c in "blind")]:  # queued together, as a burst arrives
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert app.screen is screen and not isinstance(app.screen, ConfirmDialog)
+        assert screen.query_one("#sessions-filter", Input).value == "blind"
+        await screen.filtered.wait()
+        assert table_ids(screen) == ["blind1"]
+
+
 def test_every_binding_has_an_id():
     for cls in (SessionsScreen, ReplayScreen, DiffScreen, HistoryScreen, ConfirmDialog, ExportDialog):
         for b in cls.BINDINGS:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
@@ -75,6 +75,7 @@ class SessionsScreen(SessionActions):
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
         self._filter_timer: Timer | None = None
+        self._keys_to_filter = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -237,7 +238,29 @@ class SessionsScreen(SessionActions):
     # -- filter ---------------------------------------------------------------------------------
     def action_filter(self) -> None:
         self.add_class("-filtering")
+        self._keys_to_filter = True
         self.query_one("#sessions-filter", Input).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "sessions-filter" or event.widget.id == "sessions-table":
+            self._keys_to_filter = False  # the box has the keys now (or the list has them back)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed fast after the filter key (a burst over SSH, a paste) were all forwarded to the
+        list before the app looked up the filter key's binding, so "/blind" opened the delete dialog
+        on "d" (seen in tmux). The filter key is acted on here, as the keys reach this screen in
+        order, and what follows it types into the filter until the box has the focus."""
+        if self._keys_to_filter:
+            if event.is_printable and event.character:
+                event.stop()
+                event.prevent_default()
+                self.query_one("#sessions-filter", Input).insert_text_at_cursor(event.character)
+            return
+        active = self.active_bindings.get(event.key)
+        if active is not None and active.binding.action == "filter" and not isinstance(self.focused, Input):
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "sessions-filter":
