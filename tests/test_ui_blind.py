@@ -263,3 +263,24 @@ async def test_blind_arena_opened_by_key_keeps_its_own_session(tuiarena_home):
     records = [json.loads(line) for line in files[0].read_text().splitlines()]
     assert records[0]["kind"] == "blind" and records[0]["name"] == "blind arena"
     assert [r["type"] for r in records].count("run") == 1 and len(vote_records(tuiarena_home)) == 1
+
+
+async def test_a_follow_up_typed_fast_after_f3_is_not_a_vote(tuiarena_home):
+    """f3 then "a bit more" arriving in one burst (a fast typist, a paste, a slow SSH link): every
+    key used to reach the answers before f3 moved the focus, and the "a" cast a vote."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        screen = BlindScreen(models=ROSTER, seed=5)
+        app.push_screen(screen)
+        await pilot.pause()
+        screen.start_battle("Explain python generators")
+        await wait_battle(screen, pilot)
+        assert screen.focused is not screen.query_one("#blind-prompt")
+        for key, char in [("f3", None), *(("space" if c == " " else c, c) for c in "a bit more")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert screen.battle["vote"] is None and not screen.votes and vote_records(tuiarena_home) == []
+        assert screen.query_one("#blind-prompt").value == "a bit more"

@@ -21,6 +21,7 @@ from tuiarena import fmt
 from tuiarena.errors import UserError
 from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.sessions_actions import SessionActions
+from tuiarena.ui.type_ahead import TypeAhead
 from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = (("date", "Date"), ("name", "Name"), ("kind", "Kind"), ("models", "Models"), ("runs", "Runs"),
@@ -75,7 +76,7 @@ class SessionsScreen(SessionActions):
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
         self._filter_timer: Timer | None = None
-        self._keys_to_filter = False
+        self.type_ahead = TypeAhead(self, {"filter": "sessions-filter"})
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -238,29 +239,13 @@ class SessionsScreen(SessionActions):
     # -- filter ---------------------------------------------------------------------------------
     def action_filter(self) -> None:
         self.add_class("-filtering")
-        self._keys_to_filter = True
         self.query_one("#sessions-filter", Input).focus()
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if event.widget.id == "sessions-filter" or event.widget.id == "sessions-table":
-            self._keys_to_filter = False  # the box has the keys now (or the list has them back)
+    async def on_key(self, event: events.Key) -> None:
+        await self.type_ahead.key(event)  # "/blind" typed fast filters; its "d" does not delete
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed fast after the filter key (a burst over SSH, a paste) were all forwarded to the
-        list before the app looked up the filter key's binding, so "/blind" opened the delete dialog
-        on "d" (seen in tmux). The filter key is acted on here, as the keys reach this screen in
-        order, and what follows it types into the filter until the box has the focus."""
-        if self._keys_to_filter:
-            if event.is_printable and event.character:
-                event.stop()
-                event.prevent_default()
-                self.query_one("#sessions-filter", Input).insert_text_at_cursor(event.character)
-            return
-        active = self.active_bindings.get(event.key)
-        if active is not None and active.binding.action == "filter" and not isinstance(self.focused, Input):
-            event.stop()
-            event.prevent_default()
-            self.action_filter()
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.type_ahead.focused(event.widget)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "sessions-filter":
