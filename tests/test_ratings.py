@@ -8,13 +8,13 @@ import random
 import pytest
 
 from tuiarena.model import VoteCast
+from tuiarena.scoring.intervals import interval_text
 from tuiarena.scoring.ratings import (
     PairCounts,
     Vote,
     bootstrap_scores,
     bradley_terry,
     elo,
-    interval_text,
     leaderboard,
     quantile,
     ranks_from_intervals,

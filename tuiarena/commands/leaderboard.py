@@ -53,7 +53,7 @@ def render_voters(report) -> list[str]:
 def render(board, sessions: int, voters=None) -> str:
     """The leaderboard, the pairwise matrix and (given) the voter table as plain text tables."""
     from tuiarena import fmt
-    from tuiarena.scoring.ratings import FEW_VOTES_NOTE, interval_text
+    from tuiarena.scoring.intervals import FEW_VOTES_NOTE, interval_text
 
     rows = []
     for n, r in enumerate(board.rows, 1):

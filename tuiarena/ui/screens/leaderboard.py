@@ -113,7 +113,7 @@ class LeaderboardScreen(Screen):
         self.computed.reach()  # (what it came to)
 
     def show(self, board, sessions: int, warnings: list[str], voters=None) -> None:
-        from tuiarena.scoring.ratings import interval_text
+        from tuiarena.scoring.intervals import interval_text
 
         if voters is not None:
             self.show_voters(voters)
@@ -147,7 +147,7 @@ class LeaderboardScreen(Screen):
         self.query_one("#lb-voters-title", Static).update(Text(voters_title(report)))
 
     def _status(self, board, sessions: int, warnings: list[str]) -> str:
-        from tuiarena.scoring.ratings import FEW_VOTES_NOTE
+        from tuiarena.scoring.intervals import FEW_VOTES_NOTE
 
         if not board.rows:
             what = "No usable blind votes yet: open the blind arena and vote to build a leaderboard."
