@@ -330,3 +330,33 @@ async def test_grid_scrolls_sideways_a_column_at_a_time_keeping_the_model():
             await pilot.press("left")
         await pilot.pause()
         assert "Status" in header() and "TTFT ms" in header()
+
+
+async def test_keys_typed_in_a_burst_after_f3_or_the_models_filter_key_are_typed(tuiarena_home):
+    """f3 (or "/" in the models list) then a word at once: the keys used to reach the old focus before
+    the key moved it, and were lost or ran its keys (ui/type_ahead.py)."""
+    from textual import events
+
+    from tuiarena.ui.widgets.prompt import PromptEditor
+
+    def burst(app, first: str, text: str) -> None:
+        app.post_message(events.Key(first, "/" if first == "slash" else None))
+        for c in text:
+            app.post_message(events.Key("space" if c == " " else c, c))
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(app, pilot)
+        screen = app.compare_screen
+        roster = screen.query_one(Roster)
+        roster.query_one(RosterList).focus()
+        await pilot.pause()
+        selected = list(roster.selected)
+        burst(app, "slash", "thin")
+        await pilot.pause()
+        assert [o.id for o in roster.query_one(RosterList).options if not o.disabled] == ["demo/thinker"]
+        roster.query_one(RosterList).focus()
+        await pilot.pause()
+        burst(app, "f3", "say hi")  # the space would have toggled a model in the list
+        await pilot.pause()
+        assert screen.query_one(PromptEditor).user_text == "say hi" and list(roster.selected) == selected

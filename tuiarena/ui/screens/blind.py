@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -40,7 +39,7 @@ from tuiarena.model import Event, Message, Params, VoteCast, new_id
 from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.blind_column import BlindColumn
 from tuiarena.ui.screens.blind_turns import BlindTurns
-from tuiarena.ui.type_ahead import TypeAhead
+from tuiarena.ui.type_ahead import TypeAhead, TypeAheadKeys
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.streamtext import LiveText
 
@@ -49,7 +48,7 @@ def _last_user(messages: list[Message]) -> str:
     return next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
 
 
-class BlindScreen(BlindTurns):
+class BlindScreen(TypeAheadKeys, BlindTurns):
     """Blind A/B battles. ``prompts``: a list to judge in order (strings, or message lists such as
     a suite case's); without it the prompt comes from the box at the top (pre-filled from the
     compare screen's editor). ``models``: the roster to pair from (default: the compare screen's
@@ -80,7 +79,7 @@ class BlindScreen(BlindTurns):
                  params: list[Params | None] | None = None, session_name: str | None = None) -> None:
         super().__init__()
         self.session_name = session_name  # set: battles and votes go to a session file of their own
-        self.type_ahead = TypeAhead(self, {"focus_prompt": "blind-prompt"})  # f3 + a fast follow-up: no vote
+        self.type_ahead = TypeAhead(self, {"focus_prompt": "#blind-prompt"})  # f3 + a fast follow-up: no vote
         self._writer = None
         self.queue: list[tuple[list[Message], Params | None]] = []
         for i, p in enumerate(prompts or []):
@@ -341,12 +340,6 @@ class BlindScreen(BlindTurns):
             self._status(f"All {self.total_prompts} prompts judged. {self._key('blind_leaderboard', 'ctrl+t')} "
                          "shows the leaderboard.")
         self.action_focus_prompt()
-
-    async def on_key(self, event: events.Key) -> None:
-        await self.type_ahead.key(event)
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.type_ahead.focused(event.widget)
 
     def action_focus_prompt(self) -> None:
         box = self.query_one("#blind-prompt", Input)

@@ -18,6 +18,7 @@ from tuiarena.engine.run.state import ColumnState, ViewState, apply, concerns
 from tuiarena.model import Event, Params, ResponseDone, RunStarted, new_id
 from tuiarena.ui.screens.compare_frames import ColumnsArea
 from tuiarena.ui.screens.compare_turns import CompareTurns, earlier_turns
+from tuiarena.ui.type_ahead import TypeAhead, TypeAheadKeys
 from tuiarena.ui.widgets.column import OutputColumn
 from tuiarena.ui.widgets.keybar import KeyBar
 from tuiarena.ui.widgets.prompt import PromptEditor
@@ -25,7 +26,7 @@ from tuiarena.ui.widgets.results import ResultsGrid
 from tuiarena.ui.widgets.roster import Roster
 
 
-class CompareScreen(CompareTurns):
+class CompareScreen(TypeAheadKeys, CompareTurns):
     AUTO_FOCUS = "#user"  # focused while composing: a later focus change would restyle the screen
     DEFAULT_CSS = """
     CompareScreen #top { height: 1fr; }
@@ -62,6 +63,8 @@ class CompareScreen(CompareTurns):
 
     def __init__(self) -> None:
         super().__init__()
+        # f3 or the models list's "/" then typing at once: the keys go to the box (ui/type_ahead.py)
+        self.type_ahead = TypeAhead(self, {"focus_prompt": "#user", "filter": "Roster Input"})
         self.view = ViewState()
         self.run_ids: set[str] = set()
         self.current_run_id: str | None = None

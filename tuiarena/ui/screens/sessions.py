@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
@@ -21,7 +21,7 @@ from tuiarena import fmt
 from tuiarena.errors import UserError
 from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.sessions_actions import SessionActions
-from tuiarena.ui.type_ahead import TypeAhead
+from tuiarena.ui.type_ahead import TypeAhead, TypeAheadKeys
 from tuiarena.ui.widgets.keybar import KeyBar
 
 COLUMNS = (("date", "Date"), ("name", "Name"), ("kind", "Kind"), ("models", "Models"), ("runs", "Runs"),
@@ -39,7 +39,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-class SessionsScreen(SessionActions):
+class SessionsScreen(TypeAheadKeys, SessionActions):
     DEFAULT_CSS = """
     SessionsScreen #sessions-filter { display: none; height: 1; border: none; margin: 0 1; }
     SessionsScreen.-filtering #sessions-filter { display: block; }
@@ -76,7 +76,7 @@ class SessionsScreen(SessionActions):
         self._select_after_load: str | None = None
         self._widths: dict[str, int] = {}
         self._filter_timer: Timer | None = None
-        self.type_ahead = TypeAhead(self, {"filter": "sessions-filter"})
+        self.type_ahead = TypeAhead(self, {"filter": "#sessions-filter"})
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="⚖")
@@ -240,12 +240,6 @@ class SessionsScreen(SessionActions):
     def action_filter(self) -> None:
         self.add_class("-filtering")
         self.query_one("#sessions-filter", Input).focus()
-
-    async def on_key(self, event: events.Key) -> None:
-        await self.type_ahead.key(event)  # "/blind" typed fast filters; its "d" does not delete
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.type_ahead.focused(event.widget)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "sessions-filter":
