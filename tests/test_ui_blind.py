@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from textual.widgets import DataTable
 
-from tests.ui_helpers import make_app, ready, screen_text
+from tests.ui_helpers import make_app, on_event, ready, screen_text
 from tuiarena.ui.screens.blind import BlindColumn, BlindScreen
 from tuiarena.ui.screens.leaderboard import LeaderboardScreen
 
@@ -18,20 +17,8 @@ IDENTIFYING = ("demo/", "swift", "steady", "terse", "nosuchmodel", "$", "tok/s",
 async def wait_battle(screen: BlindScreen, pilot, timeout: float = 10.0) -> None:
     """Wait (on the app's event stream, no polling) until both answers are in, then let them draw."""
     app = screen.app
-    ended = asyncio.Event()
-
-    def check(_event=None) -> None:  # after the screen folded the event (it listens first)
-        if screen.ready_to_vote():
-            ended.set()
-
-    app.add_listener(check)
-    try:
-        check()
-        await asyncio.wait_for(ended.wait(), timeout)
-    except TimeoutError:
-        raise AssertionError(f"battle did not finish: {[c.status for c in screen.columns()]}") from None
-    finally:
-        app.remove_listener(check)
+    await on_event(app, screen.ready_to_vote, lambda: f"battle did not finish: {[c.status for c in screen.columns()]}",
+                   timeout)
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()

@@ -40,21 +40,13 @@ async def wait_done(app, pilot, timeout: float = 10.0) -> list:
     """Wait until every column of the current run is final, then draw it (no polling: the app's
     event stream says when the last response is done)."""
     screen = app.compare_screen
-    done = asyncio.Event()
 
-    def check(_event=None) -> None:  # after the screen folded the event (it listens first)
+    def done() -> bool:
         cols = screen.current_columns()
-        if cols and all(c.final for c in cols):
-            done.set()
+        return bool(cols) and all(c.final for c in cols)
 
-    app.add_listener(check)
-    try:
-        check()
-        await asyncio.wait_for(done.wait(), timeout)
-    except TimeoutError:
-        raise AssertionError(f"run did not finish: {[(c.model, c.status) for c in screen.current_columns()]}") from None
-    finally:
-        app.remove_listener(check)
+    await on_event(app, done, lambda: f"run did not finish: {[(c.model, c.status) for c in screen.current_columns()]}",
+                   timeout)
     screen.frame()  # draw the final state now rather than at the next tick
     await pilot.pause()
     await app.workers.wait_for_complete()  # Markdown renders of the finished columns
@@ -63,9 +55,10 @@ async def wait_done(app, pilot, timeout: float = 10.0) -> list:
     return screen.current_columns()
 
 
-async def on_event(app, condition, what: str, timeout: float = 30.0) -> None:
+async def on_event(app, condition, what, timeout: float = 30.0) -> None:
     """Wait until ``condition()`` holds, checked after each engine event the app hands its screens
-    (the screens fold it first: they listen first), not on a timer; 30 s is not a speed limit."""
+    (the screens fold it first: they listen first), not on a timer; 30 s is not a speed limit.
+    ``what`` (a str, or a callable giving one at the timeout) names what never came."""
     came = asyncio.Event()
 
     def check(_event=None) -> None:
@@ -77,7 +70,7 @@ async def on_event(app, condition, what: str, timeout: float = 30.0) -> None:
         check()
         await asyncio.wait_for(came.wait(), timeout)
     except TimeoutError:
-        raise AssertionError(f"never came: {what}") from None
+        raise AssertionError(what() if callable(what) else f"never came: {what}") from None
     finally:
         app.remove_listener(check)
 

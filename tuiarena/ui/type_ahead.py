@@ -37,8 +37,10 @@ class TypeAhead:
                 event.prevent_default()
                 type_into(self.box, event.character)
             return
+        if isinstance(self.screen.focused, (Input, TextArea)):
+            return  # (a box has the keys: nothing to type ahead of)
         active = self.screen.active_bindings.get(event.key)
-        if active is None or not active.enabled or isinstance(self.screen.focused, (Input, TextArea)):
+        if active is None or not active.enabled:
             return
         selector = self.actions.get(active.binding.action)
         if selector is None:

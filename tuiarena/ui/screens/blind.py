@@ -23,7 +23,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tuiarena.engine.arena import (
@@ -158,13 +157,6 @@ class BlindScreen(TypeAheadKeys, BlindTurns):
             return
         apply(self.view, event)
         self.wake()
-
-    def wake(self) -> None:
-        """Something to draw: the frame timer runs until the screen is up to date again."""
-        self._dirty = True
-        timer: Timer | None = getattr(self, "_frame_timer", None)  # (none before on_mount)
-        if timer is not None:
-            timer.resume()
 
     def frame(self) -> None:
         if not self._dirty or self.battle is None:

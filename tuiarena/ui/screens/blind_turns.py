@@ -16,6 +16,8 @@ from tuiarena.ui.milestones import Milestone
 from tuiarena.ui.screens.base import ArenaScreen
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tuiarena.store.sessions import SessionWriter
 
 
@@ -29,11 +31,11 @@ class BlindTurns(ArenaScreen[None]):
     view: ViewState
     _writer: SessionWriter | None
     _dirty: bool
+    _frame_timer: Timer  # (set at mount)
     answers_in: Milestone
 
     if TYPE_CHECKING:
         def columns(self) -> list[ColumnState]: ...
-        def wake(self) -> None: ...
         def _status(self, text: str) -> None: ...
 
     def writer(self) -> SessionWriter:

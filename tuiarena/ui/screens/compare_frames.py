@@ -58,13 +58,6 @@ class CompareFrames(ArenaScreen):
     _anchor: OutputColumn | None
     page: int
 
-    def wake(self) -> None:
-        """Something to draw: the frame timer runs until the screen is up to date again."""
-        self._dirty = True
-        timer: Timer | None = getattr(self, "_frame_timer", None)  # (none before on_mount)
-        if timer is not None:
-            timer.resume()
-
     def frame(self) -> None:
         self._frame_soon = False
         if not (self._dirty or self._live):
